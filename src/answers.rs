@@ -1,0 +1,177 @@
+//! What DNS answered for each name of a climb.
+//!
+//! This is the boundary between the imperative shell and the functional core: the DNS layer
+//! (`dns`) produces these values, the rules (`caa`) judge them, the renderers (`output`) show
+//! them. Nothing here is interpreted yet: records are kept byte for byte as served, because the
+//! CA judges what was served, and a report must be able to show it.
+
+use std::net::SocketAddr;
+
+/// One CAA resource record exactly as served: flags, tag and value bytes, nothing decoded.
+///
+/// Tags and values are bytes, not strings: real zones hold hyphenated tags, tags longer than
+/// 15 octets and non-UTF-8 values, and the CA still reads the records beside them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CaaRecord {
+    pub flags: u8,
+    pub tag: Vec<u8>,
+    pub value: Vec<u8>,
+}
+
+impl CaaRecord {
+    pub fn new(flags: u8, tag: impl Into<Vec<u8>>, value: impl Into<Vec<u8>>) -> Self {
+        CaaRecord {
+            flags,
+            tag: tag.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// The kind of alias record that redirected a lookup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AliasKind {
+    Cname,
+    Dname,
+}
+
+impl AliasKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AliasKind::Cname => "CNAME",
+            AliasKind::Dname => "DNAME",
+        }
+    }
+}
+
+/// One step of an alias chain: the lookup of `from` continued at `to`, because of a CNAME at
+/// `from` or a DNAME at `owner` (an ancestor of `from`). Names are ASCII, lowercase, no
+/// trailing dot, with unusual bytes escaped as in zone files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alias {
+    pub kind: AliasKind,
+    pub owner: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// The outcome of the CAA lookup for one name of the climb, after following aliases.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// At least one CAA record (of any tag) came back.
+    Records(Vec<CaaRecord>),
+    /// NOERROR without CAA records.
+    NoData,
+    /// The name (or the end of its alias chain) does not exist.
+    NxDomain,
+    /// The lookup did not produce a usable answer.
+    Failed(Failure),
+}
+
+/// Why a lookup produced no usable answer, with a sentence for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    pub kind: FailureKind,
+    /// What happened, for a report: attempts made, the extended DNS error a resolver gave, ...
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// RCODE 2.
+    ServFail,
+    /// RCODE 5.
+    Refused,
+    /// Any other non-zero RCODE (NOTIMP, FORMERR, ...), by number.
+    Rcode(u16),
+    /// No answer within the timeout, after every retry.
+    Timeout,
+    /// The server could not be reached at all (connection refused, no route).
+    Unreachable,
+    /// An answer with TC=1 that could not be completed over TCP.
+    Truncated,
+    /// The CNAME/DNAME chain loops or never ends.
+    AliasLoop,
+    /// The reply could not be read as a DNS message (beyond the CAA records we read leniently).
+    BadResponse,
+}
+
+impl FailureKind {
+    /// The name used in JSON `outcome` fields and in reports.
+    pub fn name(self) -> String {
+        match self {
+            FailureKind::ServFail => "servfail".into(),
+            FailureKind::Refused => "refused".into(),
+            FailureKind::Rcode(code) => rcode_name(code),
+            FailureKind::Timeout => "timeout".into(),
+            FailureKind::Unreachable => "unreachable".into(),
+            FailureKind::Truncated => "truncated".into(),
+            FailureKind::AliasLoop => "alias-loop".into(),
+            FailureKind::BadResponse => "bad-response".into(),
+        }
+    }
+}
+
+/// The IANA mnemonic of an RCODE, lowercase, or `rcode-N` for one without a common name.
+fn rcode_name(code: u16) -> String {
+    let name = match code {
+        0 => "noerror",
+        1 => "formerr",
+        2 => "servfail",
+        3 => "nxdomain",
+        4 => "notimp",
+        5 => "refused",
+        6 => "yxdomain",
+        7 => "yxrrset",
+        8 => "nxrrset",
+        9 => "notauth",
+        10 => "notzone",
+        16 => "badvers",
+        _ => return format!("rcode-{code}"),
+    };
+    name.to_owned()
+}
+
+/// The CAA lookup of one name of the climb: what was asked, what answered, what came back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lookup {
+    /// The name queried: ASCII, lowercase, no trailing dot.
+    pub name: String,
+    /// The alias chain followed from `name`, in order.
+    pub aliases: Vec<Alias>,
+    pub answer: Answer,
+    /// The server that gave the final answer, or the last one tried when none did.
+    pub server: Option<SocketAddr>,
+}
+
+impl Lookup {
+    /// The CAA records of the answer; empty unless the answer holds records.
+    pub fn records(&self) -> &[CaaRecord] {
+        match &self.answer {
+            Answer::Records(records) => records,
+            _ => &[],
+        }
+    }
+
+    /// The `outcome` name of JSON lookups: `records`, `nodata`, `nxdomain` or a failure's name.
+    pub fn outcome(&self) -> String {
+        match &self.answer {
+            Answer::Records(_) => "records".into(),
+            Answer::NoData => "nodata".into(),
+            Answer::NxDomain => "nxdomain".into(),
+            Answer::Failed(failure) => failure.kind.name(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rcodes_without_a_variant_are_named_by_mnemonic_or_number() {
+        assert_eq!(FailureKind::Rcode(4).name(), "notimp");
+        assert_eq!(FailureKind::Rcode(1).name(), "formerr");
+        assert_eq!(FailureKind::Rcode(23).name(), "rcode-23");
+    }
+}

@@ -1,0 +1,382 @@
+//! The CAA lookup of one name, as the CA's resolver delivers it: ask, follow CNAME and DNAME
+//! chains (rules 13 and 14), and say what came back (rules 7 to 11).
+//!
+//! A recursive resolver returns the whole chain in one reply. An authoritative server (or a
+//! forwarder) may stop at an alias whose target lies in another zone; then the target is asked
+//! in a further query, as a stub resolver would. Loops are caught here: hickory's resolver
+//! reports a CNAME loop as NODATA, which would read as "no records" and could wrongly allow.
+
+use std::collections::HashSet;
+
+use hickory_resolver::proto::rr::Name;
+
+use crate::answers::{Alias, AliasKind, Answer, CaaRecord, Failure, FailureKind, Lookup};
+
+use super::transport::{ExchangeError, Transport, describe};
+use super::wire::{AnswerRecord, Reply};
+
+/// Queries one lookup may spend chasing alias targets that a server did not answer for.
+const MAX_QUERIES: usize = 8;
+/// Alias steps one lookup may follow in all, loops aside.
+const MAX_ALIASES: usize = 16;
+
+const RCODE_NOERROR: u16 = 0;
+const RCODE_SERVFAIL: u16 = 2;
+const RCODE_NXDOMAIN: u16 = 3;
+const RCODE_REFUSED: u16 = 5;
+const RCODE_YXDOMAIN: u16 = 6;
+
+/// Looks up the CAA records of `name` (ASCII, no trailing dot) and follows its aliases.
+pub async fn lookup_caa(transport: &Transport, name: &str) -> Lookup {
+    let mut lookup = Lookup {
+        name: name.to_owned(),
+        aliases: Vec::new(),
+        answer: Answer::NoData,
+        server: None,
+    };
+    let mut question = match Name::from_ascii(format!("{name}.")) {
+        Ok(question) => question,
+        Err(error) => {
+            lookup.answer = failed(FailureKind::BadResponse, format!("cannot ask: {error}"));
+            return lookup;
+        }
+    };
+    let mut visited = HashSet::from([question.clone()]);
+    for _ in 0..MAX_QUERIES {
+        let exchange = transport.query(&question).await;
+        lookup.server = Some(exchange.server);
+        let reply = match exchange.result {
+            Ok(reply) => reply,
+            Err(error) => {
+                lookup.answer = exchange_failure(&error, transport);
+                return lookup;
+            }
+        };
+        let end = match follow_chain(&question, &reply.answers, &mut visited, &mut lookup.aliases) {
+            Ok(end) => end,
+            Err(failure) => {
+                lookup.answer = Answer::Failed(failure);
+                return lookup;
+            }
+        };
+        match classify(&reply, &question, &end) {
+            Some(answer) => {
+                lookup.answer = answer;
+                return lookup;
+            }
+            None => question = end,
+        }
+    }
+    lookup.answer = failed(
+        FailureKind::AliasLoop,
+        format!("still following aliases after {MAX_QUERIES} queries"),
+    );
+    lookup
+}
+
+/// Rules 7 to 9 and 13: what a reply means for the lookup, or `None` when its alias chain ends
+/// at a name the reply does not answer for, which must be asked next.
+fn classify(reply: &Reply, question: &Name, end: &Name) -> Option<Answer> {
+    // Like the CA, every CAA record of the answer section counts, whatever its owner name.
+    let records: Vec<CaaRecord> = reply
+        .answers
+        .iter()
+        .filter_map(|record| match record {
+            AnswerRecord::Caa(caa) => Some(caa.clone()),
+            _ => None,
+        })
+        .collect();
+    let with_extended_error = |text: &str| match &reply.extended_error {
+        Some(extended) => format!("{text}; {extended}"),
+        None => text.to_owned(),
+    };
+    let answer = match reply.rcode {
+        RCODE_NOERROR if !records.is_empty() => Answer::Records(records),
+        RCODE_NOERROR if end == question || answers_for(&reply.soa_owners, end) => Answer::NoData,
+        RCODE_NOERROR => return None,
+        RCODE_NXDOMAIN => Answer::NxDomain,
+        RCODE_SERVFAIL => failed(
+            FailureKind::ServFail,
+            with_extended_error("the server answered SERVFAIL"),
+        ),
+        RCODE_REFUSED => failed(
+            FailureKind::Refused,
+            with_extended_error("the server answered REFUSED"),
+        ),
+        rcode => {
+            let name = FailureKind::Rcode(rcode).name().to_uppercase();
+            failed(
+                FailureKind::Rcode(rcode),
+                with_extended_error(&format!("the server answered {name}")),
+            )
+        }
+    };
+    Some(answer)
+}
+
+/// RFC 2308: a negative answer carries the SOA of the zone it speaks for; if that zone holds
+/// the end of the chain, the reply has answered for it.
+fn answers_for(soa_owners: &[Name], end: &Name) -> bool {
+    soa_owners.iter().any(|zone| zone.zone_of(end))
+}
+
+/// Rules 13 and 14: follows the chain from `start` through the reply's CNAME and DNAME records,
+/// recording each step, and returns the name it ends at. A DNAME redirects only names below its
+/// owner. A name seen before is a loop.
+fn follow_chain(
+    start: &Name,
+    answers: &[AnswerRecord],
+    visited: &mut HashSet<Name>,
+    aliases: &mut Vec<Alias>,
+) -> Result<Name, Failure> {
+    let mut current = start.clone();
+    loop {
+        let Some((kind, owner, next)) = next_step(&current, answers)? else {
+            return Ok(current);
+        };
+        aliases.push(Alias {
+            kind,
+            owner: name_text(&owner),
+            from: name_text(&current),
+            to: name_text(&next),
+        });
+        if !visited.insert(next.clone()) {
+            return Err(Failure {
+                kind: FailureKind::AliasLoop,
+                detail: format!("the alias chain comes back to {}", name_text(&next)),
+            });
+        }
+        if aliases.len() > MAX_ALIASES {
+            return Err(Failure {
+                kind: FailureKind::AliasLoop,
+                detail: format!("the alias chain is longer than {MAX_ALIASES} steps"),
+            });
+        }
+        current = next;
+    }
+}
+
+/// The alias that redirects `current`, if the reply holds one: a DNAME at a strict ancestor
+/// (checked first: a resolver sends the DNAME with a CNAME synthesised from it), else a CNAME
+/// at `current` itself.
+fn next_step(
+    current: &Name,
+    answers: &[AnswerRecord],
+) -> Result<Option<(AliasKind, Name, Name)>, Failure> {
+    for record in answers {
+        if let AnswerRecord::Dname { owner, target } = record
+            && owner.zone_of(current)
+            && owner.num_labels() < current.num_labels()
+        {
+            let next = substitute_dname(current, owner, target)?;
+            return Ok(Some((AliasKind::Dname, owner.clone(), next)));
+        }
+    }
+    Ok(answers.iter().find_map(|record| match record {
+        AnswerRecord::Cname { owner, target } if owner == current => {
+            Some((AliasKind::Cname, owner.clone(), target.clone()))
+        }
+        _ => None,
+    }))
+}
+
+/// RFC 6672 §2.2: replace the DNAME owner at the end of `current` with its target. A result
+/// too long for DNS is YXDOMAIN.
+fn substitute_dname(current: &Name, owner: &Name, target: &Name) -> Result<Name, Failure> {
+    let kept = usize::from(current.num_labels() - owner.num_labels());
+    Name::from_labels(current.iter().take(kept))
+        .and_then(|prefix| prefix.append_domain(target))
+        .map_err(|_| Failure {
+            kind: FailureKind::Rcode(RCODE_YXDOMAIN),
+            detail: format!(
+                "the DNAME at {} makes {} too long",
+                name_text(owner),
+                name_text(current)
+            ),
+        })
+}
+
+/// Rules 10 and 11: a question that got no usable reply.
+fn exchange_failure(error: &ExchangeError, transport: &Transport) -> Answer {
+    let kind = match error {
+        ExchangeError::Timeout => FailureKind::Timeout,
+        ExchangeError::Unreachable(_) => FailureKind::Unreachable,
+        ExchangeError::Truncated(_) => FailureKind::Truncated,
+        ExchangeError::BadResponse(_) => FailureKind::BadResponse,
+    };
+    let detail = match error {
+        ExchangeError::Timeout => format!(
+            "no reply after {} attempt(s) of {} s",
+            transport.attempts.max(1),
+            transport.timeout.as_secs_f64()
+        ),
+        other => describe(other),
+    };
+    failed(kind, detail)
+}
+
+fn failed(kind: FailureKind, detail: String) -> Answer {
+    Answer::Failed(Failure { kind, detail })
+}
+
+/// A name for reports: ASCII, lowercase, no trailing dot, unusual bytes escaped.
+fn name_text(name: &Name) -> String {
+    let text = name.to_lowercase().to_ascii();
+    text.strip_suffix('.').unwrap_or(&text).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(text: &str) -> Name {
+        Name::from_ascii(text).unwrap()
+    }
+
+    fn cname(owner: &str, target: &str) -> AnswerRecord {
+        AnswerRecord::Cname {
+            owner: name(owner),
+            target: name(target),
+        }
+    }
+
+    fn dname(owner: &str, target: &str) -> AnswerRecord {
+        AnswerRecord::Dname {
+            owner: name(owner),
+            target: name(target),
+        }
+    }
+
+    fn follow(start: &str, answers: &[AnswerRecord]) -> (Result<Name, Failure>, Vec<Alias>) {
+        let start = name(start);
+        let mut visited = HashSet::from([start.clone()]);
+        let mut aliases = Vec::new();
+        let end = follow_chain(&start, answers, &mut visited, &mut aliases);
+        (end, aliases)
+    }
+
+    #[test]
+    fn rule_13_cname_chains_are_followed_in_order() {
+        let answers = [cname("b.test.", "c.test."), cname("a.test.", "b.test.")];
+        let (end, aliases) = follow("A.test.", &answers);
+        assert_eq!(end.unwrap(), name("c.test."));
+        assert_eq!(
+            aliases
+                .iter()
+                .map(|a| (&*a.from, &*a.to))
+                .collect::<Vec<_>>(),
+            vec![("a.test", "b.test"), ("b.test", "c.test")]
+        );
+    }
+
+    #[test]
+    fn rule_14_a_dname_redirects_only_names_below_its_owner() {
+        let answers = [dname("d.example.test.", "target.test.")];
+        let (end, aliases) = follow("x.y.d.example.test.", &answers);
+        assert_eq!(end.unwrap(), name("x.y.target.test."));
+        assert_eq!(aliases[0].kind, AliasKind::Dname);
+        assert_eq!(aliases[0].owner, "d.example.test");
+        let (end, aliases) = follow("d.example.test.", &answers);
+        assert_eq!(end.unwrap(), name("d.example.test."));
+        assert!(aliases.is_empty());
+    }
+
+    #[test]
+    fn a_dname_is_preferred_to_the_cname_synthesised_from_it() {
+        let answers = [dname("d.test.", "t.test."), cname("x.d.test.", "x.t.test.")];
+        let (end, aliases) = follow("x.d.test.", &answers);
+        assert_eq!(end.unwrap(), name("x.t.test."));
+        assert_eq!(aliases.len(), 1);
+        assert_eq!(aliases[0].kind, AliasKind::Dname);
+    }
+
+    #[test]
+    fn loops_and_endless_chains_are_failures() {
+        let (end, _) = follow(
+            "a.test.",
+            &[cname("a.test.", "b.test."), cname("b.test.", "a.test.")],
+        );
+        assert_eq!(end.unwrap_err().kind, FailureKind::AliasLoop);
+        let (end, _) = follow("a.test.", &[cname("a.test.", "a.test.")]);
+        assert_eq!(end.unwrap_err().kind, FailureKind::AliasLoop);
+        let endless: Vec<_> = (0..30)
+            .map(|i| cname(&format!("n{i}.test."), &format!("n{}.test.", i + 1)))
+            .collect();
+        let (end, _) = follow("n0.test.", &endless);
+        assert_eq!(end.unwrap_err().kind, FailureKind::AliasLoop);
+        // A DNAME under its own target grows the name until it no longer fits.
+        let (end, _) = follow("x.d.test.", &[dname("d.test.", "a.b.c.d.test.")]);
+        assert!(end.is_err());
+    }
+
+    fn reply(rcode: u16, answers: Vec<AnswerRecord>, soa_owners: &[&str]) -> Reply {
+        Reply {
+            id: 1,
+            is_response: true,
+            rcode,
+            truncated: false,
+            question: None,
+            answers,
+            soa_owners: soa_owners.iter().map(|o| name(o)).collect(),
+            extended_error: None,
+        }
+    }
+
+    #[test]
+    fn rule_7_and_13_an_alias_target_is_asked_unless_the_reply_answered_for_it() {
+        let q = name("www.a.test.");
+        let target = name("cdn.b.test.");
+        let chain = vec![cname("www.a.test.", "cdn.b.test.")];
+        assert_eq!(classify(&reply(0, chain.clone(), &[]), &q, &target), None);
+        assert_eq!(
+            classify(&reply(0, chain.clone(), &["b.test."]), &q, &target),
+            Some(Answer::NoData)
+        );
+        // The SOA of the alias's own zone says nothing about the target.
+        assert_eq!(classify(&reply(0, chain, &["a.test."]), &q, &target), None);
+        assert_eq!(
+            classify(&reply(0, vec![], &[]), &q, &q),
+            Some(Answer::NoData)
+        );
+    }
+
+    #[test]
+    fn rule_8_and_13_nxdomain_at_the_end_of_a_chain_is_nxdomain() {
+        let q = name("www.a.test.");
+        let chain = vec![cname("www.a.test.", "gone.b.test.")];
+        assert_eq!(
+            classify(&reply(3, chain, &["b.test."]), &q, &name("gone.b.test.")),
+            Some(Answer::NxDomain)
+        );
+    }
+
+    #[test]
+    fn rule_9_rcodes_are_failures_named_by_kind() {
+        let q = name("a.test.");
+        let kind = |rcode| match classify(&reply(rcode, vec![], &[]), &q, &q) {
+            Some(Answer::Failed(failure)) => failure.kind,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(kind(2), FailureKind::ServFail);
+        assert_eq!(kind(5), FailureKind::Refused);
+        assert_eq!(kind(4), FailureKind::Rcode(4));
+        assert_eq!(kind(1), FailureKind::Rcode(1));
+    }
+
+    #[test]
+    fn every_caa_record_of_the_answer_counts_whatever_its_owner() {
+        let q = name("www.a.test.");
+        let records = vec![
+            cname("www.a.test.", "cdn.b.test."),
+            AnswerRecord::Caa(CaaRecord::new(0, "issue", "ca.example")),
+        ];
+        assert_eq!(
+            classify(&reply(0, records, &[]), &q, &name("cdn.b.test.")),
+            Some(Answer::Records(vec![CaaRecord::new(
+                0,
+                "issue",
+                "ca.example"
+            )]))
+        );
+    }
+}

@@ -1,0 +1,175 @@
+//! One CAA question, one reply: UDP first, TCP when the reply is truncated (rule 11), a timeout
+//! per attempt and retries that rotate through the servers (rule 10).
+//!
+//! Only timeouts and unreachable servers are retried, as the CA does: an RCODE is an answer.
+
+use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+
+use hickory_resolver::proto::rr::Name;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::time::timeout;
+
+use super::wire::{Reply, decode_reply, encode_query};
+
+/// Large enough for any reply to our advertised EDNS payload; a server that ignores it and
+/// sends more than this gets an error, not a silently cut answer.
+const UDP_RECEIVE_BUFFER: usize = 4096;
+
+const TYPE_CAA: u16 = 257;
+
+/// Where and how to ask.
+#[derive(Clone, Debug)]
+pub struct Transport {
+    pub servers: Vec<SocketAddr>,
+    /// Per attempt, for UDP and again for a TCP follow-up.
+    pub timeout: Duration,
+    /// Attempts per question: 1 + retries.
+    pub attempts: u32,
+}
+
+/// Why no reply could be had.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExchangeError {
+    /// No reply to any attempt.
+    Timeout,
+    /// The server refused the connection or could not be reached.
+    Unreachable(String),
+    /// TC=1 over UDP, and TCP did not deliver the whole answer.
+    Truncated(String),
+    /// A reply that is not a DNS message we can read.
+    BadResponse(String),
+}
+
+/// The server last asked, and what came of it.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    pub server: SocketAddr,
+    pub result: Result<Reply, ExchangeError>,
+}
+
+impl Transport {
+    /// Asks for the CAA records of `name`, retrying timeouts and unreachable servers on the
+    /// next server in turn.
+    pub async fn query(&self, name: &Name) -> Exchange {
+        let servers = self.servers.iter().copied().cycle();
+        let attempts = self.attempts.max(1) as usize;
+        let mut last = None;
+        for server in servers.take(attempts) {
+            let result = self.attempt(server, name).await;
+            match result {
+                Err(ExchangeError::Timeout | ExchangeError::Unreachable(_)) => {
+                    last = Some(Exchange { server, result });
+                }
+                result => return Exchange { server, result },
+            }
+        }
+        last.unwrap_or_else(|| Exchange {
+            server: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+            result: Err(ExchangeError::Unreachable(
+                "no nameserver configured".into(),
+            )),
+        })
+    }
+
+    async fn attempt(&self, server: SocketAddr, name: &Name) -> Result<Reply, ExchangeError> {
+        let (id, query) = encode_query(name).map_err(ExchangeError::BadResponse)?;
+        let is_ours = |reply: &Reply| {
+            reply.id == id
+                && reply.is_response
+                && reply
+                    .question
+                    .as_ref()
+                    .is_none_or(|(qname, qtype)| qname == name && *qtype == TYPE_CAA)
+        };
+        let reply = timeout(self.timeout, udp_exchange(server, &query, id, is_ours))
+            .await
+            .map_err(|_| ExchangeError::Timeout)??;
+        if !reply.truncated {
+            return Ok(reply);
+        }
+        let over_tcp = timeout(self.timeout, tcp_exchange(server, &query))
+            .await
+            .map_err(|_| ExchangeError::Timeout)
+            .and_then(|reply| reply);
+        match over_tcp {
+            Ok(reply) if is_ours(&reply) && !reply.truncated => Ok(reply),
+            Ok(_) => Err(ExchangeError::Truncated(
+                "the TCP reply did not complete the truncated UDP answer".into(),
+            )),
+            Err(error) => Err(ExchangeError::Truncated(format!(
+                "TCP follow-up failed: {}",
+                describe(&error)
+            ))),
+        }
+    }
+}
+
+/// Sends the query from a fresh socket (a random source port) and waits for a reply with our
+/// id and question; stray datagrams are ignored.
+async fn udp_exchange(
+    server: SocketAddr,
+    query: &[u8],
+    id: u16,
+    is_ours: impl Fn(&Reply) -> bool,
+) -> Result<Reply, ExchangeError> {
+    let local = match server {
+        SocketAddr::V4(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+        SocketAddr::V6(_) => SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)),
+    };
+    let socket = UdpSocket::bind(local).await.map_err(unreachable)?;
+    // Connecting filters datagrams from other sources and surfaces ICMP port unreachable.
+    socket.connect(server).await.map_err(unreachable)?;
+    socket.send(query).await.map_err(unreachable)?;
+    let mut buffer = vec![0; UDP_RECEIVE_BUFFER];
+    loop {
+        let length = socket.recv(&mut buffer).await.map_err(unreachable)?;
+        let datagram = &buffer[..length];
+        if datagram.get(..2) != Some(&id.to_be_bytes()[..]) {
+            continue;
+        }
+        let reply = decode_reply(datagram).map_err(bad_response)?;
+        if is_ours(&reply) {
+            return Ok(reply);
+        }
+    }
+}
+
+/// RFC 1035 §4.2.2: the query and the reply, each behind a two-octet length.
+async fn tcp_exchange(server: SocketAddr, query: &[u8]) -> Result<Reply, ExchangeError> {
+    let mut stream = TcpStream::connect(server).await.map_err(unreachable)?;
+    let length = u16::try_from(query.len()).map_err(|_| bad_response("query too long"))?;
+    let mut framed = Vec::with_capacity(query.len() + 2);
+    framed.extend(length.to_be_bytes());
+    framed.extend(query);
+    stream.write_all(&framed).await.map_err(unreachable)?;
+    let length = stream.read_u16().await.map_err(unreachable)?;
+    let mut reply = vec![0; usize::from(length)];
+    stream.read_exact(&mut reply).await.map_err(unreachable)?;
+    decode_reply(&reply).map_err(bad_response)
+}
+
+fn unreachable(error: io::Error) -> ExchangeError {
+    let text = match error.kind() {
+        io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+        io::ErrorKind::UnexpectedEof => "connection closed before the reply was complete".into(),
+        _ => error.to_string(),
+    };
+    ExchangeError::Unreachable(text)
+}
+
+fn bad_response(error: impl ToString) -> ExchangeError {
+    ExchangeError::BadResponse(error.to_string())
+}
+
+/// The error in a few words, for a report.
+pub fn describe(error: &ExchangeError) -> String {
+    match error {
+        ExchangeError::Timeout => "no reply".into(),
+        ExchangeError::Unreachable(why) => why.clone(),
+        ExchangeError::Truncated(why) => why.clone(),
+        ExchangeError::BadResponse(why) => format!("unreadable reply: {why}"),
+    }
+}

@@ -1,0 +1,416 @@
+//! DNS messages on the wire: the CAA query we send, and a lenient reading of the reply.
+//!
+//! hickory-proto decodes a whole message or nothing. One CAA record with a hyphenated tag, a
+//! tag over 15 octets or an empty one fails the message and loses the good records beside it
+//! (over TCP hickory's client even reports it as a timeout). Real zones hold such records, and
+//! the CA reads them as unknown tags. So we read replies ourselves: hickory-proto's decoder for
+//! the header, the question and names (with compression), our own loop over the records, CAA
+//! rdata kept as raw bytes. Everything else about the message stays strict: a reply whose names
+//! cannot be read is refused whole, because guessing there could turn into a wrong "allowed".
+
+use hickory_resolver::proto::op::{Edns, Header, Message, Query};
+use hickory_resolver::proto::rr::{Name, RecordType};
+use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError};
+
+use crate::answers::CaaRecord;
+use crate::escape::zone_escape;
+
+/// The EDNS UDP payload size we advertise: the DNS Flag Day 2020 value, which avoids IP
+/// fragmentation; larger answers come back truncated and are fetched over TCP.
+pub const UDP_PAYLOAD: u16 = 1232;
+
+const TYPE_CNAME: u16 = 5;
+const TYPE_SOA: u16 = 6;
+const TYPE_DNAME: u16 = 39;
+const TYPE_OPT: u16 = 41;
+const TYPE_CAA: u16 = 257;
+const CLASS_IN: u16 = 1;
+const EDNS_OPTION_EDE: u16 = 15;
+
+/// A CAA query for `name`, recursion desired, with EDNS. Returns its message id and bytes.
+pub fn encode_query(name: &Name) -> Result<(u16, Vec<u8>), String> {
+    let mut message = Message::query();
+    message.metadata.recursion_desired = true;
+    message.add_query(Query::query(name.clone(), RecordType::CAA));
+    let mut edns = Edns::new();
+    edns.set_max_payload(UDP_PAYLOAD);
+    message.set_edns(edns);
+    let bytes = message.to_vec().map_err(|error| error.to_string())?;
+    Ok((message.metadata.id, bytes))
+}
+
+/// The parts of a reply that a CAA lookup needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub id: u16,
+    pub is_response: bool,
+    /// The full RCODE, extended by EDNS where the reply has an OPT record.
+    pub rcode: u16,
+    pub truncated: bool,
+    /// The question's name and type, if the reply repeats one.
+    pub question: Option<(Name, u16)>,
+    /// CAA, CNAME and DNAME records of the answer section, in order; others are dropped.
+    pub answers: Vec<AnswerRecord>,
+    /// Owners of SOA records in the authority section: the zones a negative answer speaks for.
+    pub soa_owners: Vec<Name>,
+    /// An Extended DNS Error (RFC 8914) the server attached, as text.
+    pub extended_error: Option<String>,
+}
+
+/// An answer-section record that matters for a CAA lookup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AnswerRecord {
+    Caa(CaaRecord),
+    Cname { owner: Name, target: Name },
+    Dname { owner: Name, target: Name },
+}
+
+/// Reads a reply, keeping every CAA record whatever its tag or value (see the module docs).
+pub fn decode_reply(bytes: &[u8]) -> Result<Reply, DecodeError> {
+    let mut decoder = BinDecoder::new(bytes);
+    let header = Header::read(&mut decoder)?;
+    let mut question = None;
+    for _ in 0..header.counts.queries {
+        let query = Query::read(&mut decoder)?;
+        question = Some((query.name().clone(), u16::from(query.query_type())));
+    }
+    let mut reply = Reply {
+        id: header.metadata.id,
+        is_response: header.metadata.message_type
+            == hickory_resolver::proto::op::MessageType::Response,
+        rcode: u16::from(header.metadata.response_code.low()),
+        truncated: header.metadata.truncation,
+        question,
+        answers: Vec::new(),
+        soa_owners: Vec::new(),
+        extended_error: None,
+    };
+    for _ in 0..header.counts.answers {
+        let record = read_record(&mut decoder, bytes)?;
+        let answer = match record.rtype {
+            TYPE_CAA if record.class == CLASS_IN => Some(AnswerRecord::Caa(read_caa(record.rdata))),
+            TYPE_CNAME => Some(AnswerRecord::Cname {
+                owner: record.owner,
+                target: read_rdata_name(bytes, record.rdata_offset)?,
+            }),
+            TYPE_DNAME => Some(AnswerRecord::Dname {
+                owner: record.owner,
+                target: read_rdata_name(bytes, record.rdata_offset)?,
+            }),
+            _ => None,
+        };
+        reply.answers.extend(answer);
+    }
+    for _ in 0..header.counts.authorities {
+        let record = read_record(&mut decoder, bytes)?;
+        if record.rtype == TYPE_SOA {
+            reply.soa_owners.push(record.owner);
+        }
+    }
+    for _ in 0..header.counts.additionals {
+        let record = read_record(&mut decoder, bytes)?;
+        if record.rtype == TYPE_OPT {
+            // RFC 6891 §6.1.3: the OPT TTL carries the upper 8 bits of the 12-bit RCODE.
+            reply.rcode |= u16::from((record.ttl >> 24) as u8) << 4;
+            reply.extended_error = read_extended_error(record.rdata);
+        }
+    }
+    Ok(reply)
+}
+
+/// One resource record's fixed fields, with its rdata left unread.
+struct RawRecord<'a> {
+    owner: Name,
+    rtype: u16,
+    class: u16,
+    ttl: u32,
+    rdata: &'a [u8],
+    rdata_offset: usize,
+}
+
+fn read_record<'a>(
+    decoder: &mut BinDecoder<'a>,
+    message: &'a [u8],
+) -> Result<RawRecord<'a>, DecodeError> {
+    let owner = Name::read(decoder)?;
+    let rtype = decoder.read_u16()?.unverified(/* any type is fine: unknown ones are skipped */);
+    let class = decoder.read_u16()?.unverified(/* compared, never trusted */);
+    let ttl = decoder.read_u32()?.unverified(/* only the OPT pseudo-TTL is read */);
+    let length = decoder.read_u16()?.unverified(/* bounds-checked by read_slice */);
+    let rdata_offset = message.len() - decoder.len();
+    let rdata = decoder.read_slice(usize::from(length))?.unverified(/* raw bytes */);
+    Ok(RawRecord {
+        owner,
+        rtype,
+        class,
+        ttl,
+        rdata,
+        rdata_offset,
+    })
+}
+
+/// A CAA rdata as raw flags, tag and value (RFC 8659 §4.1), without judging the tag. A tag
+/// length running past the rdata is clipped: the record is then an odd unknown tag, which the
+/// rules judge like any other.
+fn read_caa(rdata: &[u8]) -> CaaRecord {
+    let flags = rdata.first().copied().unwrap_or(0);
+    let tag_length = rdata.get(1).copied().map_or(0, usize::from);
+    let body = rdata.get(2..).unwrap_or_default();
+    let (tag, value) = body.split_at(tag_length.min(body.len()));
+    CaaRecord::new(flags, tag, value)
+}
+
+/// A domain name inside rdata, which may point back into the message (compression).
+fn read_rdata_name(message: &[u8], offset: usize) -> Result<Name, DecodeError> {
+    let mut decoder = BinDecoder::new(message);
+    decoder.read_slice(offset)?;
+    Name::read(&mut decoder)
+}
+
+/// The first Extended DNS Error option of an OPT rdata, as "code N (meaning): extra text".
+fn read_extended_error(mut options: &[u8]) -> Option<String> {
+    while let [c0, c1, l0, l1, rest @ ..] = options {
+        let code = u16::from_be_bytes([*c0, *c1]);
+        let length = usize::from(u16::from_be_bytes([*l0, *l1]));
+        let data = rest.get(..length)?;
+        if code == EDNS_OPTION_EDE && data.len() >= 2 {
+            let info = u16::from_be_bytes([data[0], data[1]]);
+            let extra = zone_escape(&data[2..]);
+            let mut text = format!("extended DNS error {info} ({})", ede_meaning(info));
+            if !extra.is_empty() {
+                text.push_str(": ");
+                text.push_str(&extra);
+            }
+            return Some(text);
+        }
+        options = &rest[length..];
+    }
+    None
+}
+
+/// RFC 8914 §4 info codes.
+fn ede_meaning(code: u16) -> &'static str {
+    const MEANINGS: [&str; 25] = [
+        "other",
+        "DNSSEC: unsupported DNSKEY algorithm",
+        "DNSSEC: unsupported DS digest type",
+        "stale answer",
+        "forged answer",
+        "DNSSEC: indeterminate",
+        "DNSSEC: bogus",
+        "DNSSEC: signature expired",
+        "DNSSEC: signature not yet valid",
+        "DNSSEC: DNSKEY missing",
+        "DNSSEC: RRSIGs missing",
+        "DNSSEC: no zone key bit set",
+        "DNSSEC: NSEC missing",
+        "cached error",
+        "not ready",
+        "blocked",
+        "censored",
+        "filtered",
+        "prohibited",
+        "stale NXDOMAIN answer",
+        "not authoritative",
+        "not supported",
+        "no reachable authority",
+        "network error",
+        "invalid data",
+    ];
+    MEANINGS
+        .get(usize::from(code))
+        .copied()
+        .unwrap_or("unassigned")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reply built by hand, byte by byte, as a server might send it.
+    struct ReplyBuilder {
+        bytes: Vec<u8>,
+        counts: [u16; 4],
+    }
+
+    impl ReplyBuilder {
+        fn new(id: u16, flags: u16, question: &str) -> Self {
+            let mut bytes = Vec::new();
+            bytes.extend(id.to_be_bytes());
+            bytes.extend(flags.to_be_bytes());
+            bytes.extend([0; 8]);
+            bytes.extend(wire_name(question));
+            bytes.extend(TYPE_CAA.to_be_bytes());
+            bytes.extend(CLASS_IN.to_be_bytes());
+            ReplyBuilder {
+                bytes,
+                counts: [1, 0, 0, 0],
+            }
+        }
+
+        fn record(
+            mut self,
+            section: usize,
+            owner: &[u8],
+            rtype: u16,
+            ttl: u32,
+            rdata: &[u8],
+        ) -> Self {
+            self.bytes.extend(owner);
+            self.bytes.extend(rtype.to_be_bytes());
+            self.bytes.extend(CLASS_IN.to_be_bytes());
+            self.bytes.extend(ttl.to_be_bytes());
+            self.bytes.extend((rdata.len() as u16).to_be_bytes());
+            self.bytes.extend(rdata);
+            self.counts[section] += 1;
+            self
+        }
+
+        fn build(mut self) -> Vec<u8> {
+            for (i, count) in self.counts.iter().enumerate() {
+                self.bytes[4 + 2 * i..6 + 2 * i].copy_from_slice(&count.to_be_bytes());
+            }
+            self.bytes
+        }
+    }
+
+    fn wire_name(name: &str) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for label in name.split('.').filter(|l| !l.is_empty()) {
+            bytes.push(label.len() as u8);
+            bytes.extend(label.as_bytes());
+        }
+        bytes.push(0);
+        bytes
+    }
+
+    fn caa_rdata(flags: u8, tag: &[u8], value: &[u8]) -> Vec<u8> {
+        let mut rdata = vec![flags, tag.len() as u8];
+        rdata.extend(tag);
+        rdata.extend(value);
+        rdata
+    }
+
+    /// A pointer to the question name, at offset 12.
+    const QNAME: &[u8] = &[0xc0, 12];
+
+    #[test]
+    fn tags_hickory_refuses_are_read_beside_the_good_records() {
+        let reply = ReplyBuilder::new(7, 0x8180, "example.test.")
+            .record(
+                1,
+                QNAME,
+                TYPE_CAA,
+                60,
+                &caa_rdata(0, b"issue", b"letsencrypt.org"),
+            )
+            .record(1, QNAME, TYPE_CAA, 60, &caa_rdata(128, b"bad-tag", b"x"))
+            .record(
+                1,
+                QNAME,
+                TYPE_CAA,
+                60,
+                &caa_rdata(0, b"averyveryverylongtag", b"y"),
+            )
+            .record(1, QNAME, TYPE_CAA, 60, &caa_rdata(0, b"", b"z"))
+            .record(
+                1,
+                QNAME,
+                TYPE_CAA,
+                60,
+                &caa_rdata(0, b"issue", b"\xff\x00\x1b"),
+            )
+            .build();
+        assert!(
+            Message::from_vec(&reply).is_err(),
+            "hickory refuses this reply whole"
+        );
+        let reply = decode_reply(&reply).unwrap();
+        assert_eq!(reply.id, 7);
+        assert_eq!(reply.rcode, 0);
+        assert_eq!(
+            reply.answers,
+            vec![
+                AnswerRecord::Caa(CaaRecord::new(0, "issue", "letsencrypt.org")),
+                AnswerRecord::Caa(CaaRecord::new(128, "bad-tag", "x")),
+                AnswerRecord::Caa(CaaRecord::new(0, "averyveryverylongtag", "y")),
+                AnswerRecord::Caa(CaaRecord::new(0, "", "z")),
+                AnswerRecord::Caa(CaaRecord::new(0, "issue", &b"\xff\x00\x1b"[..])),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_tag_length_past_the_rdata_is_clipped_not_fatal() {
+        assert_eq!(read_caa(&[0, 9, b'a', b'b']), CaaRecord::new(0, "ab", ""));
+        assert_eq!(read_caa(&[]), CaaRecord::new(0, "", ""));
+    }
+
+    #[test]
+    fn aliases_negative_soa_and_extended_errors_are_read() {
+        let mut ede = Vec::new();
+        ede.extend(EDNS_OPTION_EDE.to_be_bytes());
+        ede.extend(4u16.to_be_bytes());
+        ede.extend(7u16.to_be_bytes());
+        ede.extend(b"ab");
+        let reply = ReplyBuilder::new(1, 0x8182, "www.example.test.")
+            .record(1, QNAME, TYPE_CNAME, 60, &wire_name("cdn.other.test."))
+            .record(
+                1,
+                &wire_name("other.test."),
+                TYPE_DNAME,
+                60,
+                &wire_name("x.test."),
+            )
+            .record(2, &wire_name("other.test."), TYPE_SOA, 60, &[0; 22])
+            .record(3, &[0], TYPE_OPT, 0x0100_0000, &ede)
+            .build();
+        let reply = decode_reply(&reply).unwrap();
+        let name = |text: &str| Name::from_ascii(text).unwrap();
+        assert_eq!(
+            reply.answers,
+            vec![
+                AnswerRecord::Cname {
+                    owner: name("www.example.test."),
+                    target: name("cdn.other.test.")
+                },
+                AnswerRecord::Dname {
+                    owner: name("other.test."),
+                    target: name("x.test.")
+                },
+            ]
+        );
+        assert_eq!(reply.soa_owners, vec![name("other.test.")]);
+        // SERVFAIL (2) extended by the OPT high bits (1 << 4).
+        assert_eq!(reply.rcode, 18);
+        assert_eq!(
+            reply.extended_error.as_deref(),
+            Some("extended DNS error 7 (DNSSEC: signature expired): ab")
+        );
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for bytes in [&b""[..], b"\x00\x01", &[0xff; 40]] {
+            let _ = decode_reply(bytes);
+        }
+        let truncated_record = {
+            let mut bytes = ReplyBuilder::new(1, 0x8180, "a.test.")
+                .record(1, QNAME, TYPE_CAA, 60, &caa_rdata(0, b"issue", b"x"))
+                .build();
+            bytes.truncate(bytes.len() - 3);
+            bytes
+        };
+        assert!(decode_reply(&truncated_record).is_err());
+    }
+
+    #[test]
+    fn queries_ask_for_caa_with_recursion_and_edns() {
+        let (id, bytes) = encode_query(&Name::from_ascii("example.test.").unwrap()).unwrap();
+        let message = Message::from_vec(&bytes).unwrap();
+        assert_eq!(message.metadata.id, id);
+        assert!(message.metadata.recursion_desired);
+        assert_eq!(message.queries[0].query_type(), RecordType::CAA);
+        assert_eq!(message.max_payload(), UDP_PAYLOAD);
+    }
+}

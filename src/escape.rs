@@ -1,0 +1,56 @@
+//! Untrusted bytes made safe to print. DNS data (CAA tags and values, extended error texts)
+//! can hold escape sequences, control characters, quotes and invalid UTF-8; nothing of it may
+//! reach a terminal raw. The escaped form is also valid zone-file syntax for the same bytes, so
+//! a record shown in a report can be pasted into a zone.
+
+use std::fmt::Write;
+
+/// RFC 1035 §5.1 `<character-string>` contents: printable ASCII stays, `"` and `\` get a
+/// backslash, every other byte becomes `\DDD` (three decimal digits). The result is printable
+/// ASCII only.
+pub fn zone_escape(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    for &byte in bytes {
+        match byte {
+            b'"' | b'\\' => {
+                text.push('\\');
+                text.push(char::from(byte));
+            }
+            b' '..=b'~' => text.push(char::from(byte)),
+            _ => {
+                let _ = write!(text, "\\{byte:03}");
+            }
+        }
+    }
+    text
+}
+
+/// `zone_escape` inside double quotes: a zone-file character-string.
+pub fn quoted(bytes: &[u8]) -> String {
+    format!("\"{}\"", zone_escape(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_bytes_quotes_backslashes_and_non_ascii_are_escaped() {
+        assert_eq!(
+            zone_escape(b"a\x1b[31mb\r\n\0\"\\\xff"),
+            "a\\027[31mb\\013\\010\\000\\\"\\\\\\255"
+        );
+        assert_eq!(quoted(b"letsencrypt.org"), "\"letsencrypt.org\"");
+        assert_eq!(zone_escape("é".as_bytes()), "\\195\\169");
+    }
+
+    #[test]
+    fn the_result_is_printable_ascii_whatever_the_input() {
+        let every_byte: Vec<u8> = (0..=255).collect();
+        assert!(
+            zone_escape(&every_byte)
+                .bytes()
+                .all(|b| (b' '..=b'~').contains(&b))
+        );
+    }
+}

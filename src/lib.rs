@@ -1,0 +1,21 @@
+//! certready: may this CA issue a certificate for this name right now, and if not, which DNS
+//! record fixes it? A library with a thin binary (`src/main.rs`).
+//!
+//! Functional core, imperative shell:
+//! - `name`: what the user typed, as the name the CA checks.
+//! - `answers`: what DNS said, the boundary between shell and core.
+//! - `caa`: the rulebook as pure functions, up to the verdict.
+//! - `dns`: asking DNS and reading its replies.
+//! - `check`: one name end to end, and many in order.
+//! - `output`: reports for people and scripts; `escape`: untrusted bytes made printable.
+//! - `options`: the command line; `exit`: exit statuses.
+
+pub mod answers;
+pub mod caa;
+pub mod check;
+pub mod dns;
+pub mod escape;
+pub mod exit;
+pub mod name;
+pub mod options;
+pub mod output;

@@ -1,0 +1,270 @@
+//! The command line. Every flag is defined and documented once, here; `CheckArgs::plan` turns
+//! what was typed into a validated `CheckPlan`, or a one-line error naming the bad input.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::caa::{Method, Requester};
+use crate::dns::{Transport, system_nameservers};
+use crate::name::{CheckName, NameError};
+use crate::output::Format;
+
+const ABOUT: &str = "May this CA issue a certificate for this name right now? \
+Walks the DNS tree for CAA records exactly as Let's Encrypt does and says why.";
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  certready check links.example.com
+  certready check '*.example.com' www.example.com --json
+  certready check shop.example.co.uk --ca digicert.com
+  certready check example.com --account-uri https://acme-v02.api.letsencrypt.org/acme/acct/123 --method dns-01
+  certready check example.com --nameserver 192.0.2.53 --nameserver [2001:db8::53]:5353
+
+Exit status:
+  0  every name allowed
+  1  at least one name denied by a CAA record
+  2  bad usage or an invalid name (nothing was checked)
+  3  nothing denied, but at least one name could not be determined (a lookup failed)";
+
+#[derive(Debug, Parser)]
+#[command(name = "certready", version, about = ABOUT)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check whether the CA may issue for each NAME now, and why
+    #[command(after_help = CHECK_EXAMPLES)]
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A DNS name; a leading "*." asks about a wildcard certificate. Unicode names are
+    /// checked in punycode; any case; a trailing dot is accepted
+    #[arg(value_name = "NAME", required = true)]
+    pub names: Vec<String>,
+
+    /// The CA's CAA identifying domain, compared exactly with each record's issuer
+    #[arg(long, value_name = "DOMAIN", default_value = "letsencrypt.org")]
+    pub ca: String,
+
+    /// The ACME account that will request the certificate. Without it, the requester is a
+    /// platform's own unknown account, and a record restricted by accounturi does not count
+    #[arg(long, value_name = "URI")]
+    pub account_uri: Option<String>,
+
+    /// The validation method: http-01, dns-01 or tls-alpn-01. Without it, a record restricted
+    /// by validationmethods counts if it admits http-01 or tls-alpn-01 (dns-01 for a wildcard)
+    #[arg(long, value_name = "M")]
+    pub method: Option<Method>,
+
+    /// IP or IP:PORT of a resolver to ask ([IPv6]:PORT with a port); repeatable.
+    /// Default: the system's resolvers (/etc/resolv.conf)
+    #[arg(long = "nameserver", value_name = "ADDR", value_parser = parse_nameserver)]
+    pub nameservers: Vec<SocketAddr>,
+
+    /// Seconds to wait for each query attempt (fractions allowed)
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds)]
+    pub timeout: Duration,
+
+    /// Further attempts after a query times out, rotating through the nameservers
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub retries: u32,
+
+    /// Print JSON Lines: one object per name, one line each, in the order given
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Everything a check run needs, validated.
+#[derive(Clone, Debug)]
+pub struct CheckPlan {
+    pub names: Vec<CheckName>,
+    pub requester: Requester,
+    pub transport: Transport,
+    pub format: Format,
+}
+
+/// A command line that cannot be run, said in one line that names the input.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error("invalid name {input:?}: {error}")]
+    InvalidName { input: String, error: NameError },
+    #[error(
+        "--method {method} cannot validate the wildcard name {name}: Let's Encrypt validates wildcard names only with dns-01"
+    )]
+    WildcardMethod { method: Method, name: String },
+    #[error("invalid --ca {0:?}: expected a domain such as letsencrypt.org")]
+    InvalidCa(String),
+    #[error(
+        "invalid --account-uri {0:?}: expected an absolute URI without spaces or ';', such as https://acme-v02.api.letsencrypt.org/acme/acct/123"
+    )]
+    InvalidAccountUri(String),
+    #[error("{0}; pass --nameserver IP")]
+    NoNameservers(String),
+}
+
+impl CheckArgs {
+    pub fn plan(self) -> Result<CheckPlan, UsageError> {
+        let names = self
+            .names
+            .iter()
+            .map(|input| {
+                CheckName::parse(input).map_err(|error| UsageError::InvalidName {
+                    input: input.clone(),
+                    error,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(method) = self.method.filter(|&method| method != Method::Dns01)
+            && let Some(wildcard) = names.iter().find(|name| name.wildcard)
+        {
+            return Err(UsageError::WildcardMethod {
+                method,
+                name: wildcard.to_string(),
+            });
+        }
+        if !is_token(&self.ca) {
+            return Err(UsageError::InvalidCa(self.ca));
+        }
+        if let Some(uri) = &self.account_uri
+            && !(is_token(uri) && uri.contains("://"))
+        {
+            return Err(UsageError::InvalidAccountUri(uri.clone()));
+        }
+        let servers = if self.nameservers.is_empty() {
+            system_nameservers().map_err(UsageError::NoNameservers)?
+        } else {
+            self.nameservers
+        };
+        Ok(CheckPlan {
+            names,
+            requester: Requester {
+                ca: self.ca,
+                account_uri: self.account_uri,
+                method: self.method,
+            },
+            transport: Transport {
+                servers,
+                timeout: self.timeout,
+                attempts: self.retries.saturating_add(1),
+            },
+            format: if self.json {
+                Format::Json
+            } else {
+                Format::Human
+            },
+        })
+    }
+}
+
+/// Non-empty printable ASCII without spaces or `;`: what can stand in a CAA issue value.
+fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| (b'!'..=b'~').contains(&b) && b != b';')
+}
+
+fn parse_nameserver(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(address) = text.parse::<SocketAddr>() {
+        return Ok(address);
+    }
+    text.parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| "expected an IP address or IP:PORT ([IPv6]:PORT with a port)".to_owned())
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds <= 3600.0 => Ok(Duration::from_secs_f64(seconds)),
+        _ => Err("expected a number of seconds above 0 and at most 3600".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nameservers_take_an_ip_with_or_without_a_port() {
+        assert_eq!(
+            parse_nameserver("192.0.2.1"),
+            Ok("192.0.2.1:53".parse().unwrap())
+        );
+        assert_eq!(
+            parse_nameserver("192.0.2.1:5353"),
+            Ok("192.0.2.1:5353".parse().unwrap())
+        );
+        assert_eq!(
+            parse_nameserver("2001:db8::1"),
+            Ok("[2001:db8::1]:53".parse().unwrap())
+        );
+        assert_eq!(
+            parse_nameserver("[2001:db8::1]:5353"),
+            Ok("[2001:db8::1]:5353".parse().unwrap())
+        );
+        assert!(parse_nameserver("ns1.example.com").is_err());
+    }
+
+    #[test]
+    fn timeouts_are_positive_seconds() {
+        assert_eq!(parse_seconds("0.25"), Ok(Duration::from_millis(250)));
+        for bad in ["0", "-1", "nan", "inf", "soon"] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn args(names: &[&str]) -> CheckArgs {
+        CheckArgs {
+            names: names.iter().map(|n| n.to_string()).collect(),
+            ca: "letsencrypt.org".into(),
+            account_uri: None,
+            method: None,
+            nameservers: vec!["127.0.0.1:53".parse().unwrap()],
+            timeout: Duration::from_secs(1),
+            retries: 0,
+            json: false,
+        }
+    }
+
+    #[test]
+    fn an_invalid_name_is_named_in_the_error() {
+        let error = args(&["ok.example", "192.0.2.1"]).plan().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid name \"192.0.2.1\": CAA does not apply to IP addresses: a CA checks no CAA records for an IP certificate"
+        );
+    }
+
+    #[test]
+    fn rule_31_a_wildcard_cannot_be_checked_with_http_01() {
+        let mut wild = args(&["*.example.com"]);
+        wild.method = Some(Method::Http01);
+        assert!(matches!(
+            wild.plan(),
+            Err(UsageError::WildcardMethod { .. })
+        ));
+        let mut dns = args(&["*.example.com"]);
+        dns.method = Some(Method::Dns01);
+        assert!(dns.plan().is_ok());
+    }
+
+    #[test]
+    fn account_uris_and_ca_domains_must_fit_in_a_caa_value() {
+        let mut spaced = args(&["example.com"]);
+        spaced.account_uri = Some("https://x/acct/1 2".into());
+        assert!(matches!(
+            spaced.plan(),
+            Err(UsageError::InvalidAccountUri(_))
+        ));
+        let mut ca = args(&["example.com"]);
+        ca.ca = "lets encrypt".into();
+        assert!(matches!(ca.plan(), Err(UsageError::InvalidCa(_))));
+    }
+}

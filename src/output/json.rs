@@ -1,0 +1,154 @@
+//! The JSON report: one object per name, one line each (JSON Lines). The schema is a contract
+//! for scripts and is documented in README.md; change it only by adding fields.
+//!
+//! Tags and values are given as text; when they are not valid UTF-8 the text is lossy and a
+//! `tag_hex` / `value_hex` field holds the exact bytes.
+
+use serde::Serialize;
+
+use crate::answers::{Alias, Answer, CaaRecord, Lookup};
+use crate::caa::Requester;
+use crate::check::Check;
+
+use super::reasons::reasons;
+
+#[derive(Serialize)]
+struct CheckJson<'a> {
+    name: String,
+    verdict: &'static str,
+    ca: &'a str,
+    wildcard: bool,
+    account_uri: Option<&'a str>,
+    method: Option<&'static str>,
+    relevant: Option<RelevantJson<'a>>,
+    lookups: Vec<LookupJson<'a>>,
+    reasons: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct RelevantJson<'a> {
+    owner: &'a str,
+    records: Vec<RecordJson>,
+    aliases: Vec<AliasJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct LookupJson<'a> {
+    name: &'a str,
+    outcome: String,
+    aliases: Vec<AliasJson<'a>>,
+    records: Vec<RecordJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+    server: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RecordJson {
+    flags: u8,
+    tag: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag_hex: Option<String>,
+    value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value_hex: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AliasJson<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    owner: &'a str,
+    from: &'a str,
+    to: &'a str,
+}
+
+/// The JSON object for one checked name, as a single line without its newline.
+pub fn render(check: &Check, requester: &Requester) -> String {
+    let relevant = check.relevant_lookup().map(|lookup| RelevantJson {
+        owner: &lookup.name,
+        records: records_json(lookup.records()),
+        aliases: aliases_json(&lookup.aliases),
+    });
+    let report = CheckJson {
+        name: check.name.to_string(),
+        verdict: check.evaluation.verdict.as_str(),
+        ca: &requester.ca,
+        wildcard: check.name.wildcard,
+        account_uri: requester.account_uri.as_deref(),
+        method: requester.method.map(|method| method.as_str()),
+        relevant,
+        lookups: check.lookups.iter().map(lookup_json).collect(),
+        reasons: reasons(check, requester),
+    };
+    serde_json::to_string(&report).expect("structs of strings and numbers always serialise")
+}
+
+fn lookup_json(lookup: &Lookup) -> LookupJson<'_> {
+    let detail = match &lookup.answer {
+        Answer::Failed(failure) => Some(failure.detail.as_str()),
+        _ => None,
+    };
+    LookupJson {
+        name: &lookup.name,
+        outcome: lookup.outcome(),
+        aliases: aliases_json(&lookup.aliases),
+        records: records_json(lookup.records()),
+        detail,
+        server: lookup.server.map(|server| server.to_string()),
+    }
+}
+
+fn records_json(records: &[CaaRecord]) -> Vec<RecordJson> {
+    records
+        .iter()
+        .map(|record| {
+            let (tag, tag_hex) = text_and_hex(&record.tag);
+            let (value, value_hex) = text_and_hex(&record.value);
+            RecordJson {
+                flags: record.flags,
+                tag,
+                tag_hex,
+                value,
+                value_hex,
+            }
+        })
+        .collect()
+}
+
+fn aliases_json(aliases: &[Alias]) -> Vec<AliasJson<'_>> {
+    aliases
+        .iter()
+        .map(|alias| AliasJson {
+            kind: alias.kind.as_str(),
+            owner: &alias.owner,
+            from: &alias.from,
+            to: &alias.to,
+        })
+        .collect()
+}
+
+/// The bytes as text, plus their hex when the text had to be lossy.
+fn text_and_hex(bytes: &[u8]) -> (String, Option<String>) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_owned(), None),
+        Err(_) => (
+            String::from_utf8_lossy(bytes).into_owned(),
+            Some(bytes.iter().map(|byte| format!("{byte:02x}")).collect()),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_utf8_bytes_get_a_lossless_hex_form() {
+        assert_eq!(text_and_hex(b"ok"), ("ok".into(), None));
+        assert_eq!(
+            text_and_hex(b"a\xffb"),
+            ("a\u{fffd}b".into(), Some("61ff62".into()))
+        );
+    }
+}
