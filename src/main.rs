@@ -3,8 +3,6 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use certready::check::check_in_order;
 use certready::exit::ExitStatus;
 use certready::options::{CheckPlan, Cli, Command};
@@ -13,7 +11,13 @@ use certready::output::render;
 fn main() -> ExitCode {
     let Cli {
         command: Command::Check(args),
-    } = Cli::parse();
+    } = match Cli::parse_args() {
+        Ok(cli) => cli,
+        Err(error) => {
+            eprintln!("certready: {error}");
+            return ExitStatus::Usage.into();
+        }
+    };
     let plan = match args.plan() {
         Ok(plan) => plan,
         Err(error) => {

@@ -4,6 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand};
 
 use crate::caa::{Method, Requester};
@@ -79,6 +80,32 @@ pub struct CheckArgs {
     /// Print JSON Lines: one object per name, one line each, in the order given
     #[arg(long)]
     pub json: bool,
+}
+
+impl Cli {
+    /// Parses the command line. `--help` and `--version` print and exit 0 as usual, a bare
+    /// `certready` prints help and exits 2; any other problem comes back as one line (clap's
+    /// own message spans several).
+    pub fn parse_args() -> Result<Cli, String> {
+        Cli::try_parse().map_err(|error| match error.kind() {
+            ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => error.exit(),
+            _ => one_line(&error.to_string()),
+        })
+    }
+}
+
+/// Clap's error up to its first blank line, folded into one line, with a pointer to help.
+fn one_line(message: &str) -> String {
+    let text = message
+        .lines()
+        .take_while(|line| !line.trim().is_empty())
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    format!("{text} (see --help)")
 }
 
 /// Everything a check run needs, validated.
@@ -190,6 +217,15 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clap_errors_fold_into_one_line() {
+        let message = "error: the following required arguments were not provided:\n  <NAME>...\n\nUsage: certready check <NAME>...\n";
+        assert_eq!(
+            one_line(message),
+            "the following required arguments were not provided: <NAME>... (see --help)"
+        );
+    }
 
     #[test]
     fn nameservers_take_an_ip_with_or_without_a_port() {

@@ -119,9 +119,8 @@ fn finding_sentence(
         ),
         Finding::NoIssuer => format!("{owner} has {record}, which authorises no CA at all."),
         Finding::OtherIssuer(issuer) => format!(
-            "{owner} allows only {} with {record}; {ca} must be named exactly as {}.",
-            quoted(issuer),
-            quoted(ca.as_bytes())
+            "{owner} has {record}, which authorises {}, not {ca} (issuer domains must match exactly).",
+            quoted(issuer)
         ),
         Finding::AccountUriRepeated => format!(
             "{owner} has {record}, which names accounturi more than once and so can never match."

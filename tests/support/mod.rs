@@ -1,0 +1,370 @@
+//! A real DNS server on loopback for the integration tests, and a way to run the real binary
+//! against it.
+//!
+//! hickory-server serves the zone files of `testdata/zones` (the file `NAME.zone` holds zone
+//! `NAME.`, `root.zone` the root) over UDP and TCP on 127.0.0.1, behind a wrapper that can
+//! delay every answer, answer chosen names with an error RCODE, never answer them, answer with
+//! records built in memory (ones no zone file can express), truncate without a TCP answer, or
+//! synthesise a DNAME (the server has no DNAME type). It counts the queries it sees and how
+//! many were in flight at once.
+
+#![allow(dead_code)] // Each test file uses a different part of the harness.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::Output;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hickory_server::Server;
+use hickory_server::net::runtime::Time;
+use hickory_server::net::xfer::Protocol;
+use hickory_server::proto::op::{Edns, Header, HeaderCounts, Metadata, ResponseCode};
+use hickory_server::proto::rr::rdata::opt::EdnsOption;
+use hickory_server::proto::rr::rdata::{CAA, CNAME, NULL};
+use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType};
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::store::file::{FileConfig, FileZoneHandler};
+use hickory_server::zone_handler::{AxfrPolicy, Catalog, MessageResponseBuilder, ZoneType};
+use tokio::net::{TcpListener, UdpSocket};
+
+/// How the server misbehaves for one name.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    /// Answer with this RCODE and no records.
+    Rcode(ResponseCode),
+    /// Answer with this RCODE and an Extended DNS Error (RFC 8914) of this info code and text,
+    /// as a validating resolver does when DNSSEC validation fails.
+    RcodeWithExtendedError(ResponseCode, u16, &'static str),
+    /// Never answer, over UDP or TCP.
+    Silent,
+    /// Answer NOERROR with these CAA records, built in memory: a tag or value no zone file
+    /// can express.
+    CaaRecords(Vec<CAA>),
+    /// Answer over UDP with TC=1 and nothing else; never answer over TCP.
+    TruncatedWithoutTcp,
+}
+
+/// What the server does besides serving the zones.
+#[derive(Clone, Debug, Default)]
+pub struct Behaviour {
+    /// Wait this long before every answer.
+    pub delay: Duration,
+    /// Faults by query name (lowercase, no trailing dot).
+    pub faults: HashMap<String, Fault>,
+    /// DNAMEs as (owner, target): a query for a name strictly below the owner is answered
+    /// with the DNAME and the CNAME synthesised from it, as an authoritative server does.
+    pub dnames: Vec<(String, String)>,
+}
+
+impl Behaviour {
+    pub fn fault(mut self, name: &str, fault: Fault) -> Self {
+        self.faults.insert(name.to_owned(), fault);
+        self
+    }
+
+    pub fn dname(mut self, owner: &str, target: &str) -> Self {
+        self.dnames.push((owner.to_owned(), target.to_owned()));
+        self
+    }
+
+    pub fn delay(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
+    }
+}
+
+/// What the server saw.
+#[derive(Debug, Default)]
+pub struct Stats {
+    queries: Mutex<Vec<(String, Protocol)>>,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+impl Stats {
+    /// Every query name seen (lowercase, no trailing dot), with its protocol, in arrival order.
+    pub fn queries(&self) -> Vec<(String, Protocol)> {
+        self.queries.lock().unwrap().clone()
+    }
+
+    pub fn query_count(&self) -> usize {
+        self.queries.lock().unwrap().len()
+    }
+
+    /// The most queries the server was handling at one moment.
+    pub fn max_in_flight(&self) -> usize {
+        self.max_in_flight.load(Ordering::SeqCst)
+    }
+}
+
+/// Counts a query in flight for as long as it lives.
+struct InFlight<'a>(&'a Stats);
+
+impl<'a> InFlight<'a> {
+    fn enter(stats: &'a Stats, name: String, protocol: Protocol) -> Self {
+        stats.queries.lock().unwrap().push((name, protocol));
+        let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        stats.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(stats)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+struct Handler {
+    catalog: Catalog,
+    behaviour: Behaviour,
+    stats: Arc<Stats>,
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for Handler {
+    async fn handle_request<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        mut response_handle: R,
+    ) -> ResponseInfo {
+        let Ok(info) = request.request_info() else {
+            return self
+                .catalog
+                .handle_request::<R, T>(request, response_handle)
+                .await;
+        };
+        let qname = info.query.name().to_string().to_lowercase();
+        let qname = qname.trim_end_matches('.').to_owned();
+        let _in_flight = InFlight::enter(&self.stats, qname.clone(), request.protocol());
+        if !self.behaviour.delay.is_zero() {
+            tokio::time::sleep(self.behaviour.delay).await;
+        }
+        let mut metadata = Metadata::response_from_request(&request.metadata);
+        metadata.authoritative = true;
+        let mut edns = None;
+        let answers: Vec<Record> = match self.behaviour.faults.get(&qname) {
+            Some(Fault::Silent) => return no_response(metadata),
+            Some(Fault::TruncatedWithoutTcp) if request.protocol() == Protocol::Tcp => {
+                return no_response(metadata);
+            }
+            Some(Fault::TruncatedWithoutTcp) => {
+                metadata.truncation = true;
+                Vec::new()
+            }
+            Some(Fault::Rcode(rcode)) => {
+                metadata.response_code = *rcode;
+                Vec::new()
+            }
+            Some(Fault::RcodeWithExtendedError(rcode, info, text)) => {
+                metadata.response_code = *rcode;
+                let mut option = info.to_be_bytes().to_vec();
+                option.extend(text.as_bytes());
+                let mut extended = Edns::new();
+                extended
+                    .options_mut()
+                    .insert(EdnsOption::Unknown(15, option));
+                edns = Some(extended);
+                Vec::new()
+            }
+            Some(Fault::CaaRecords(records)) => records
+                .iter()
+                .map(|caa| Record::from_rdata(owner(&qname), 300, RData::CAA(caa.clone())))
+                .collect(),
+            None => match self.dname_answer(&qname) {
+                Some(records) => records,
+                None => {
+                    return self
+                        .catalog
+                        .handle_request::<R, T>(request, response_handle)
+                        .await;
+                }
+            },
+        };
+        let mut builder = MessageResponseBuilder::from_message_request(request);
+        if let Some(edns) = &edns {
+            builder.edns(edns);
+        }
+        let response = builder.build(metadata, answers.iter(), [], [], []);
+        response_handle
+            .send_response(response)
+            .await
+            .unwrap_or_else(|_| no_response(metadata))
+    }
+}
+
+impl Handler {
+    /// RFC 6672: the DNAME and a CNAME synthesised from it, for a name strictly below the owner.
+    fn dname_answer(&self, qname: &str) -> Option<Vec<Record>> {
+        let (owner_text, target) = self
+            .behaviour
+            .dnames
+            .iter()
+            .find(|(owner, _)| qname.ends_with(&format!(".{owner}")))?;
+        let prefix = &qname[..qname.len() - owner_text.len() - 1];
+        let target_name = owner(target);
+        let mut rdata = Vec::new();
+        for label in target_name.iter() {
+            rdata.push(label.len() as u8);
+            rdata.extend(label);
+        }
+        rdata.push(0);
+        let dname = Record::from_rdata(
+            owner(owner_text),
+            300,
+            RData::Unknown {
+                code: RecordType::Unknown(39),
+                rdata: NULL::with(rdata),
+            },
+        );
+        let synthesised = Record::from_rdata(
+            owner(qname),
+            300,
+            RData::CNAME(CNAME(owner(&format!("{prefix}.{target}")))),
+        );
+        Some(vec![dname, synthesised])
+    }
+}
+
+fn owner(name: &str) -> Name {
+    Name::from_str(&format!("{name}.")).expect("test names are valid")
+}
+
+/// What the server reports having "sent" when it deliberately sends nothing.
+fn no_response(metadata: Metadata) -> ResponseInfo {
+    ResponseInfo::from(Header {
+        metadata,
+        counts: HeaderCounts::default(),
+    })
+}
+
+/// A CAA record with any tag and value bytes, as no zone file can write it.
+pub fn raw_caa(flags: u8, tag: &str, value: &[u8]) -> CAA {
+    let mut caa = CAA::new_issue(false, None, Vec::new());
+    caa.issuer_critical = flags & 128 != 0;
+    caa.reserved_flags = flags & 127;
+    caa.tag = tag.to_owned();
+    caa.value = value.to_vec();
+    caa
+}
+
+/// A DNS server on 127.0.0.1, UDP and TCP on the same port, serving `testdata/zones`.
+pub struct DnsServer {
+    pub addr: SocketAddr,
+    pub stats: Arc<Stats>,
+    _server: Server<Handler>,
+}
+
+impl DnsServer {
+    pub async fn start(behaviour: Behaviour) -> DnsServer {
+        let stats = Arc::new(Stats::default());
+        let handler = Handler {
+            catalog: load_zones(),
+            behaviour,
+            stats: stats.clone(),
+        };
+        let mut server = Server::new(handler);
+        // Bind TCP first and take UDP on the same port, retrying if UDP's port is taken.
+        let (udp, tcp) = loop {
+            let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = tcp.local_addr().unwrap().port();
+            if let Ok(udp) = UdpSocket::bind(("127.0.0.1", port)).await {
+                break (udp, tcp);
+            }
+        };
+        let addr = udp.local_addr().unwrap();
+        server.register_socket(udp);
+        server.register_listener(tcp, Duration::from_secs(10), 64 * 1024);
+        DnsServer {
+            addr,
+            stats,
+            _server: server,
+        }
+    }
+
+    /// The `--nameserver` argument that points at this server.
+    pub fn nameserver(&self) -> String {
+        self.addr.to_string()
+    }
+}
+
+fn load_zones() -> Catalog {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/zones");
+    let mut catalog = Catalog::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let Some(stem) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".zone"))
+        else {
+            continue;
+        };
+        let origin = if stem == "root" {
+            Name::root()
+        } else {
+            owner(stem)
+        };
+        let zone = FileZoneHandler::try_from_config(
+            origin.clone(),
+            ZoneType::Primary,
+            AxfrPolicy::Deny,
+            None,
+            &FileConfig {
+                zone_path: path.clone(),
+            },
+        )
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        catalog.upsert(LowerName::new(&origin), vec![Arc::new(zone)]);
+    }
+    catalog
+}
+
+/// Runs the built certready binary with `args` and returns what it did.
+pub async fn certready(args: &[&str]) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_certready"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .await
+        .expect("the certready binary runs")
+}
+
+/// `certready check NAME... --json --nameserver SERVER` plus `extra` arguments.
+pub async fn check_json(
+    server: &DnsServer,
+    names: &[&str],
+    extra: &[&str],
+) -> (Output, Vec<serde_json::Value>) {
+    let nameserver = server.nameserver();
+    let mut args = vec!["check", "--json", "--nameserver", &nameserver];
+    args.extend(extra);
+    args.extend(names);
+    let output = certready(&args).await;
+    let reports = String::from_utf8(output.stdout.clone())
+        .expect("stdout is UTF-8")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each stdout line is a JSON object"))
+        .collect();
+    (output, reports)
+}
+
+/// Checks one name with `--json` and returns its report.
+pub async fn report(server: &DnsServer, name: &str, extra: &[&str]) -> serde_json::Value {
+    let (output, reports) = check_json(server, &[name], extra).await;
+    assert_eq!(reports.len(), 1, "stderr: {}", stderr(&output));
+    reports.into_iter().next().unwrap()
+}
+
+/// The exit status of a run, which must have exited normally.
+pub fn status(output: &Output) -> i32 {
+    output.status.code().expect("exited with a status")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
