@@ -405,6 +405,31 @@ mod tests {
     }
 
     #[test]
+    fn every_single_byte_corruption_is_read_or_refused_without_panic() {
+        let reply = ReplyBuilder::new(9, 0x8180, "www.example.test.")
+            .record(1, QNAME, TYPE_CNAME, 60, &[0xc0, 16])
+            .record(
+                1,
+                &[0xc0, 16],
+                TYPE_CAA,
+                60,
+                &caa_rdata(128, b"issue", b"ca.example; a=b"),
+            )
+            .record(2, &[0xc0, 16], TYPE_SOA, 60, &[0; 22])
+            .record(3, &[0], TYPE_OPT, 0, &[0, 15, 0, 3, 0, 6, b'x'])
+            .build();
+        decode_reply(&reply).expect("the uncorrupted reply reads");
+        for position in 0..reply.len() {
+            for value in [0x00, 0x01, 0x3f, 0x40, 0x7f, 0xc0, 0xff] {
+                let mut corrupted = reply.clone();
+                corrupted[position] = value;
+                let _ = decode_reply(&corrupted);
+            }
+            let _ = decode_reply(&reply[..position]);
+        }
+    }
+
+    #[test]
     fn queries_ask_for_caa_with_recursion_and_edns() {
         let (id, bytes) = encode_query(&Name::from_ascii("example.test.").unwrap()).unwrap();
         let message = Message::from_vec(&bytes).unwrap();
