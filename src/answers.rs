@@ -145,12 +145,27 @@ pub struct Lookup {
 }
 
 impl Lookup {
+    /// A lookup of `name` with no alias followed and no server recorded.
+    pub fn new(name: impl Into<String>, answer: Answer) -> Lookup {
+        Lookup {
+            name: name.into(),
+            aliases: Vec::new(),
+            answer,
+            server: None,
+        }
+    }
+
     /// The CAA records of the answer; empty unless the answer holds records.
     pub fn records(&self) -> &[CaaRecord] {
         match &self.answer {
             Answer::Records(records) => records,
             _ => &[],
         }
+    }
+
+    /// The name the answer's records are at: the end of the alias chain, or the name itself.
+    pub fn records_owner(&self) -> &str {
+        self.aliases.last().map_or(&self.name, |alias| &alias.to)
     }
 
     /// The `outcome` name of JSON lookups: `records`, `nodata`, `nxdomain` or a failure's name.

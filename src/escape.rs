@@ -25,6 +25,26 @@ pub fn zone_escape(bytes: &[u8]) -> String {
     text
 }
 
+/// A domain name label in master-file syntax, lowercased: letters, digits, `-`, `_` and `*`
+/// stay, other printable characters (a `.` inside a label, say) get a backslash, every other
+/// byte becomes `\DDD`.
+pub fn label_escape(label: &[u8]) -> String {
+    let mut text = String::with_capacity(label.len());
+    for &byte in label {
+        match byte.to_ascii_lowercase() {
+            byte @ (b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'*') => text.push(char::from(byte)),
+            byte @ b'!'..=b'~' => {
+                text.push('\\');
+                text.push(char::from(byte));
+            }
+            byte => {
+                let _ = write!(text, "\\{byte:03}");
+            }
+        }
+    }
+    text
+}
+
 /// `zone_escape` inside double quotes: a zone-file character-string.
 pub fn quoted(bytes: &[u8]) -> String {
     format!("\"{}\"", zone_escape(bytes))
@@ -42,6 +62,14 @@ mod tests {
         );
         assert_eq!(quoted(b"letsencrypt.org"), "\"letsencrypt.org\"");
         assert_eq!(zone_escape("é".as_bytes()), "\\195\\169");
+    }
+
+    #[test]
+    fn labels_escape_dots_and_odd_bytes_and_are_lowercased() {
+        assert_eq!(label_escape(b"WWW"), "www");
+        assert_eq!(label_escape(b"a.b"), "a\\.b");
+        assert_eq!(label_escape(b"x\x1b\xff y"), "x\\027\\255\\032y");
+        assert_eq!(label_escape(b"_acme-challenge"), "_acme-challenge");
     }
 
     #[test]

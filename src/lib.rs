@@ -11,11 +11,14 @@
 //! - `options`: the command line; `exit`: exit statuses.
 
 pub mod answers;
+pub mod assume;
 pub mod caa;
 pub mod check;
 pub mod dns;
 pub mod escape;
 pub mod exit;
+pub mod fix;
 pub mod name;
 pub mod options;
 pub mod output;
+pub mod zone;

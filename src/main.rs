@@ -3,10 +3,10 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use certready::check::check_in_order;
 use certready::exit::ExitStatus;
 use certready::options::{CheckPlan, Cli, Command};
 use certready::output::render;
+use certready::zone::zone_line;
 
 fn main() -> ExitCode {
     let Cli {
@@ -40,19 +40,56 @@ fn main() -> ExitCode {
 
 /// Checks every name, prints each report as soon as its turn comes, and says how it went.
 async fn run(plan: CheckPlan) -> ExitStatus {
+    let checker = &plan.checker;
     let mut stdout = io::stdout().lock();
     let mut verdicts = Vec::new();
-    let written = check_in_order(plan.names, &plan.requester, &plan.transport, |check| {
-        verdicts.push(check.evaluation.verdict);
-        writeln!(stdout, "{}", render(&check, &plan.requester, plan.format))
-    })
-    .await
-    .and_then(|()| stdout.flush());
-    match written {
-        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
-            eprintln!("certready: cannot write the report: {error}");
-            ExitStatus::Usage
-        }
-        _ => ExitStatus::for_verdicts(verdicts),
+    let mut applied = vec![false; checker.assumptions.len()];
+    let written = checker
+        .check_in_order(plan.names, |check| {
+            verdicts.push(check.evaluation.verdict);
+            for (assumption, applied) in checker.assumptions.iter().zip(&mut applied) {
+                *applied |= check.assumed.contains(assumption);
+            }
+            writeln!(
+                stdout,
+                "{}",
+                render(&check, &checker.requester, plan.format)
+            )
+        })
+        .await
+        .and_then(|()| stdout.flush());
+    if let Err(error) = written
+        && error.kind() != io::ErrorKind::BrokenPipe
+    {
+        eprintln!("certready: cannot write the report: {error}");
+        return ExitStatus::Usage;
+    }
+    let unused: Vec<_> = checker
+        .assumptions
+        .iter()
+        .zip(&applied)
+        .filter(|(_, applied)| !**applied)
+        .collect();
+    for (assumption, _) in &unused {
+        let flag = if assumption.present {
+            "--assume"
+        } else {
+            "--assume-absent"
+        };
+        eprintln!(
+            "certready: {flag} '{}' changed nothing: no name checked has a successful lookup whose records are at {}{}",
+            zone_line(&assumption.owner, &assumption.record),
+            assumption.owner,
+            if assumption.present {
+                ""
+            } else {
+                ", or that record is not there"
+            }
+        );
+    }
+    if unused.is_empty() {
+        ExitStatus::for_verdicts(verdicts)
+    } else {
+        ExitStatus::Usage
     }
 }

@@ -1,16 +1,21 @@
 //! The command line. Every flag is defined and documented once, here; `CheckArgs::plan` turns
 //! what was typed into a validated `CheckPlan`, or a one-line error naming the bad input.
 
+use std::ffi::OsStr;
+use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use clap::error::ErrorKind;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::assume::Assumption;
 use crate::caa::{Method, Requester};
+use crate::check::Checker;
 use crate::dns::{Transport, system_nameservers};
 use crate::name::{CheckName, NameError};
-use crate::output::Format;
+use crate::output::{Detail, Format, HumanStyle};
+use crate::zone::parse_zone_line;
 
 const ABOUT: &str = "May this CA issue a certificate for this name right now? \
 Walks the DNS tree for CAA records exactly as Let's Encrypt does and says why.";
@@ -22,6 +27,7 @@ Examples:
   certready check shop.example.co.uk --ca digicert.com
   certready check example.com --account-uri https://acme-v02.api.letsencrypt.org/acme/acct/123 --method dns-01
   certready check example.com --nameserver 192.0.2.53 --nameserver [2001:db8::53]:5353
+  certready check example.com --assume 'example.com. CAA 0 issue \"letsencrypt.org\"'
 
 Exit status:
   0  every name allowed
@@ -80,6 +86,58 @@ pub struct CheckArgs {
     /// Print JSON Lines: one object per name, one line each, in the order given
     #[arg(long)]
     pub json: bool,
+
+    /// What-if: a CAA record, as a zone-file line, assumed present on top of what DNS returns
+    /// ('example.com. CAA 0 issue "letsencrypt.org"'); repeatable. The report says it is
+    /// hypothetical
+    #[arg(long, value_name = "RECORD", value_parser = parse_assumed_present)]
+    pub assume: Vec<Assumption>,
+
+    /// What-if: a CAA record, as a zone-file line, assumed absent from what DNS returns;
+    /// repeatable
+    #[arg(long, value_name = "RECORD", value_parser = parse_assumed_absent)]
+    pub assume_absent: Vec<Assumption>,
+
+    /// Colour the human report: auto (when stdout is a terminal and NO_COLOR is not set),
+    /// always or never
+    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+
+    /// Show the climb and the reasons for allowed names too
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
+
+    /// Print only one verdict line per name
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// When to colour the human report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    fn enabled(self) -> bool {
+        wants_color(
+            self,
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::io::stdout().is_terminal(),
+        )
+    }
+}
+
+/// `auto` follows https://no-color.org: a NO_COLOR variable that is set and not empty turns
+/// colour off; so does a stdout that is not a terminal. `always` and `never` override both.
+fn wants_color(choice: ColorChoice, no_color: Option<&OsStr>, terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => terminal && no_color.is_none_or(OsStr::is_empty),
+    }
 }
 
 impl Cli {
@@ -112,8 +170,7 @@ fn one_line(message: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct CheckPlan {
     pub names: Vec<CheckName>,
-    pub requester: Requester,
-    pub transport: Transport,
+    pub checker: Checker,
     pub format: Format,
 }
 
@@ -169,23 +226,34 @@ impl CheckArgs {
         } else {
             self.nameservers
         };
+        let format = if self.json {
+            Format::Json
+        } else {
+            Format::Human(HumanStyle {
+                color: self.color.enabled(),
+                detail: match (self.quiet, self.verbose) {
+                    (true, _) => Detail::Quiet,
+                    (_, true) => Detail::Verbose,
+                    _ => Detail::Normal,
+                },
+            })
+        };
         Ok(CheckPlan {
             names,
-            requester: Requester {
-                ca: self.ca,
-                account_uri: self.account_uri,
-                method: self.method,
+            checker: Checker {
+                requester: Requester {
+                    ca: self.ca,
+                    account_uri: self.account_uri,
+                    method: self.method,
+                },
+                assumptions: self.assume.into_iter().chain(self.assume_absent).collect(),
+                transport: Transport {
+                    servers,
+                    timeout: self.timeout,
+                    attempts: self.retries.saturating_add(1),
+                },
             },
-            transport: Transport {
-                servers,
-                timeout: self.timeout,
-                attempts: self.retries.saturating_add(1),
-            },
-            format: if self.json {
-                Format::Json
-            } else {
-                Format::Human
-            },
+            format,
         })
     }
 }
@@ -207,6 +275,25 @@ fn parse_nameserver(text: &str) -> Result<SocketAddr, String> {
         .map_err(|_| "expected an IP address or IP:PORT ([IPv6]:PORT with a port)".to_owned())
 }
 
+fn parse_assumed_present(line: &str) -> Result<Assumption, String> {
+    parse_assumption(line, true)
+}
+
+fn parse_assumed_absent(line: &str) -> Result<Assumption, String> {
+    parse_assumption(line, false)
+}
+
+fn parse_assumption(line: &str, present: bool) -> Result<Assumption, String> {
+    let (owner, record) = parse_zone_line(line).map_err(|error| {
+        format!("{error}; expected a zone-file line such as 'example.com. CAA 0 issue \"letsencrypt.org\"'")
+    })?;
+    Ok(Assumption {
+        owner,
+        record,
+        present,
+    })
+}
+
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     match text.parse::<f64>() {
         Ok(seconds) if seconds > 0.0 && seconds <= 3600.0 => Ok(Duration::from_secs_f64(seconds)),
@@ -217,6 +304,18 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_follows_the_flag_then_no_color_then_the_terminal() {
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        assert!(wants_color(ColorChoice::Auto, None, true));
+        assert!(wants_color(ColorChoice::Auto, empty, true));
+        assert!(!wants_color(ColorChoice::Auto, set, true));
+        assert!(!wants_color(ColorChoice::Auto, None, false));
+        assert!(wants_color(ColorChoice::Always, set, false));
+        assert!(!wants_color(ColorChoice::Never, None, true));
+    }
 
     #[test]
     fn clap_errors_fold_into_one_line() {
@@ -266,6 +365,11 @@ mod tests {
             timeout: Duration::from_secs(1),
             retries: 0,
             json: false,
+            assume: vec![],
+            assume_absent: vec![],
+            color: ColorChoice::Never,
+            verbose: false,
+            quiet: false,
         }
     }
 

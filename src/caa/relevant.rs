@@ -77,15 +77,6 @@ mod tests {
     use super::*;
     use crate::answers::{CaaRecord, Failure, FailureKind};
 
-    fn lookup(name: &str, answer: Answer) -> Lookup {
-        Lookup {
-            name: name.into(),
-            aliases: vec![],
-            answer,
-            server: None,
-        }
-    }
-
     fn records() -> Answer {
         Answer::Records(vec![CaaRecord::new(0, "issue", "ca.example")])
     }
@@ -113,9 +104,9 @@ mod tests {
     #[test]
     fn rule_5_the_first_name_with_records_is_relevant() {
         let climb = [
-            lookup("a.example.com", Answer::NoData),
-            lookup("example.com", records()),
-            lookup("com", records()),
+            Lookup::new("a.example.com", Answer::NoData),
+            Lookup::new("example.com", records()),
+            Lookup::new("com", records()),
         ];
         assert_eq!(select_relevant(&climb), Climb::Relevant(1));
     }
@@ -123,24 +114,27 @@ mod tests {
     #[test]
     fn rule_5_the_first_failure_below_any_records_is_an_error() {
         let climb = [
-            lookup("a.example.com", servfail()),
-            lookup("example.com", records()),
-            lookup("com", Answer::NoData),
+            Lookup::new("a.example.com", servfail()),
+            Lookup::new("example.com", records()),
+            Lookup::new("com", Answer::NoData),
         ];
         assert_eq!(select_relevant(&climb), Climb::Failed(0));
     }
 
     #[test]
     fn rule_5_failures_above_the_relevant_rrset_do_not_matter() {
-        let climb = [lookup("example.com", records()), lookup("com", servfail())];
+        let climb = [
+            Lookup::new("example.com", records()),
+            Lookup::new("com", servfail()),
+        ];
         assert_eq!(select_relevant(&climb), Climb::Relevant(0));
     }
 
     #[test]
     fn rule_5_no_records_anywhere_is_allowed() {
         let climb = [
-            lookup("example.com", Answer::NoData),
-            lookup("com", Answer::NoData),
+            Lookup::new("example.com", Answer::NoData),
+            Lookup::new("com", Answer::NoData),
         ];
         assert_eq!(select_relevant(&climb), Climb::NoRecords);
     }
@@ -149,11 +143,11 @@ mod tests {
     fn rule_6_any_tag_stops_the_climb() {
         for only in ["iodef", "issuewild", "contactemail"] {
             let climb = [
-                lookup(
+                Lookup::new(
                     "example.com",
                     Answer::Records(vec![CaaRecord::new(0, only, "x")]),
                 ),
-                lookup("com", servfail()),
+                Lookup::new("com", servfail()),
             ];
             assert_eq!(select_relevant(&climb), Climb::Relevant(0), "{only}");
         }
@@ -162,7 +156,7 @@ mod tests {
     #[test]
     fn rule_7_nodata_is_empty() {
         assert_eq!(
-            standing(&lookup("example.com", Answer::NoData)),
+            standing(&Lookup::new("example.com", Answer::NoData)),
             Standing::Empty
         );
     }
@@ -170,14 +164,17 @@ mod tests {
     #[test]
     fn rule_8_nxdomain_is_empty_below_the_tld_and_an_error_at_it() {
         assert_eq!(
-            standing(&lookup("a.example.com", Answer::NxDomain)),
+            standing(&Lookup::new("a.example.com", Answer::NxDomain)),
             Standing::Empty
         );
-        assert_eq!(standing(&lookup("com", Answer::NxDomain)), Standing::Failed);
+        assert_eq!(
+            standing(&Lookup::new("com", Answer::NxDomain)),
+            Standing::Failed
+        );
         let climb = [
-            lookup("a.example.invalidtld", Answer::NxDomain),
-            lookup("example.invalidtld", Answer::NxDomain),
-            lookup("invalidtld", Answer::NxDomain),
+            Lookup::new("a.example.invalidtld", Answer::NxDomain),
+            Lookup::new("example.invalidtld", Answer::NxDomain),
+            Lookup::new("invalidtld", Answer::NxDomain),
         ];
         assert_eq!(select_relevant(&climb), Climb::Failed(2));
     }
@@ -200,7 +197,7 @@ mod tests {
                 detail: String::new(),
             });
             assert_eq!(
-                standing(&lookup("example.com", failed)),
+                standing(&Lookup::new("example.com", failed)),
                 Standing::Failed,
                 "{kind:?}"
             );

@@ -72,6 +72,16 @@ pub struct Requester {
 }
 
 impl Requester {
+    /// A hosting platform requesting from `ca` with its own account, which we do not know, and
+    /// whatever validation method it can use (rules 32 and 33).
+    pub fn platform(ca: &str) -> Requester {
+        Requester {
+            ca: ca.to_owned(),
+            account_uri: None,
+            method: None,
+        }
+    }
+
     /// Rule 28: the URIs the CA takes as this account. A Let's Encrypt production account is
     /// known under its v2 and legacy v1 URIs; any other URI only as itself.
     pub fn accepted_account_uris(&self) -> Vec<String> {

@@ -206,11 +206,7 @@ mod tests {
     const V2: &str = "https://acme-v02.api.letsencrypt.org/acme/acct/7";
 
     fn platform() -> Requester {
-        Requester {
-            ca: "letsencrypt.org".into(),
-            account_uri: None,
-            method: None,
-        }
+        Requester::platform("letsencrypt.org")
     }
 
     fn account_holder(method: Method) -> Requester {
@@ -444,38 +440,29 @@ mod tests {
         assert_eq!(verdict(&http, true, &platform()), Verdict::Denied);
     }
 
-    fn lookup(name: &str, answer: Answer) -> Lookup {
-        Lookup {
-            name: name.into(),
-            aliases: vec![],
-            answer,
-            server: None,
-        }
-    }
-
     #[test]
     fn evaluate_reports_the_relevant_index_and_the_failed_lookup() {
         let denied = [
-            lookup("www.example.com", Answer::NoData),
-            lookup(
+            Lookup::new("www.example.com", Answer::NoData),
+            Lookup::new(
                 "example.com",
                 Answer::Records(rrset(&[(0, "issue", "digicert.com")])),
             ),
-            lookup("com", Answer::NoData),
+            Lookup::new("com", Answer::NoData),
         ];
         let evaluation = evaluate(&denied, false, &platform());
         assert_eq!(evaluation.verdict, Verdict::Denied);
         assert_eq!(evaluation.relevant, Some(1));
 
         let failed = [
-            lookup(
+            Lookup::new(
                 "www.example.com",
                 Answer::Failed(Failure {
                     kind: FailureKind::Timeout,
                     detail: String::new(),
                 }),
             ),
-            lookup(
+            Lookup::new(
                 "example.com",
                 Answer::Records(rrset(&[(0, "issue", "letsencrypt.org")])),
             ),
@@ -485,8 +472,8 @@ mod tests {
         assert_eq!(evaluation.basis, Basis::LookupFailed(0));
 
         let nothing = [
-            lookup("example.com", Answer::NxDomain),
-            lookup("com", Answer::NoData),
+            Lookup::new("example.com", Answer::NxDomain),
+            Lookup::new("com", Answer::NoData),
         ];
         assert_eq!(
             evaluate(&nothing, false, &platform()).verdict,

@@ -11,6 +11,7 @@ use std::collections::HashSet;
 use hickory_resolver::proto::rr::Name;
 
 use crate::answers::{Alias, AliasKind, Answer, CaaRecord, Failure, FailureKind, Lookup};
+use crate::escape::label_escape;
 
 use super::transport::{ExchangeError, Transport, describe};
 use super::wire::{AnswerRecord, Reply};
@@ -28,12 +29,7 @@ const RCODE_YXDOMAIN: u16 = 6;
 
 /// Looks up the CAA records of `name` (ASCII, no trailing dot) and follows its aliases.
 pub async fn lookup_caa(transport: &Transport, name: &str) -> Lookup {
-    let mut lookup = Lookup {
-        name: name.to_owned(),
-        aliases: Vec::new(),
-        answer: Answer::NoData,
-        server: None,
-    };
+    let mut lookup = Lookup::new(name, Answer::NoData);
     let mut question = match Name::from_ascii(format!("{name}.")) {
         Ok(question) => question,
         Err(error) => {
@@ -219,10 +215,10 @@ fn failed(kind: FailureKind, detail: String) -> Answer {
     Answer::Failed(Failure { kind, detail })
 }
 
-/// A name for reports: ASCII, lowercase, no trailing dot, unusual bytes escaped.
+/// A name for reports and zone lines: lowercase, no trailing dot, unusual bytes escaped as in
+/// a zone file.
 fn name_text(name: &Name) -> String {
-    let text = name.to_lowercase().to_ascii();
-    text.strip_suffix('.').unwrap_or(&text).to_owned()
+    name.iter().map(label_escape).collect::<Vec<_>>().join(".")
 }
 
 #[cfg(test)]

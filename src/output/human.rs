@@ -1,21 +1,398 @@
-//! The terminal report: a verdict line per name, and under it the facts that decided it.
+//! The terminal report. One verdict line per name; under a denied or failed verdict (and, with
+//! `--verbose`, an allowed one): what went wrong in plain words, the climb with the deciding
+//! lookup marked, the facts that decided, what it means for a managed certificate, and the
+//! exact records to change, with the command that tries them first. All DNS data is escaped.
 
-use crate::caa::Requester;
+use std::fmt::Write;
+
+use crate::answers::{Answer, FailureKind, Lookup};
+use crate::caa::tags::Property;
+use crate::caa::verdict::{Basis, Finding, Verdict};
+use crate::caa::{Method, Requester};
 use crate::check::Check;
+use crate::escape::quoted;
+use crate::fix::{Change, names_the_ca};
+use crate::zone::zone_line;
 
-use super::reasons::reasons;
+use super::advice::{advice, ca_name};
+use super::reasons::{alias_chain, reasons, record_text};
+use super::style::Palette;
+use super::{Detail, HumanStyle};
+
+/// Records shown per lookup; `--json` lists them all.
+const RECORDS_SHOWN: usize = 10;
 
 /// The report for one check, without a trailing newline.
-pub fn render(check: &Check, requester: &Requester) -> String {
-    let mut lines = vec![format!(
-        "{}: {}",
-        check.name,
-        check.evaluation.verdict.as_str()
-    )];
-    lines.extend(
-        reasons(check, requester)
-            .into_iter()
-            .map(|reason| format!("  {reason}")),
+pub fn render(
+    check: &Check,
+    requester: &Requester,
+    changes: &[Change],
+    style: HumanStyle,
+) -> String {
+    let palette = Palette::new(style.color);
+    let verdict = check.evaluation.verdict;
+    let mut out = format!("{}: {}", check.name, palette.verdict(verdict));
+    if check.is_hypothetical() {
+        out.push_str(" (hypothetical)");
+    }
+    let detailed = match style.detail {
+        Detail::Quiet => false,
+        Detail::Normal => verdict != Verdict::Allowed,
+        Detail::Verbose => true,
+    };
+    if !detailed {
+        return out;
+    }
+    let _ = write!(out, "\n  {}", headline(check, requester));
+    for assumption in &check.assumed {
+        let state = if assumption.present {
+            "present"
+        } else {
+            "absent"
+        };
+        let _ = write!(
+            out,
+            "\n  assuming {state}: {}",
+            zone_line(&assumption.owner, &assumption.record)
+        );
+    }
+    section(
+        &mut out,
+        &palette,
+        "climb (all names asked at once, as the CA does)",
     );
-    lines.join("\n")
+    for line in climb_lines(check, &palette) {
+        let _ = write!(out, "\n    {line}");
+    }
+    section(&mut out, &palette, "why");
+    for reason in reasons(check, requester) {
+        let _ = write!(out, "\n    {reason}");
+    }
+    if verdict != Verdict::Allowed
+        && requester.ca == "letsencrypt.org"
+        && let Some(consequence) = consequence(check)
+    {
+        section(&mut out, &palette, "what this means");
+        let _ = write!(out, "\n    {consequence}");
+    }
+    let advice = advice(check, requester, changes);
+    if !changes.is_empty() {
+        section(&mut out, &palette, "fix");
+        for line in change_lines(changes) {
+            let _ = write!(out, "\n    {}", palette.code(&line));
+        }
+    }
+    if !advice.is_empty() {
+        let heading = if verdict == Verdict::Error {
+            "likely cause"
+        } else {
+            "note"
+        };
+        section(&mut out, &palette, heading);
+        for sentence in advice {
+            let _ = write!(out, "\n    {sentence}");
+        }
+    }
+    if !changes.is_empty() {
+        section(&mut out, &palette, "try it before changing DNS");
+        let _ = write!(
+            out,
+            "\n    {}",
+            palette.code(&what_if_command(check, requester, changes))
+        );
+    }
+    // A blank line after a detailed report sets it apart from the next name's.
+    out.push('\n');
+    out
+}
+
+fn section(out: &mut String, palette: &Palette, heading: &str) {
+    let _ = write!(out, "\n\n  {}", palette.strong(heading));
+}
+
+/// The verdict in one plain sentence, naming the record or lookup that decided it.
+fn headline(check: &Check, requester: &Requester) -> String {
+    let ca = ca_name(&requester.ca);
+    let relevant = check.relevant_lookup();
+    let owner = relevant.map_or("", |lookup| lookup.name.as_str());
+    match &check.evaluation.basis {
+        Basis::NoCaaRecords => {
+            format!(
+                "No CAA records anywhere above {}: any CA may issue.",
+                check.name
+            )
+        }
+        Basis::LookupFailed(index) => {
+            let lookup = &check.lookups[*index];
+            match &lookup.answer {
+                Answer::Failed(failure) => format!(
+                    "The CAA lookup for {} failed ({}), so {ca} cannot see whether it may issue.",
+                    lookup.name,
+                    failure.kind.name()
+                ),
+                _ => format!("The TLD {} does not exist.", lookup.name),
+            }
+        }
+        Basis::CriticalUnknownTags(_) => format!(
+            "{owner} has a CAA record flagged critical with a tag {ca} does not know, so {ca} refuses to issue."
+        ),
+        Basis::NoIssuanceRecords(_) => {
+            format!("The CAA records at {owner} do not restrict which CA may issue.")
+        }
+        Basis::Assessed { .. } if check.evaluation.verdict == Verdict::Allowed => {
+            format!("{owner} lets {ca} issue.")
+        }
+        Basis::Assessed {
+            assessments,
+            property,
+        } => {
+            let findings: Vec<&Finding> = assessments.iter().map(|a| &a.finding).collect();
+            denial_headline(owner, &findings, *property, requester)
+        }
+    }
+}
+
+/// A denial in plain words: the finding closest to authorising the CA speaks first.
+fn denial_headline(
+    owner: &str,
+    findings: &[&Finding],
+    property: Property,
+    requester: &Requester,
+) -> String {
+    let ca = ca_name(&requester.ca);
+    let what = if property == Property::IssueWild {
+        " wildcard certificates (issuewild)"
+    } else {
+        ""
+    };
+    let methods = |methods: &[Method]| {
+        methods
+            .iter()
+            .map(|method| method.as_str())
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    for finding in findings {
+        let sentence = match finding {
+            Finding::AccountRestricted { accounturi } | Finding::OtherAccount { accounturi } => {
+                format!(
+                    "{owner} lets {ca} issue only to the ACME account {}.",
+                    quoted(accounturi.as_bytes())
+                )
+            }
+            Finding::MethodNotAdmitted { admitted, usable } => format!(
+                "{owner} lets {ca} validate only with {}; {} is needed.",
+                if admitted.methods.is_empty() {
+                    "no method".to_owned()
+                } else {
+                    methods(&admitted.methods)
+                },
+                methods(usable)
+            ),
+            Finding::AccountUriRepeated | Finding::MethodsRepeated => format!(
+                "The record for {ca} at {owner} repeats a parameter, so it can never match."
+            ),
+            Finding::Malformed(malformed) => {
+                format!("A record at {owner} is malformed ({malformed}), so it authorises no CA.")
+            }
+            _ => continue,
+        };
+        return sentence;
+    }
+    let issuers: Vec<&Vec<u8>> = findings
+        .iter()
+        .filter_map(|finding| match finding {
+            Finding::OtherIssuer(issuer) => Some(issuer),
+            _ => None,
+        })
+        .collect();
+    if let Some(near) = issuers
+        .iter()
+        .find(|issuer| names_the_ca(issuer, &requester.ca))
+    {
+        return format!(
+            "{owner} names {}, but {ca} is written exactly {}.",
+            quoted(near),
+            quoted(requester.ca.as_bytes())
+        );
+    }
+    if issuers.is_empty() {
+        return format!("{owner} forbids{what} issuance by every CA.");
+    }
+    let listed: Vec<String> = issuers.iter().map(|issuer| quoted(issuer)).collect();
+    format!(
+        "{owner} allows only {} to issue{what}; {ca} is not listed.",
+        listed.join(" and ")
+    )
+}
+
+/// One line per name asked, aligned, the deciding one marked; aliases and records under it.
+fn climb_lines(check: &Check, palette: &Palette) -> Vec<String> {
+    let name_width = check
+        .lookups
+        .iter()
+        .map(|l| l.name.len())
+        .max()
+        .unwrap_or(0);
+    let outcome_width = check
+        .lookups
+        .iter()
+        .map(|l| l.outcome().len())
+        .max()
+        .unwrap_or(0);
+    let deciding = match check.evaluation.basis {
+        Basis::LookupFailed(index) => Some((index, "<- this failure decides")),
+        _ => check
+            .evaluation
+            .relevant
+            .map(|index| (index, "<- relevant RRset")),
+    };
+    let indent = " ".repeat(name_width + outcome_width + 4);
+    let mut lines = Vec::new();
+    for (index, lookup) in check.lookups.iter().enumerate() {
+        let mut details = lookup_details(lookup).into_iter();
+        let first = details.next().unwrap_or_default();
+        let mut line = format!(
+            "{:name_width$}  {:outcome_width$}  {first}",
+            lookup.name,
+            lookup.outcome()
+        )
+        .trim_end()
+        .to_owned();
+        match deciding {
+            Some((decides, marker)) if decides == index => {
+                let _ = write!(line, "  {}", palette.strong(marker));
+            }
+            Some((decides, _)) if index > decides => line = palette.faint(&line),
+            _ => {}
+        }
+        lines.push(line);
+        lines.extend(details.map(|detail| format!("{indent}{detail}")));
+    }
+    lines
+}
+
+/// What to show of a lookup beside its outcome: the failure, the alias chain, the records.
+fn lookup_details(lookup: &Lookup) -> Vec<String> {
+    let mut details = Vec::new();
+    if let Answer::Failed(failure) = &lookup.answer {
+        details.push(failure.detail.clone());
+    }
+    if !lookup.aliases.is_empty() {
+        details.push(format!("via {}", alias_chain(lookup)));
+    }
+    let records = lookup.records();
+    details.extend(records.iter().take(RECORDS_SHOWN).map(record_text));
+    if records.len() > RECORDS_SHOWN {
+        details.push(format!(
+            "... and {} more (--json lists them all)",
+            records.len() - RECORDS_SHOWN
+        ));
+    }
+    details
+}
+
+/// What the CA will say and what it means for a managed certificate (Let's Encrypt only); none
+/// when the failure is most likely this machine's own.
+fn consequence(check: &Check) -> Option<String> {
+    let refusal = match &check.evaluation.basis {
+        Basis::LookupFailed(index) => {
+            let lookup = &check.lookups[*index];
+            let problem = match &lookup.answer {
+                Answer::Failed(failure) => match failure.kind {
+                    FailureKind::Unreachable => return None,
+                    FailureKind::Timeout => "query timed out".to_owned(),
+                    // The CA's own resolver meets the same loop, the same server without TCP,
+                    // the same garbage, and answers the CA SERVFAIL.
+                    FailureKind::AliasLoop | FailureKind::Truncated | FailureKind::BadResponse => {
+                        "SERVFAIL".to_owned()
+                    }
+                    kind => kind.name().to_uppercase(),
+                },
+                _ => "NXDOMAIN".to_owned(),
+            };
+            format!(
+                "Let's Encrypt fails the same way (\"DNS problem: {problem} looking up CAA for {}\")",
+                lookup.name
+            )
+        }
+        _ => format!(
+            "Let's Encrypt refuses (\"CAA record for {} prevents issuance\")",
+            check
+                .relevant_lookup()
+                .map_or("", |lookup| lookup.name.as_str())
+        ),
+    };
+    Some(format!(
+        "{refusal}: a managed certificate (Twilio Link Shortening's, for one) can't be issued or renewed for this name, and the current one will expire (Twilio error 30131 \"will expire soon\", then 30102 \"certificate expired\")."
+    ))
+}
+
+/// The changes in zone-file syntax: `add`, `remove`, `replace` ... `with`.
+fn change_lines(changes: &[Change]) -> Vec<String> {
+    changes
+        .iter()
+        .flat_map(|change| match change {
+            Change::Add { owner, record } => vec![format!("add      {}", zone_line(owner, record))],
+            Change::Remove { owner, record } => {
+                vec![format!("remove   {}", zone_line(owner, record))]
+            }
+            Change::Replace { owner, old, new } => vec![
+                format!("replace  {}", zone_line(owner, old)),
+                format!("with     {}", zone_line(owner, new)),
+            ],
+        })
+        .collect()
+}
+
+/// The command that checks the changes before they are made.
+fn what_if_command(check: &Check, requester: &Requester, changes: &[Change]) -> String {
+    let mut command = format!("certready check {}", shell_quote(&check.name.to_string()));
+    if requester.ca != "letsencrypt.org" {
+        let _ = write!(command, " --ca {}", shell_quote(&requester.ca));
+    }
+    if let Some(account) = &requester.account_uri {
+        let _ = write!(command, " --account-uri {}", shell_quote(account));
+    }
+    if let Some(method) = requester.method {
+        let _ = write!(command, " --method {method}");
+    }
+    for assumption in changes.iter().flat_map(Change::assumptions) {
+        let flag = if assumption.present {
+            "--assume"
+        } else {
+            "--assume-absent"
+        };
+        let _ = write!(
+            command,
+            " {flag} {}",
+            shell_quote(&zone_line(&assumption.owner, &assumption.record))
+        );
+    }
+    command
+}
+
+/// Single-quoted for a POSIX shell when anything but safe characters appears.
+fn shell_quote(text: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_.:/@=+,".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_quoting_keeps_zone_lines_whole() {
+        assert_eq!(shell_quote("example.com"), "example.com");
+        assert_eq!(shell_quote("*.example.com"), "'*.example.com'");
+        assert_eq!(
+            shell_quote("a. IN CAA 0 issue \"Let's Encrypt\""),
+            r#"'a. IN CAA 0 issue "Let'\''s Encrypt"'"#
+        );
+    }
 }

@@ -9,7 +9,10 @@ use serde::Serialize;
 use crate::answers::{Alias, Answer, CaaRecord, Lookup};
 use crate::caa::Requester;
 use crate::check::Check;
+use crate::fix::Change;
+use crate::zone::zone_line;
 
+use super::advice::advice;
 use super::reasons::reasons;
 
 #[derive(Serialize)]
@@ -23,6 +26,33 @@ struct CheckJson<'a> {
     relevant: Option<RelevantJson<'a>>,
     lookups: Vec<LookupJson<'a>>,
     reasons: Vec<String>,
+    hypothetical: bool,
+    assumed: Vec<AssumedJson>,
+    fixes: Vec<FixJson<'a>>,
+    advice: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct AssumedJson {
+    state: &'static str,
+    zone_line: String,
+}
+
+#[derive(Serialize)]
+struct FixJson<'a> {
+    action: &'static str,
+    owner: &'a str,
+    #[serde(flatten)]
+    record: ZoneRecordJson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old: Option<ZoneRecordJson>,
+}
+
+#[derive(Serialize)]
+struct ZoneRecordJson {
+    #[serde(flatten)]
+    record: RecordJson,
+    zone_line: String,
 }
 
 #[derive(Serialize)]
@@ -64,7 +94,7 @@ struct AliasJson<'a> {
 }
 
 /// The JSON object for one checked name, as a single line without its newline.
-pub fn render(check: &Check, requester: &Requester) -> String {
+pub fn render(check: &Check, requester: &Requester, changes: &[Change]) -> String {
     let relevant = check.relevant_lookup().map(|lookup| RelevantJson {
         owner: &lookup.name,
         records: records_json(lookup.records()),
@@ -80,8 +110,40 @@ pub fn render(check: &Check, requester: &Requester) -> String {
         relevant,
         lookups: check.lookups.iter().map(lookup_json).collect(),
         reasons: reasons(check, requester),
+        hypothetical: check.is_hypothetical(),
+        assumed: check
+            .assumed
+            .iter()
+            .map(|assumption| AssumedJson {
+                state: if assumption.present {
+                    "present"
+                } else {
+                    "absent"
+                },
+                zone_line: zone_line(&assumption.owner, &assumption.record),
+            })
+            .collect(),
+        fixes: changes.iter().map(fix_json).collect(),
+        advice: advice(check, requester, changes),
     };
     serde_json::to_string(&report).expect("structs of strings and numbers always serialise")
+}
+
+fn fix_json(change: &Change) -> FixJson<'_> {
+    let zone_record = |record: &CaaRecord| ZoneRecordJson {
+        record: record_json(record),
+        zone_line: zone_line(change.owner(), record),
+    };
+    let (record, old) = match change {
+        Change::Add { record, .. } | Change::Remove { record, .. } => (zone_record(record), None),
+        Change::Replace { old, new, .. } => (zone_record(new), Some(zone_record(old))),
+    };
+    FixJson {
+        action: change.action(),
+        owner: change.owner(),
+        record,
+        old,
+    }
 }
 
 fn lookup_json(lookup: &Lookup) -> LookupJson<'_> {
@@ -100,20 +162,19 @@ fn lookup_json(lookup: &Lookup) -> LookupJson<'_> {
 }
 
 fn records_json(records: &[CaaRecord]) -> Vec<RecordJson> {
-    records
-        .iter()
-        .map(|record| {
-            let (tag, tag_hex) = text_and_hex(&record.tag);
-            let (value, value_hex) = text_and_hex(&record.value);
-            RecordJson {
-                flags: record.flags,
-                tag,
-                tag_hex,
-                value,
-                value_hex,
-            }
-        })
-        .collect()
+    records.iter().map(record_json).collect()
+}
+
+fn record_json(record: &CaaRecord) -> RecordJson {
+    let (tag, tag_hex) = text_and_hex(&record.tag);
+    let (value, value_hex) = text_and_hex(&record.value);
+    RecordJson {
+        flags: record.flags,
+        tag,
+        tag_hex,
+        value,
+        value_hex,
+    }
 }
 
 fn aliases_json(aliases: &[Alias]) -> Vec<AliasJson<'_>> {

@@ -1,27 +1,50 @@
-//! Rendering checks for people and for scripts. Rendering decides nothing: it shows a `Check`.
+//! Rendering checks for people and for scripts. Rendering decides nothing: it shows a `Check`
+//! and the fixes planned for it.
 //!
 //! - `json`: the JSON Lines report, a documented contract.
-//! - `human`: the terminal report.
-//! - `reasons`: the sentences both share.
+//! - `human`: the terminal report; `style`: its colours.
+//! - `reasons`: the facts that decided, `advice`: what to do; both shared by the two reports.
 
+pub mod advice;
 pub mod human;
 pub mod json;
 pub mod reasons;
+pub mod style;
 
 use crate::caa::Requester;
 use crate::check::Check;
+use crate::fix::plan;
 
 /// How reports are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    Human,
+    Human(HumanStyle),
     Json,
+}
+
+/// How the human report looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HumanStyle {
+    pub color: bool,
+    pub detail: Detail,
+}
+
+/// How much the human report says under each verdict line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// The verdict line only.
+    Quiet,
+    /// Details for denied and failed names.
+    Normal,
+    /// Details for every name.
+    Verbose,
 }
 
 /// The report for one check, without a trailing newline.
 pub fn render(check: &Check, requester: &Requester, format: Format) -> String {
+    let changes = plan(check, requester);
     match format {
-        Format::Human => human::render(check, requester),
-        Format::Json => json::render(check, requester),
+        Format::Human(style) => human::render(check, requester, &changes, style),
+        Format::Json => json::render(check, requester, &changes),
     }
 }

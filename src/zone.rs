@@ -1,0 +1,289 @@
+//! CAA records in zone-file syntax: written for fixes (a line to paste into a zone), read for
+//! `--assume` (a line to try before pasting it).
+//!
+//! Written lines are always valid master-file syntax (RFC 1035 §5.1) for exactly the bytes of
+//! the record: values are quoted with `\DDD` escapes, and a tag that is not letters and digits
+//! (a hyphenated, empty or over-long tag, as real zones hold) is written in the generic form of
+//! RFC 3597 (`\# LENGTH HEX`), which every server reads.
+
+use std::fmt::Write;
+
+use crate::answers::CaaRecord;
+use crate::escape::quoted;
+use crate::name::CheckName;
+
+/// `OWNER. IN CAA FLAGS TAG "VALUE"`, or the RFC 3597 form when the tag cannot be a token.
+pub fn zone_line(owner: &str, record: &CaaRecord) -> String {
+    let presentable_tag =
+        !record.tag.is_empty() && record.tag.iter().all(u8::is_ascii_alphanumeric);
+    if presentable_tag {
+        format!(
+            "{owner}. IN CAA {} {} {}",
+            record.flags,
+            String::from_utf8_lossy(&record.tag),
+            quoted(&record.value)
+        )
+    } else {
+        let mut rdata = vec![record.flags, record.tag.len() as u8];
+        rdata.extend(&record.tag);
+        rdata.extend(&record.value);
+        let mut hex = String::with_capacity(rdata.len() * 2);
+        for byte in &rdata {
+            let _ = write!(hex, "{byte:02x}");
+        }
+        format!("{owner}. IN CAA \\# {} {hex}", rdata.len())
+    }
+}
+
+/// Why a zone line could not be read, in words for a one-line error.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ZoneLineError(String);
+
+fn error(text: impl Into<String>) -> ZoneLineError {
+    ZoneLineError(text.into())
+}
+
+/// Reads one CAA record line: `OWNER [TTL] [CLASS] CAA FLAGS TAG VALUE` (TTL and class in
+/// either order, class IN), or `... CAA \# LENGTH HEX` (RFC 3597); `TYPE257` may stand for
+/// `CAA`. The owner is taken as absolute; it comes back lowercase without its trailing dot.
+pub fn parse_zone_line(line: &str) -> Result<(String, CaaRecord), ZoneLineError> {
+    let tokens = tokenize(line)?;
+    let mut tokens = tokens.iter();
+    let owner = tokens.next().ok_or_else(|| error("the line is empty"))?;
+    let owner = String::from_utf8(owner.clone())
+        .ok()
+        .and_then(|owner| CheckName::parse(&owner).ok())
+        .filter(|name| !name.wildcard)
+        .ok_or_else(|| error("the owner is not a valid DNS name"))?
+        .base;
+    let mut record_type = None;
+    for token in tokens.by_ref() {
+        let text = String::from_utf8_lossy(token).to_ascii_uppercase();
+        match text.as_str() {
+            "IN" => continue,
+            "CAA" | "TYPE257" => {
+                record_type = Some(text);
+                break;
+            }
+            ttl if !ttl.is_empty() && ttl.bytes().all(|b| b.is_ascii_digit()) => continue,
+            other => {
+                return Err(error(format!(
+                    "expected OWNER [TTL] [IN] CAA ..., found {other:?}"
+                )));
+            }
+        }
+    }
+    if record_type.is_none() {
+        return Err(error("no CAA type in the line"));
+    }
+    let rdata: Vec<&Vec<u8>> = tokens.collect();
+    let record = match rdata.as_slice() {
+        [generic, rest @ ..] if generic.as_slice() == b"\\#" => generic_rdata(rest)?,
+        [flags, tag, value] => CaaRecord::new(parse_flags(flags)?, tag.to_vec(), value.to_vec()),
+        _ => return Err(error("expected FLAGS TAG VALUE after CAA")),
+    };
+    Ok((owner, record))
+}
+
+fn parse_flags(token: &[u8]) -> Result<u8, ZoneLineError> {
+    std::str::from_utf8(token)
+        .ok()
+        .and_then(|text| text.parse::<u8>().ok())
+        .ok_or_else(|| error("the flags must be a number from 0 to 255"))
+}
+
+/// RFC 3597 §5: `\# LENGTH HEX...`, the hex possibly split into several words.
+fn generic_rdata(tokens: &[&Vec<u8>]) -> Result<CaaRecord, ZoneLineError> {
+    let (length, hex) = tokens
+        .split_first()
+        .ok_or_else(|| error("expected a length after \\#"))?;
+    let length: usize = std::str::from_utf8(length)
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .ok_or_else(|| error("the \\# length must be a number"))?;
+    let hex: Vec<u8> = hex.iter().flat_map(|word| word.iter().copied()).collect();
+    let rdata: Option<Vec<u8>> = hex
+        .chunks(2)
+        .map(|pair| {
+            let pair = std::str::from_utf8(pair).ok().filter(|p| p.len() == 2)?;
+            u8::from_str_radix(pair, 16).ok()
+        })
+        .collect();
+    let rdata = rdata.ok_or_else(|| error("the \\# data must be pairs of hex digits"))?;
+    if rdata.len() != length {
+        return Err(error(format!(
+            "the \\# data holds {} octets, not the {length} announced",
+            rdata.len()
+        )));
+    }
+    match rdata.as_slice() {
+        [flags, tag_length, rest @ ..] if usize::from(*tag_length) <= rest.len() => {
+            let (tag, value) = rest.split_at(usize::from(*tag_length));
+            Ok(CaaRecord::new(*flags, tag, value))
+        }
+        _ => Err(error("the \\# data is too short for a CAA record")),
+    }
+}
+
+/// Splits a line into tokens: quoted strings or runs of non-blank characters, both with
+/// `\X` and `\DDD` escapes decoded to bytes. An unquoted `;` starts a comment.
+fn tokenize(line: &str) -> Result<Vec<Vec<u8>>, ZoneLineError> {
+    let mut tokens = Vec::new();
+    let mut bytes = line.bytes().peekable();
+    while let Some(&byte) = bytes.peek() {
+        match byte {
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                bytes.next();
+            }
+            b';' => break,
+            b'(' | b')' => return Err(error("parentheses (multi-line records) are not supported")),
+            b'"' => {
+                bytes.next();
+                let mut token = Vec::new();
+                loop {
+                    match bytes.next() {
+                        None => return Err(error("a quoted string is not closed")),
+                        Some(b'"') => break,
+                        Some(b'\\') => token.push(escaped(&mut bytes)?),
+                        Some(other) => token.push(other),
+                    }
+                }
+                tokens.push(token);
+            }
+            _ => {
+                let mut token = Vec::new();
+                while let Some(&byte) = bytes.peek() {
+                    match byte {
+                        b' ' | b'\t' | b'\r' | b'\n' | b';' | b'"' | b'(' | b')' => break,
+                        b'\\' => {
+                            bytes.next();
+                            // `\#` stays as written: it marks RFC 3597 data.
+                            if bytes.peek() == Some(&b'#') && token.is_empty() {
+                                bytes.next();
+                                token.extend(b"\\#");
+                            } else {
+                                token.push(escaped(&mut bytes)?);
+                            }
+                        }
+                        _ => {
+                            token.push(byte);
+                            bytes.next();
+                        }
+                    }
+                }
+                tokens.push(token);
+            }
+        }
+    }
+    Ok(tokens)
+}
+
+/// The byte after a backslash: `\DDD` (decimal, at most 255) or the character itself.
+fn escaped(bytes: &mut std::iter::Peekable<std::str::Bytes<'_>>) -> Result<u8, ZoneLineError> {
+    let first = bytes
+        .next()
+        .ok_or_else(|| error("a backslash ends the line"))?;
+    if !first.is_ascii_digit() {
+        return Ok(first);
+    }
+    let mut value = u32::from(first - b'0');
+    for _ in 0..2 {
+        match bytes.next() {
+            Some(digit) if digit.is_ascii_digit() => value = value * 10 + u32::from(digit - b'0'),
+            _ => return Err(error("\\DDD needs three decimal digits")),
+        }
+    }
+    u8::try_from(value).map_err(|_| error(format!("\\{value} is more than 255")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn parsed(line: &str) -> (String, CaaRecord) {
+        parse_zone_line(line).unwrap()
+    }
+
+    #[test]
+    fn plain_records_are_written_as_usual() {
+        assert_eq!(
+            zone_line(
+                "example.com",
+                &CaaRecord::new(0, "issue", "letsencrypt.org")
+            ),
+            "example.com. IN CAA 0 issue \"letsencrypt.org\""
+        );
+    }
+
+    #[test]
+    fn hostile_values_are_escaped_and_odd_tags_use_the_generic_form() {
+        assert_eq!(
+            zone_line(
+                "a.test",
+                &CaaRecord::new(128, "tbs", &b"\x1b[31m\"\\\xff"[..])
+            ),
+            "a.test. IN CAA 128 tbs \"\\027[31m\\\"\\\\\\255\""
+        );
+        assert_eq!(
+            zone_line("a.test", &CaaRecord::new(0, "bad-tag", "x")),
+            "a.test. IN CAA \\# 10 00076261642d74616778"
+        );
+    }
+
+    #[test]
+    fn the_forms_people_write_are_read() {
+        let expected = (
+            "example.com".to_owned(),
+            CaaRecord::new(0, "issue", "letsencrypt.org"),
+        );
+        for line in [
+            "example.com. CAA 0 issue \"letsencrypt.org\"",
+            "Example.COM. IN CAA 0 issue \"letsencrypt.org\"",
+            "example.com 300 IN CAA 0 issue letsencrypt.org",
+            "example.com IN 300 caa 0 issue \"letsencrypt.org\" ; a comment",
+            "example.com. TYPE257 \\# 22 00 05 6973737565 6c657473656e63727970742e6f7267",
+        ] {
+            assert_eq!(parsed(line), expected, "{line}");
+        }
+        assert_eq!(
+            parsed(r#"x.test. CAA 128 tbs "a\"b\\c\059\255""#).1,
+            CaaRecord::new(128, "tbs", &b"a\"b\\c;\xff"[..])
+        );
+        assert_eq!(parsed("x.test. CAA 0 issue \";\"").1.value, b";");
+        assert_eq!(parsed("x.test. CAA 0 issue \"\"").1.value, b"");
+    }
+
+    #[test]
+    fn bad_lines_say_what_is_wrong() {
+        for (line, expected) in [
+            ("", "empty"),
+            ("example.com. A 192.0.2.1", "expected OWNER"),
+            ("example.com. CAA 0 issue", "FLAGS TAG VALUE"),
+            ("example.com. CAA 256 issue \"x\"", "0 to 255"),
+            ("example.com. CAA 0 issue \"x", "not closed"),
+            ("exa mple.com CAA 0 issue \"x\"", "expected OWNER"),
+            ("192.0.2.1 CAA 0 issue \"x\"", "not a valid DNS name"),
+            ("x.test. CAA 0 issue \"\\300\"", "more than 255"),
+            ("x.test. CAA \\# 3 0000", "not the 3 announced"),
+        ] {
+            let error = parse_zone_line(line).unwrap_err().to_string();
+            assert!(error.contains(expected), "{line:?}: {error}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn every_record_round_trips_through_its_zone_line(
+            flags: u8,
+            tag in proptest::collection::vec(any::<u8>(), 0..20),
+            value in proptest::collection::vec(any::<u8>(), 0..80),
+        ) {
+            let record = CaaRecord::new(flags, tag, value);
+            let line = zone_line("owner.example.test", &record);
+            prop_assert!(line.bytes().all(|b| (b' '..=b'~').contains(&b)), "{}", line);
+            prop_assert_eq!(parse_zone_line(&line), Ok(("owner.example.test".to_owned(), record)));
+        }
+    }
+}
