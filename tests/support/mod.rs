@@ -10,7 +10,7 @@
 
 #![allow(dead_code)] // Each test file uses a different part of the harness.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Output;
@@ -20,14 +20,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hickory_server::Server;
-use hickory_server::net::runtime::Time;
+use hickory_server::net::runtime::{Time, TokioRuntimeProvider};
 use hickory_server::net::xfer::Protocol;
 use hickory_server::proto::op::{Edns, Header, HeaderCounts, Metadata, ResponseCode};
 use hickory_server::proto::rr::rdata::opt::EdnsOption;
 use hickory_server::proto::rr::rdata::{CAA, CNAME, NULL};
-use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType};
+use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordSet, RecordType, RrKey};
+use hickory_server::proto::serialize::txt::Parser;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
-use hickory_server::store::file::{FileConfig, FileZoneHandler};
+use hickory_server::store::in_memory::InMemoryZoneHandler;
 use hickory_server::zone_handler::{AxfrPolicy, Catalog, MessageResponseBuilder, ZoneType};
 use tokio::net::{TcpListener, UdpSocket};
 
@@ -58,6 +59,9 @@ pub struct Behaviour {
     /// DNAMEs as (owner, target): a query for a name strictly below the owner is answered
     /// with the DNAME and the CNAME synthesised from it, as an authoritative server does.
     pub dnames: Vec<(String, String)>,
+    /// Zone-file lines added to (true) or removed from (false) the zones before serving them,
+    /// read by hickory's own zone-file parser.
+    pub zone_changes: Vec<(bool, String)>,
 }
 
 impl Behaviour {
@@ -68,6 +72,12 @@ impl Behaviour {
 
     pub fn dname(mut self, owner: &str, target: &str) -> Self {
         self.dnames.push((owner.to_owned(), target.to_owned()));
+        self
+    }
+
+    /// Serves the zones with this zone-file line added (`present`) or removed.
+    pub fn zone_change(mut self, present: bool, line: &str) -> Self {
+        self.zone_changes.push((present, line.to_owned()));
         self
     }
 
@@ -263,7 +273,7 @@ impl DnsServer {
     pub async fn start(behaviour: Behaviour) -> DnsServer {
         let stats = Arc::new(Stats::default());
         let handler = Handler {
-            catalog: load_zones(),
+            catalog: load_zones(&behaviour.zone_changes),
             behaviour,
             stats: stats.clone(),
         };
@@ -292,9 +302,10 @@ impl DnsServer {
     }
 }
 
-fn load_zones() -> Catalog {
+/// The zones of `testdata/zones`, read by hickory's zone-file parser, with `changes` made.
+fn load_zones(changes: &[(bool, String)]) -> Catalog {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/zones");
-    let mut catalog = Catalog::new();
+    let mut zones: Vec<(Name, BTreeMap<RrKey, RecordSet>)> = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let Some(stem) = path
@@ -309,19 +320,59 @@ fn load_zones() -> Catalog {
         } else {
             owner(stem)
         };
-        let zone = FileZoneHandler::try_from_config(
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (_, records) = Parser::new(text, Some(path.clone()), Some(origin.clone()))
+            .parse()
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        zones.push((origin, records));
+    }
+    for (present, line) in changes {
+        apply_zone_change(&mut zones, *present, line);
+    }
+    let mut catalog = Catalog::new();
+    for (origin, records) in zones {
+        let zone = InMemoryZoneHandler::<TokioRuntimeProvider>::new(
             origin.clone(),
+            records,
             ZoneType::Primary,
             AxfrPolicy::Deny,
-            None,
-            &FileConfig {
-                zone_path: path.clone(),
-            },
         )
-        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        .unwrap();
         catalog.upsert(LowerName::new(&origin), vec![Arc::new(zone)]);
     }
     catalog
+}
+
+/// Adds or removes one record, given as a zone-file line, in the zone that holds its owner.
+fn apply_zone_change(zones: &mut [(Name, BTreeMap<RrKey, RecordSet>)], present: bool, line: &str) {
+    let (_, parsed) = Parser::new(format!("$TTL 300\n{line}\n"), None, Some(Name::root()))
+        .parse()
+        .unwrap_or_else(|error| panic!("hickory cannot read {line:?}: {error}"));
+    let record = parsed
+        .into_values()
+        .flat_map(|set| set.records_without_rrsigs().cloned().collect::<Vec<_>>())
+        .next()
+        .unwrap_or_else(|| panic!("no record in {line:?}"));
+    let (_, records) = zones
+        .iter_mut()
+        .filter(|(origin, _)| origin.zone_of(&record.name))
+        .max_by_key(|(origin, _)| origin.num_labels())
+        .expect("some zone holds the owner");
+    let key = RrKey::new(LowerName::new(&record.name), record.record_type());
+    if present {
+        records
+            .entry(key)
+            .or_insert_with(|| RecordSet::new(record.name.clone(), record.record_type(), 0))
+            .insert(record, 0);
+    } else {
+        let set = records
+            .get_mut(&key)
+            .unwrap_or_else(|| panic!("nothing to remove for {line:?}"));
+        assert!(set.remove(&record, 0), "{line:?} is not in the zone");
+        if set.is_empty() {
+            records.remove(&key);
+        }
+    }
 }
 
 /// Runs the built certready binary with `args` and returns what it did.
