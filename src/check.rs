@@ -2,14 +2,14 @@
 //! overlaid on them, and the verdict (the rules, the core). Everything a report shows comes
 //! out of here in one `Check`.
 
-use std::io;
+use std::time::Duration;
 
-use futures::{StreamExt, TryStreamExt, stream};
+use tokio::time::Instant;
 
 use crate::answers::Lookup;
 use crate::assume::{Assumption, overlay};
 use crate::caa::{Evaluation, Requester, evaluate};
-use crate::dns::{Transport, lookup_climb};
+use crate::dns::{Resolver, lookup_climb};
 use crate::name::CheckName;
 
 /// A checked name: what was asked, what DNS said, what the CA would decide.
@@ -57,36 +57,38 @@ impl Check {
     }
 }
 
-/// What a run checks against: the requester and any what-if assumptions.
+/// What a run yields for each entry of its input, in order.
 #[derive(Clone, Debug)]
+pub enum Outcome {
+    Checked {
+        /// The input line the name came from; none for a command-line argument.
+        line: Option<u64>,
+        check: Check,
+    },
+    /// An input line that is not a name.
+    Invalid {
+        line: u64,
+        input: String,
+        reason: String,
+    },
+}
+
+/// What a run checks with: the requester, any what-if assumptions, the run's shared resolver,
+/// and how long each name may take.
+#[derive(Debug)]
 pub struct Checker {
     pub requester: Requester,
     pub assumptions: Vec<Assumption>,
-    pub transport: Transport,
+    pub resolver: Resolver,
+    /// Each name's lookups must be answered within this time of its start.
+    pub deadline: Duration,
 }
-
-/// Names checked at once; each also runs its whole climb at once.
-const NAMES_IN_FLIGHT: usize = 32;
 
 impl Checker {
     /// Looks up the whole climb of `name` at once and judges it.
     pub async fn check(&self, name: CheckName) -> Check {
-        let lookups = lookup_climb(&self.transport, &name.climb()).await;
+        let deadline = Instant::now() + self.deadline;
+        let lookups = lookup_climb(&self.resolver, &name.climb(), deadline).await;
         Check::judge(name, lookups, &self.assumptions, &self.requester)
-    }
-
-    /// Checks `names` concurrently and hands each check to `emit` in the order given, stopping
-    /// at the first error `emit` returns (a closed stdout, say).
-    pub async fn check_in_order(
-        &self,
-        names: Vec<CheckName>,
-        mut emit: impl FnMut(Check) -> io::Result<()>,
-    ) -> io::Result<()> {
-        stream::iter(names)
-            .map(|name| self.check(name))
-            .buffered(NAMES_IN_FLIGHT)
-            .map(Ok)
-            .try_for_each(|check| std::future::ready(emit(check)))
-            .await
     }
 }

@@ -1,95 +1,30 @@
-//! The certready binary: reads the command line and wires the library's parts together.
+//! The certready binary: reads the command line and hands the plan to a run.
 
-use std::io::{self, Write};
 use std::process::ExitCode;
 
 use certready::exit::ExitStatus;
-use certready::options::{CheckPlan, Cli, Command};
-use certready::output::render;
-use certready::zone::zone_line;
+use certready::options::{Cli, Command};
+use certready::run::run;
 
 fn main() -> ExitCode {
-    let Cli {
-        command: Command::Check(args),
-    } = match Cli::parse_args() {
-        Ok(cli) => cli,
-        Err(error) => {
-            eprintln!("certready: {error}");
-            return ExitStatus::Usage.into();
-        }
-    };
-    let plan = match args.plan() {
+    let plan = Cli::parse_args().and_then(|Cli { command }| match command {
+        Command::Check(args) => args.plan().map_err(|error| error.to_string()),
+    });
+    let plan = match plan {
         Ok(plan) => plan,
         Err(error) => {
             eprintln!("certready: {error}");
             return ExitStatus::Usage.into();
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime,
+        Ok(runtime) => runtime.block_on(run(plan)).into(),
         Err(error) => {
             eprintln!("certready: cannot start the async runtime: {error}");
-            return ExitStatus::Usage.into();
+            ExitStatus::Usage.into()
         }
-    };
-    runtime.block_on(run(plan)).into()
-}
-
-/// Checks every name, prints each report as soon as its turn comes, and says how it went.
-async fn run(plan: CheckPlan) -> ExitStatus {
-    let checker = &plan.checker;
-    let mut stdout = io::stdout().lock();
-    let mut verdicts = Vec::new();
-    let mut applied = vec![false; checker.assumptions.len()];
-    let written = checker
-        .check_in_order(plan.names, |check| {
-            verdicts.push(check.evaluation.verdict);
-            for (assumption, applied) in checker.assumptions.iter().zip(&mut applied) {
-                *applied |= check.assumed.contains(assumption);
-            }
-            writeln!(
-                stdout,
-                "{}",
-                render(&check, &checker.requester, plan.format)
-            )
-        })
-        .await
-        .and_then(|()| stdout.flush());
-    if let Err(error) = written
-        && error.kind() != io::ErrorKind::BrokenPipe
-    {
-        eprintln!("certready: cannot write the report: {error}");
-        return ExitStatus::Usage;
-    }
-    let unused: Vec<_> = checker
-        .assumptions
-        .iter()
-        .zip(&applied)
-        .filter(|(_, applied)| !**applied)
-        .collect();
-    for (assumption, _) in &unused {
-        let flag = if assumption.present {
-            "--assume"
-        } else {
-            "--assume-absent"
-        };
-        eprintln!(
-            "certready: {flag} '{}' changed nothing: no name checked has a successful lookup whose records are at {}{}",
-            zone_line(&assumption.owner, &assumption.record),
-            assumption.owner,
-            if assumption.present {
-                ""
-            } else {
-                ", or that record is not there"
-            }
-        );
-    }
-    if unused.is_empty() {
-        ExitStatus::for_verdicts(verdicts)
-    } else {
-        ExitStatus::Usage
     }
 }

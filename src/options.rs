@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::assume::Assumption;
 use crate::caa::{Method, Requester};
 use crate::check::Checker;
-use crate::dns::{Transport, system_nameservers};
+use crate::dns::{Resolver, Transport, system_nameservers};
+use crate::input::Source;
 use crate::name::{CheckName, NameError};
 use crate::output::{Detail, Format, HumanStyle};
 use crate::zone::parse_zone_line;
@@ -28,12 +29,16 @@ Examples:
   certready check example.com --account-uri https://acme-v02.api.letsencrypt.org/acme/acct/123 --method dns-01
   certready check example.com --nameserver 192.0.2.53 --nameserver [2001:db8::53]:5353
   certready check example.com --assume 'example.com. CAA 0 issue \"letsencrypt.org\"'
+  certready check --input domains.txt --json > report.jsonl
+  zcat names.gz | certready check --input - --concurrency 256 --qps 1000 --quiet
 
 Exit status:
-  0  every name allowed
-  1  at least one name denied by a CAA record
-  2  bad usage or an invalid name (nothing was checked)
-  3  nothing denied, but at least one name could not be determined (a lookup failed)";
+  0    every name allowed
+  1    at least one name denied by a CAA record
+  2    bad usage or an invalid NAME (nothing was checked), or an --input line that is not a
+       valid name (and nothing denied or undetermined)
+  3    nothing denied, but at least one name could not be determined (a lookup failed)
+  130  interrupted (Ctrl-C): the reports done so far were written";
 
 #[derive(Debug, Parser)]
 #[command(name = "certready", version, about = ABOUT)]
@@ -53,8 +58,26 @@ pub enum Command {
 pub struct CheckArgs {
     /// A DNS name; a leading "*." asks about a wildcard certificate. Unicode names are
     /// checked in punycode; any case; a trailing dot is accepted
-    #[arg(value_name = "NAME", required = true)]
+    #[arg(value_name = "NAME", required_unless_present = "input")]
     pub names: Vec<String>,
+
+    /// Also check the names in FILE ('-' for standard input), after any NAME: one per line;
+    /// blank lines and # comments skipped. A line that is not a valid name gets an "invalid"
+    /// result in its place and the run goes on; a summary goes to stderr at the end
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<String>,
+
+    /// Queries in flight at most (each distinct name is asked once per run)
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub concurrency: u32,
+
+    /// Queries per second at most, for a polite audit (default: no cap)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub qps: Option<u32>,
+
+    /// Seconds each name's lookups may take in all; what is unanswered by then is a timeout
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_seconds)]
+    pub deadline: Duration,
 
     /// The CA's CAA identifying domain, compared exactly with each record's issuer
     #[arg(long, value_name = "DOMAIN", default_value = "letsencrypt.org")]
@@ -107,7 +130,7 @@ pub struct CheckArgs {
     #[arg(short, long, conflicts_with = "quiet")]
     pub verbose: bool,
 
-    /// Print only one verdict line per name
+    /// Print only one verdict line per name, and no progress
     #[arg(short, long)]
     pub quiet: bool,
 }
@@ -167,11 +190,15 @@ fn one_line(message: &str) -> String {
 }
 
 /// Everything a check run needs, validated.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct CheckPlan {
+    /// The names given as arguments, checked first.
     pub names: Vec<CheckName>,
+    pub input: Option<Source>,
     pub checker: Checker,
     pub format: Format,
+    /// Whether a progress line may be shown on stderr (when it is a terminal).
+    pub progress: bool,
 }
 
 /// A command line that cannot be run, said in one line that names the input.
@@ -247,13 +274,18 @@ impl CheckArgs {
                     method: self.method,
                 },
                 assumptions: self.assume.into_iter().chain(self.assume_absent).collect(),
-                transport: Transport {
+                resolver: Resolver::new(Transport::new(
                     servers,
-                    timeout: self.timeout,
-                    attempts: self.retries.saturating_add(1),
-                },
+                    self.timeout,
+                    self.retries.saturating_add(1),
+                    self.concurrency as usize,
+                    self.qps,
+                )),
+                deadline: self.deadline,
             },
             format,
+            progress: !self.quiet,
+            input: self.input.as_deref().map(Source::from_arg),
         })
     }
 }
@@ -365,6 +397,10 @@ mod tests {
             timeout: Duration::from_secs(1),
             retries: 0,
             json: false,
+            input: None,
+            concurrency: 64,
+            qps: None,
+            deadline: Duration::from_secs(30),
             assume: vec![],
             assume_absent: vec![],
             color: ColorChoice::Never,

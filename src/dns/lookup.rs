@@ -13,6 +13,7 @@ use hickory_resolver::proto::rr::Name;
 use crate::answers::{Alias, AliasKind, Answer, CaaRecord, Failure, FailureKind, Lookup};
 use crate::escape::label_escape;
 
+use super::resolver::Resolver;
 use super::transport::{ExchangeError, Transport, describe};
 use super::wire::{AnswerRecord, Reply};
 
@@ -28,7 +29,7 @@ const RCODE_REFUSED: u16 = 5;
 const RCODE_YXDOMAIN: u16 = 6;
 
 /// Looks up the CAA records of `name` (ASCII, no trailing dot) and follows its aliases.
-pub async fn lookup_caa(transport: &Transport, name: &str) -> Lookup {
+pub async fn lookup_caa(resolver: &Resolver, name: &str) -> Lookup {
     let mut lookup = Lookup::new(name, Answer::NoData);
     let mut question = match Name::from_ascii(format!("{name}.")) {
         Ok(question) => question,
@@ -39,12 +40,12 @@ pub async fn lookup_caa(transport: &Transport, name: &str) -> Lookup {
     };
     let mut visited = HashSet::from([question.clone()]);
     for _ in 0..MAX_QUERIES {
-        let exchange = transport.query(&question).await;
+        let exchange = resolver.query(&question).await;
         lookup.server = Some(exchange.server);
-        let reply = match exchange.result {
+        let reply = match &exchange.result {
             Ok(reply) => reply,
             Err(error) => {
-                lookup.answer = exchange_failure(&error, transport);
+                lookup.answer = exchange_failure(error, resolver.transport());
                 return lookup;
             }
         };
@@ -55,7 +56,7 @@ pub async fn lookup_caa(transport: &Transport, name: &str) -> Lookup {
                 return lookup;
             }
         };
-        match classify(&reply, &question, &end) {
+        match classify(reply, &question, &end) {
             Some(answer) => {
                 lookup.answer = answer;
                 return lookup;

@@ -8,24 +8,41 @@
 //! leniently (`wire`); hickory-resolver still reads the system's resolver configuration.
 //!
 //! - `wire`: the query we send and the lenient reading of replies.
-//! - `transport`: one question, one reply: UDP, TCP on truncation, timeouts, retries.
+//! - `transport`: one question, one reply: UDP, TCP on truncation, timeouts, retries, the
+//!   run's limits on queries in flight and their rate.
+//! - `resolver`: each distinct question asked once per run, replies shared.
 //! - `lookup`: one name's lookup: alias chains, loops, outcomes.
 
 pub mod lookup;
+pub mod resolver;
 pub mod transport;
 pub mod wire;
 
 use std::net::SocketAddr;
 
 use futures::future::join_all;
+use tokio::time::{Instant, timeout_at};
 
-use crate::answers::Lookup;
+use crate::answers::{Answer, Failure, FailureKind, Lookup};
+pub use resolver::Resolver;
 pub use transport::Transport;
 
 /// Rule 4: all names of a climb are asked at once, as the CA does, so a long name costs about
-/// one round trip. Results come back in climb order.
-pub async fn lookup_climb(transport: &Transport, names: &[String]) -> Vec<Lookup> {
-    join_all(names.iter().map(|name| lookup::lookup_caa(transport, name))).await
+/// one round trip. Results come back in climb order. A lookup still unanswered at `deadline`
+/// is a timeout: one slow server never holds a name, or a run, for long.
+pub async fn lookup_climb(resolver: &Resolver, names: &[String], deadline: Instant) -> Vec<Lookup> {
+    join_all(names.iter().map(|name| async move {
+        timeout_at(deadline, lookup::lookup_caa(resolver, name))
+            .await
+            .unwrap_or_else(|_| {
+                let failure = Failure {
+                    kind: FailureKind::Timeout,
+                    detail: "no answer before the name's deadline (--deadline)".into(),
+                };
+                Lookup::new(name.clone(), Answer::Failed(failure))
+            })
+    }))
+    .await
 }
 
 /// The resolvers of `/etc/resolv.conf` (or the platform's equivalent), with their ports.

@@ -1,16 +1,21 @@
 //! One CAA question, one reply: UDP first, TCP when the reply is truncated (rule 11), a timeout
-//! per attempt and retries that rotate through the servers (rule 10).
+//! per attempt and retries that rotate through the servers (rule 10). Every attempt waits for
+//! a place among the queries in flight (`--concurrency`) and for its turn under the rate cap
+//! (`--qps`), and is counted.
 //!
 //! Only timeouts and unreachable servers are retried, as the CA does: an RCODE is an answer.
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use hickory_resolver::proto::rr::Name;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
-use tokio::time::timeout;
+use tokio::sync::{Mutex, Semaphore};
+use tokio::time::{Instant, sleep_until, timeout};
 
 use super::wire::{Reply, decode_reply, encode_query};
 
@@ -28,6 +33,35 @@ pub struct Transport {
     pub timeout: Duration,
     /// Attempts per question: 1 + retries.
     pub attempts: u32,
+    limits: Arc<Limits>,
+}
+
+/// What all attempts of a run share: places in flight, the pace, the count.
+#[derive(Debug)]
+struct Limits {
+    in_flight: Semaphore,
+    places: usize,
+    pace: Option<Pace>,
+    sent: AtomicU64,
+}
+
+/// A rate cap: attempts start at least `interval` apart.
+#[derive(Debug)]
+struct Pace {
+    interval: Duration,
+    next: Mutex<Instant>,
+}
+
+impl Pace {
+    async fn wait_turn(&self) {
+        let turn = {
+            let mut next = self.next.lock().await;
+            let turn = (*next).max(Instant::now());
+            *next = turn + self.interval;
+            turn
+        };
+        sleep_until(turn).await;
+    }
 }
 
 /// Why no reply could be had.
@@ -51,6 +85,41 @@ pub struct Exchange {
 }
 
 impl Transport {
+    /// At most `in_flight` attempts at once (at least 1), and at most `qps` a second if given.
+    pub fn new(
+        servers: Vec<SocketAddr>,
+        timeout: Duration,
+        attempts: u32,
+        in_flight: usize,
+        qps: Option<u32>,
+    ) -> Transport {
+        let pace = qps.filter(|&qps| qps > 0).map(|qps| Pace {
+            interval: Duration::from_secs(1) / qps,
+            next: Mutex::new(Instant::now()),
+        });
+        Transport {
+            servers,
+            timeout,
+            attempts,
+            limits: Arc::new(Limits {
+                in_flight: Semaphore::new(in_flight.max(1)),
+                places: in_flight.max(1),
+                pace,
+                sent: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// How many queries may be in flight at once.
+    pub fn in_flight(&self) -> usize {
+        self.limits.places
+    }
+
+    /// Queries sent so far over UDP and TCP, retries and TCP follow-ups included.
+    pub fn queries_sent(&self) -> u64 {
+        self.limits.sent.load(Ordering::Relaxed)
+    }
+
     /// Asks for the CAA records of `name`, retrying timeouts and unreachable servers on the
     /// next server in turn.
     pub async fn query(&self, name: &Name) -> Exchange {
@@ -75,7 +144,17 @@ impl Transport {
     }
 
     async fn attempt(&self, server: SocketAddr, name: &Name) -> Result<Reply, ExchangeError> {
+        let _place = self
+            .limits
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| ExchangeError::Unreachable("the run is shutting down".into()))?;
+        if let Some(pace) = &self.limits.pace {
+            pace.wait_turn().await;
+        }
         let (id, query) = encode_query(name).map_err(ExchangeError::BadResponse)?;
+        self.limits.sent.fetch_add(1, Ordering::Relaxed);
         let is_ours = |reply: &Reply| {
             reply.id == id
                 && reply.is_response
@@ -90,6 +169,7 @@ impl Transport {
         if !reply.truncated {
             return Ok(reply);
         }
+        self.limits.sent.fetch_add(1, Ordering::Relaxed);
         let over_tcp = timeout(self.timeout, tcp_exchange(server, &query))
             .await
             .map_err(|_| ExchangeError::Timeout)

@@ -106,6 +106,14 @@ pub fn render(
     out
 }
 
+/// An input line that is not a name: its number, the line (escaped) and why.
+pub fn render_invalid(line: u64, input: &str, reason: &str) -> String {
+    format!(
+        "line {line} {}: invalid: {reason}",
+        quoted(input.as_bytes())
+    )
+}
+
 fn section(out: &mut String, palette: &Palette, heading: &str) {
     let _ = write!(out, "\n\n  {}", palette.strong(heading));
 }

@@ -18,6 +18,7 @@ use super::reasons::reasons;
 #[derive(Serialize)]
 struct CheckJson<'a> {
     name: String,
+    line: Option<u64>,
     verdict: &'static str,
     ca: &'a str,
     wildcard: bool,
@@ -93,8 +94,32 @@ struct AliasJson<'a> {
     to: &'a str,
 }
 
+#[derive(Serialize)]
+struct InvalidJson<'a> {
+    name: &'a str,
+    line: u64,
+    verdict: &'static str,
+    reason: &'a str,
+}
+
+/// The JSON object for an input line that is not a name, as a single line.
+pub fn render_invalid(line: u64, input: &str, reason: &str) -> String {
+    serde_json::to_string(&InvalidJson {
+        name: input,
+        line,
+        verdict: "invalid",
+        reason,
+    })
+    .expect("strings and numbers always serialise")
+}
+
 /// The JSON object for one checked name, as a single line without its newline.
-pub fn render(check: &Check, requester: &Requester, changes: &[Change]) -> String {
+pub fn render(
+    check: &Check,
+    line: Option<u64>,
+    requester: &Requester,
+    changes: &[Change],
+) -> String {
     let relevant = check.relevant_lookup().map(|lookup| RelevantJson {
         owner: &lookup.name,
         records: records_json(lookup.records()),
@@ -102,6 +127,7 @@ pub fn render(check: &Check, requester: &Requester, changes: &[Change]) -> Strin
     });
     let report = CheckJson {
         name: check.name.to_string(),
+        line,
         verdict: check.evaluation.verdict.as_str(),
         ca: &requester.ca,
         wildcard: check.name.wildcard,

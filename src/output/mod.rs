@@ -12,7 +12,7 @@ pub mod reasons;
 pub mod style;
 
 use crate::caa::Requester;
-use crate::check::Check;
+use crate::check::{Check, Outcome};
 use crate::fix::plan;
 
 /// How reports are written.
@@ -40,11 +40,25 @@ pub enum Detail {
     Verbose,
 }
 
-/// The report for one check, without a trailing newline.
-pub fn render(check: &Check, requester: &Requester, format: Format) -> String {
+/// The report for one outcome of a run, without a trailing newline.
+pub fn render(outcome: &Outcome, requester: &Requester, format: Format) -> String {
+    match outcome {
+        Outcome::Checked { line, check } => render_check(check, *line, requester, format),
+        Outcome::Invalid {
+            line,
+            input,
+            reason,
+        } => match format {
+            Format::Human(_) => human::render_invalid(*line, input, reason),
+            Format::Json => json::render_invalid(*line, input, reason),
+        },
+    }
+}
+
+fn render_check(check: &Check, line: Option<u64>, requester: &Requester, format: Format) -> String {
     let changes = plan(check, requester);
     match format {
         Format::Human(style) => human::render(check, requester, &changes, style),
-        Format::Json => json::render(check, requester, &changes),
+        Format::Json => json::render(check, line, requester, &changes),
     }
 }

@@ -17,7 +17,7 @@ use std::process::Output;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hickory_server::Server;
 use hickory_server::net::runtime::{Time, TokioRuntimeProvider};
@@ -47,6 +47,8 @@ pub enum Fault {
     CaaRecords(Vec<CAA>),
     /// Answer over UDP with TC=1 and nothing else; never answer over TCP.
     TruncatedWithoutTcp,
+    /// Answer as the zones say, after this long.
+    Delay(Duration),
 }
 
 /// What the server does besides serving the zones.
@@ -91,6 +93,7 @@ impl Behaviour {
 #[derive(Debug, Default)]
 pub struct Stats {
     queries: Mutex<Vec<(String, Protocol)>>,
+    arrivals: Mutex<Vec<Instant>>,
     in_flight: AtomicUsize,
     max_in_flight: AtomicUsize,
 }
@@ -105,6 +108,11 @@ impl Stats {
         self.queries.lock().unwrap().len()
     }
 
+    /// When each query arrived, in arrival order.
+    pub fn arrivals(&self) -> Vec<Instant> {
+        self.arrivals.lock().unwrap().clone()
+    }
+
     /// The most queries the server was handling at one moment.
     pub fn max_in_flight(&self) -> usize {
         self.max_in_flight.load(Ordering::SeqCst)
@@ -117,6 +125,7 @@ struct InFlight<'a>(&'a Stats);
 impl<'a> InFlight<'a> {
     fn enter(stats: &'a Stats, name: String, protocol: Protocol) -> Self {
         stats.queries.lock().unwrap().push((name, protocol));
+        stats.arrivals.lock().unwrap().push(Instant::now());
         let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         stats.max_in_flight.fetch_max(now, Ordering::SeqCst);
         InFlight(stats)
@@ -154,10 +163,17 @@ impl RequestHandler for Handler {
         if !self.behaviour.delay.is_zero() {
             tokio::time::sleep(self.behaviour.delay).await;
         }
+        let fault = match self.behaviour.faults.get(&qname) {
+            Some(Fault::Delay(delay)) => {
+                tokio::time::sleep(*delay).await;
+                None
+            }
+            fault => fault,
+        };
         let mut metadata = Metadata::response_from_request(&request.metadata);
         metadata.authoritative = true;
         let mut edns = None;
-        let answers: Vec<Record> = match self.behaviour.faults.get(&qname) {
+        let answers: Vec<Record> = match fault {
             Some(Fault::Silent) => return no_response(metadata),
             Some(Fault::TruncatedWithoutTcp) if request.protocol() == Protocol::Tcp => {
                 return no_response(metadata);
@@ -166,6 +182,7 @@ impl RequestHandler for Handler {
                 metadata.truncation = true;
                 Vec::new()
             }
+            Some(Fault::Delay(_)) => unreachable!("answered above"),
             Some(Fault::Rcode(rcode)) => {
                 metadata.response_code = *rcode;
                 Vec::new()
@@ -385,6 +402,36 @@ pub async fn certready(args: &[&str]) -> Output {
         .expect("the certready binary runs")
 }
 
+/// Runs the built certready binary with `args`, `stdin` as its standard input.
+pub async fn certready_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_certready"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the certready binary runs");
+    let mut input = child.stdin.take().expect("stdin is piped");
+    let stdin = stdin.to_vec();
+    let writer = tokio::spawn(async move {
+        let _ = input.write_all(&stdin).await;
+    });
+    let output = child.wait_with_output().await.expect("certready finishes");
+    writer.await.expect("stdin written");
+    output
+}
+
+/// JSON Lines on stdout, one object each.
+pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8(output.stdout.clone())
+        .expect("stdout is UTF-8")
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("each stdout line is a JSON object"))
+        .collect()
+}
+
 /// `certready check NAME... --json --nameserver SERVER` plus `extra` arguments.
 pub async fn check_json(
     server: &DnsServer,
@@ -396,11 +443,7 @@ pub async fn check_json(
     args.extend(extra);
     args.extend(names);
     let output = certready(&args).await;
-    let reports = String::from_utf8(output.stdout.clone())
-        .expect("stdout is UTF-8")
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("each stdout line is a JSON object"))
-        .collect();
+    let reports = json_lines(&output);
     (output, reports)
 }
 

@@ -1,0 +1,224 @@
+//! Names to check from a file or standard input (`--input`): one name per line; blank lines
+//! and `#` comments skipped; surrounding whitespace ignored. A line that is not a valid name
+//! becomes an `Invalid` entry in its place, so a run reports it and goes on.
+//!
+//! Lines are read on a thread of their own and handed over through a bounded channel: memory
+//! does not grow with the input, and a slow check holds the reader back instead of piling up
+//! names. A line longer than any name is refused without being kept.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::path::PathBuf;
+
+use tokio::sync::mpsc;
+
+use crate::name::CheckName;
+
+/// Where `--input` reads from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Stdin => f.write_str("-"),
+            Source::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+impl Source {
+    /// `-` is standard input; anything else a file path.
+    pub fn from_arg(arg: &str) -> Source {
+        match arg {
+            "-" => Source::Stdin,
+            path => Source::File(PathBuf::from(path)),
+        }
+    }
+}
+
+/// One name to check, or one line that is not a name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry {
+    Name {
+        /// The input line it came from; none for a command-line argument.
+        line: Option<u64>,
+        name: CheckName,
+    },
+    Invalid {
+        line: u64,
+        /// The line as read, trimmed (untrusted: escape before display).
+        input: String,
+        reason: String,
+    },
+}
+
+/// Longer than any name (253 octets) with room for blanks and a comment.
+const MAX_LINE: usize = 1024;
+
+/// Opens `source` (so that a missing file is an error before anything runs) and reads it on a
+/// thread of its own into a channel holding at most `buffered` entries.
+pub fn read(source: &Source, buffered: usize) -> io::Result<mpsc::Receiver<Entry>> {
+    let reader: Box<dyn BufRead + Send> = match source {
+        Source::Stdin => Box::new(BufReader::new(io::stdin())),
+        Source::File(path) => Box::new(BufReader::new(File::open(path)?)),
+    };
+    let (sender, receiver) = mpsc::channel(buffered.max(1));
+    std::thread::spawn(move || read_entries(reader, &sender));
+    Ok(receiver)
+}
+
+/// Sends an entry for every line that holds a name or should have; stops when the receiver
+/// is gone or the input ends (an I/O error ends it with an `Invalid` entry saying so).
+fn read_entries(mut reader: impl BufRead, sender: &mpsc::Sender<Entry>) {
+    for number in 1.. {
+        let entry = match next_line(&mut reader) {
+            Ok(None) => return,
+            Ok(Some(Line::TooLong)) => Some(Entry::Invalid {
+                line: number,
+                input: String::new(),
+                reason: format!("the line is longer than {MAX_LINE} octets"),
+            }),
+            Ok(Some(Line::Read(bytes))) => entry(number, &bytes),
+            Err(error) => {
+                let _ = sender.blocking_send(Entry::Invalid {
+                    line: number,
+                    input: String::new(),
+                    reason: format!("cannot read the rest of the input: {error}"),
+                });
+                return;
+            }
+        };
+        if let Some(entry) = entry
+            && sender.blocking_send(entry).is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// One input line as the entry it makes: none for a blank or comment line.
+fn entry(line: u64, bytes: &[u8]) -> Option<Entry> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Some(Entry::Invalid {
+            line,
+            input: String::from_utf8_lossy(bytes).trim().to_owned(),
+            reason: "the line is not UTF-8".into(),
+        });
+    };
+    let text = text.split('#').next().unwrap_or_default().trim();
+    if text.is_empty() {
+        return None;
+    }
+    Some(match CheckName::parse(text) {
+        Ok(name) => Entry::Name {
+            line: Some(line),
+            name,
+        },
+        Err(error) => Entry::Invalid {
+            line,
+            input: text.to_owned(),
+            reason: error.to_string(),
+        },
+    })
+}
+
+enum Line {
+    Read(Vec<u8>),
+    TooLong,
+}
+
+/// The next line without its newline, never holding more than `MAX_LINE` octets of it.
+fn next_line(reader: &mut impl BufRead) -> io::Result<Option<Line>> {
+    let mut line = Vec::new();
+    let mut too_long = false;
+    let mut read_any = false;
+    loop {
+        let buffer = reader.fill_buf()?;
+        if buffer.is_empty() {
+            return Ok(read_any.then_some(if too_long {
+                Line::TooLong
+            } else {
+                Line::Read(line)
+            }));
+        }
+        read_any = true;
+        let (chunk, used, ended) = match buffer.iter().position(|&byte| byte == b'\n') {
+            Some(end) => (&buffer[..end], end + 1, true),
+            None => (buffer, buffer.len(), false),
+        };
+        if line.len() + chunk.len() > MAX_LINE {
+            too_long = true;
+        } else {
+            line.extend_from_slice(chunk);
+        }
+        reader.consume(used);
+        if ended {
+            return Ok(Some(if too_long {
+                Line::TooLong
+            } else {
+                Line::Read(line)
+            }));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(text: &[u8]) -> Vec<Entry> {
+        let (sender, mut receiver) = mpsc::channel(100);
+        read_entries(text, &sender);
+        drop(sender);
+        let mut entries = Vec::new();
+        while let Ok(entry) = receiver.try_recv() {
+            entries.push(entry);
+        }
+        entries
+    }
+
+    fn name(line: u64, text: &str) -> Entry {
+        Entry::Name {
+            line: Some(line),
+            name: CheckName::parse(text).unwrap(),
+        }
+    }
+
+    #[test]
+    fn blank_lines_and_comments_are_skipped_and_blanks_trimmed() {
+        let text = b"# audit\n\n  a.example.com  \r\n\tb.example.com # prod\n   \n*.c.example.com";
+        assert_eq!(
+            entries(text),
+            vec![
+                name(3, "a.example.com"),
+                name(4, "b.example.com"),
+                name(6, "*.c.example.com")
+            ]
+        );
+    }
+
+    #[test]
+    fn invalid_lines_are_reported_in_place_with_their_number() {
+        let got = entries(b"a.example.com\n192.0.2.1\nb..example.com\n\xff.example.com\n");
+        assert_eq!(got.len(), 4);
+        assert!(matches!(&got[1], Entry::Invalid { line: 2, input, reason }
+            if input == "192.0.2.1" && reason.contains("IP addresses")));
+        assert!(matches!(&got[2], Entry::Invalid { line: 3, .. }));
+        assert!(
+            matches!(&got[3], Entry::Invalid { line: 4, reason, .. } if reason.contains("UTF-8"))
+        );
+    }
+
+    #[test]
+    fn an_overlong_line_is_refused_without_being_kept() {
+        let mut text = vec![b'a'; 5000];
+        text.extend(b"\nok.example.com\n");
+        let got = entries(&text);
+        assert!(matches!(&got[0], Entry::Invalid { line: 1, input, .. } if input.is_empty()));
+        assert_eq!(got[1], name(2, "ok.example.com"));
+    }
+}
