@@ -5,6 +5,7 @@
 //! them. Nothing here is interpreted yet: records are kept byte for byte as served, because the
 //! CA judges what was served, and a report must be able to show it.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 /// One CAA resource record exactly as served: flags, tag and value bytes, nothing decoded.
@@ -98,7 +99,7 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// The name used in JSON `outcome` fields and in reports.
-    pub fn name(self) -> String {
+    pub fn name(self) -> Cow<'static, str> {
         match self {
             FailureKind::ServFail => "servfail".into(),
             FailureKind::Refused => "refused".into(),
@@ -113,7 +114,7 @@ impl FailureKind {
 }
 
 /// The IANA mnemonic of an RCODE, lowercase, or `rcode-N` for one without a common name.
-fn rcode_name(code: u16) -> String {
+fn rcode_name(code: u16) -> Cow<'static, str> {
     let name = match code {
         0 => "noerror",
         1 => "formerr",
@@ -127,9 +128,9 @@ fn rcode_name(code: u16) -> String {
         9 => "notauth",
         10 => "notzone",
         16 => "badvers",
-        _ => return format!("rcode-{code}"),
+        _ => return format!("rcode-{code}").into(),
     };
-    name.to_owned()
+    name.into()
 }
 
 /// The CAA lookup of one name of the climb: what was asked, what answered, what came back.
@@ -169,7 +170,7 @@ impl Lookup {
     }
 
     /// The `outcome` name of JSON lookups: `records`, `nodata`, `nxdomain` or a failure's name.
-    pub fn outcome(&self) -> String {
+    pub fn outcome(&self) -> Cow<'static, str> {
         match &self.answer {
             Answer::Records(_) => "records".into(),
             Answer::NoData => "nodata".into(),

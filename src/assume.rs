@@ -18,8 +18,7 @@ pub struct Assumption {
 
 /// The lookups with `assumptions` applied in order, and for each assumption whether it changed
 /// anything (one that changes nothing is most likely a mistake in its owner or record).
-pub fn overlay(lookups: &[Lookup], assumptions: &[Assumption]) -> (Vec<Lookup>, Vec<bool>) {
-    let mut lookups = lookups.to_vec();
+pub fn overlay(mut lookups: Vec<Lookup>, assumptions: &[Assumption]) -> (Vec<Lookup>, Vec<bool>) {
     let applied = assumptions
         .iter()
         .map(|assumption| {
@@ -89,7 +88,7 @@ mod tests {
             ),
         ];
         let (changed, applied) = overlay(
-            &lookups,
+            lookups.to_vec(),
             &[
                 assume("a.test", "ca.example", true),
                 assume("test", "ca.example", true),
@@ -106,10 +105,13 @@ mod tests {
             "a.test",
             Answer::Records(vec![CaaRecord::new(0, "issue", "x.example")]),
         )];
-        let (changed, applied) = overlay(&lookups, &[assume("a.test", "x.example", false)]);
+        let (changed, applied) = overlay(lookups.to_vec(), &[assume("a.test", "x.example", false)]);
         assert_eq!(applied, vec![true]);
         assert_eq!(changed[0].answer, Answer::NoData);
-        let (_, applied) = overlay(&lookups, &[assume("a.test", "other.example", false)]);
+        let (_, applied) = overlay(
+            lookups.to_vec(),
+            &[assume("a.test", "other.example", false)],
+        );
         assert_eq!(applied, vec![false]);
     }
 
@@ -122,10 +124,11 @@ mod tests {
             from: "www.a.test".into(),
             to: "cdn.b.test".into(),
         });
-        let (changed, applied) = overlay(&[aliased], &[assume("cdn.b.test", "ca.example", true)]);
+        let (changed, applied) =
+            overlay(vec![aliased], &[assume("cdn.b.test", "ca.example", true)]);
         assert_eq!(applied, vec![true]);
         assert_eq!(changed[0].records().len(), 1);
-        let (_, applied) = overlay(&changed, &[assume("www.a.test", "ca.example", true)]);
+        let (_, applied) = overlay(changed, &[assume("www.a.test", "ca.example", true)]);
         assert_eq!(applied, vec![false], "no record can sit beside a CNAME");
     }
 
@@ -138,10 +141,7 @@ mod tests {
                 detail: String::new(),
             }),
         );
-        let (changed, applied) = overlay(
-            std::slice::from_ref(&failed),
-            &[assume("a.test", "ca", true)],
-        );
+        let (changed, applied) = overlay(vec![failed.clone()], &[assume("a.test", "ca", true)]);
         assert_eq!(applied, vec![false]);
         assert_eq!(changed[0], failed);
     }

@@ -31,7 +31,7 @@ impl Check {
         assumptions: &[Assumption],
         requester: &Requester,
     ) -> Check {
-        let (lookups, applied) = overlay(&lookups, assumptions);
+        let (lookups, applied) = overlay(lookups, assumptions);
         let assumed = assumptions
             .iter()
             .zip(applied)

@@ -111,7 +111,7 @@ pub fn plan(check: &Check, requester: &Requester) -> Vec<Change> {
 /// Whether the check, with `changes` made, would be allowed.
 fn allows(check: &Check, changes: &[Change], requester: &Requester) -> bool {
     let assumptions: Vec<Assumption> = changes.iter().flat_map(Change::assumptions).collect();
-    let (lookups, _) = overlay(&check.lookups, &assumptions);
+    let (lookups, _) = overlay(check.lookups.clone(), &assumptions);
     evaluate(&lookups, check.name.wildcard, requester).verdict == Verdict::Allowed
 }
 

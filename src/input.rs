@@ -7,7 +7,7 @@
 //! names. A line longer than any name is refused without being kept.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader};
+use std::io::{self, BufRead, BufReader, Read};
 use std::path::PathBuf;
 
 use tokio::sync::mpsc;
@@ -58,25 +58,37 @@ pub enum Entry {
 
 /// Longer than any name (253 octets) with room for blanks and a comment.
 const MAX_LINE: usize = 1024;
+/// Entries handed over at once: one wake-up of the run per batch, not per line.
+const BATCH: usize = 256;
 
 /// Opens `source` (so that a missing file is an error before anything runs) and reads it on a
-/// thread of its own into a channel holding at most `buffered` entries.
-pub fn read(source: &Source, buffered: usize) -> io::Result<mpsc::Receiver<Entry>> {
-    let reader: Box<dyn BufRead + Send> = match source {
-        Source::Stdin => Box::new(BufReader::new(io::stdin())),
-        Source::File(path) => Box::new(BufReader::new(File::open(path)?)),
+/// thread of its own into a channel holding about `buffered` entries, in batches.
+pub fn read(source: &Source, buffered: usize) -> io::Result<mpsc::Receiver<Vec<Entry>>> {
+    let input: Box<dyn Read + Send> = match source {
+        Source::Stdin => Box::new(io::stdin()),
+        Source::File(path) => Box::new(File::open(path)?),
     };
-    let (sender, receiver) = mpsc::channel(buffered.max(1));
-    std::thread::spawn(move || read_entries(reader, &sender));
+    let (sender, receiver) = mpsc::channel((buffered / BATCH).max(1));
+    std::thread::spawn(move || read_entries(BufReader::new(input), &sender));
     Ok(receiver)
 }
 
-/// Sends an entry for every line that holds a name or should have; stops when the receiver
-/// is gone or the input ends (an I/O error ends it with an `Invalid` entry saying so).
-fn read_entries(mut reader: impl BufRead, sender: &mpsc::Sender<Entry>) {
+/// Sends an entry for every line that holds a name or should have, in batches: a batch goes
+/// when full, or when the next line is not yet read (so names typed or piped in one by one are
+/// checked at once). Stops when the receiver is gone or the input ends (an I/O error ends it
+/// with an `Invalid` entry saying so).
+fn read_entries<R: Read>(mut reader: BufReader<R>, sender: &mpsc::Sender<Vec<Entry>>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    let send = |batch: &mut Vec<Entry>| {
+        let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
+        full.is_empty() || sender.blocking_send(full).is_ok()
+    };
     for number in 1.. {
         let entry = match next_line(&mut reader) {
-            Ok(None) => return,
+            Ok(None) => {
+                send(&mut batch);
+                return;
+            }
             Ok(Some(Line::TooLong)) => Some(Entry::Invalid {
                 line: number,
                 input: String::new(),
@@ -84,17 +96,17 @@ fn read_entries(mut reader: impl BufRead, sender: &mpsc::Sender<Entry>) {
             }),
             Ok(Some(Line::Read(bytes))) => entry(number, &bytes),
             Err(error) => {
-                let _ = sender.blocking_send(Entry::Invalid {
+                batch.push(Entry::Invalid {
                     line: number,
                     input: String::new(),
                     reason: format!("cannot read the rest of the input: {error}"),
                 });
+                send(&mut batch);
                 return;
             }
         };
-        if let Some(entry) = entry
-            && sender.blocking_send(entry).is_err()
-        {
+        batch.extend(entry);
+        if (batch.len() >= BATCH || reader.buffer().is_empty()) && !send(&mut batch) {
             return;
         }
     }
@@ -172,11 +184,11 @@ mod tests {
 
     fn entries(text: &[u8]) -> Vec<Entry> {
         let (sender, mut receiver) = mpsc::channel(100);
-        read_entries(text, &sender);
+        read_entries(BufReader::new(text), &sender);
         drop(sender);
         let mut entries = Vec::new();
-        while let Ok(entry) = receiver.try_recv() {
-            entries.push(entry);
+        while let Ok(batch) = receiver.try_recv() {
+            entries.extend(batch);
         }
         entries
     }

@@ -21,7 +21,10 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime.block_on(run(plan)).into(),
+        Ok(runtime) => runtime
+            .block_on(async { tokio::spawn(run(plan)).await })
+            .unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()))
+            .into(),
         Err(error) => {
             eprintln!("certready: cannot start the async runtime: {error}");
             ExitStatus::Usage.into()

@@ -9,16 +9,19 @@
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::pin::pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, stream};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::assume::Assumption;
+use crate::caa::Verdict;
 use crate::check::{Checker, Outcome};
 use crate::exit::{ExitStatus, Tally};
 use crate::input::{self, Entry};
 use crate::options::CheckPlan;
-use crate::output::render;
+use crate::output::{Format, render};
 use crate::zone::zone_line;
 
 /// Names in flight per query allowed in flight: enough to keep every query place busy while
@@ -26,6 +29,8 @@ use crate::zone::zone_line;
 const NAMES_PER_QUERY_PLACE: usize = 4;
 /// The progress line appears only for runs longer than this.
 const PROGRESS_AFTER: Duration = Duration::from_secs(1);
+/// Output is written in chunks this large (a JSON report is about 1.5 KB).
+const OUTPUT_BUFFER: usize = 64 * 1024;
 /// Buffered output reaches the reader at least this often.
 const FLUSH_EVERY: Duration = Duration::from_millis(200);
 
@@ -36,9 +41,12 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
     let lines = match &plan.input {
         None => None,
         Some(source) => match input::read(source, window) {
-            Ok(receiver) => Some(stream::unfold(receiver, |mut receiver| async move {
-                receiver.recv().await.map(|entry| (entry, receiver))
-            })),
+            Ok(receiver) => Some(
+                stream::unfold(receiver, |mut receiver| async move {
+                    receiver.recv().await.map(|batch| (batch, receiver))
+                })
+                .flat_map(stream::iter),
+            ),
             Err(error) => {
                 eprintln!("certready: cannot read --input {source}: {error}");
                 return ExitStatus::Usage;
@@ -46,28 +54,44 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
         },
     };
     let entries = arguments.chain(stream::iter(lines).flatten());
-    let checker = &plan.checker;
+    let checker = Arc::new(plan.checker);
+    let format = plan.format;
+    // Each name is checked and rendered in a task of its own, so the workers share the load;
+    // the window of task handles keeps the output in input order.
     let outcomes = entries
-        .map(|entry| check_entry(checker, entry))
-        .buffered(window.max(1));
+        .map(|entry| {
+            let checker = checker.clone();
+            tokio::spawn(async move { check_and_render(&checker, entry, format).await })
+        })
+        .buffered(window.max(1))
+        .map(|finished| match finished {
+            Ok(rendered) => rendered,
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        });
     let started = Instant::now();
-    let mut report = Report::new(plan.format, plan.progress);
+    let mut report = Report::new(plan.progress);
     let stop = {
         let mut outcomes = pin!(outcomes);
         let mut ctrl_c = pin!(tokio::signal::ctrl_c());
         let mut progress_due = pin!(tokio::time::sleep(PROGRESS_AFTER));
+        let mut progress_pending = report.progress.is_some();
         loop {
             tokio::select! {
-                () = &mut progress_due, if !report.progress_shown => report.show_progress(started),
+                biased;
                 outcome = outcomes.next() => match outcome {
                     Some(outcome) => {
-                        if let Err(error) = report.write(&outcome, checker, started) {
+                        if let Err(error) = report.write(outcome, &checker, started) {
                             break Stop::WriteFailed(error);
                         }
                     }
                     None => break Stop::Done,
                 },
                 _ = &mut ctrl_c => break Stop::Interrupted,
+                // Once: a run still going after a second gets its progress line.
+                () = &mut progress_due, if progress_pending => {
+                    progress_pending = false;
+                    report.show_progress(started);
+                }
             }
         }
     };
@@ -79,7 +103,7 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
     if plan.input.is_some() || interrupted {
         eprintln!(
             "{}",
-            summary(&report.tally, started.elapsed(), checker, interrupted)
+            summary(&report.tally, started.elapsed(), &checker, interrupted)
         );
     }
     match stop {
@@ -92,7 +116,7 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
             eprintln!("certready: cannot write the report: {error}");
             ExitStatus::Usage
         }
-        Stop::Done if warn_unused_assumptions(checker, &report.assumptions_used) => {
+        Stop::Done if warn_unused_assumptions(&checker, &report.assumptions_used) => {
             ExitStatus::Usage
         }
         Stop::Done => report.tally.status(),
@@ -106,8 +130,16 @@ enum Stop {
     WriteFailed(io::Error),
 }
 
-async fn check_entry(checker: &Checker, entry: Entry) -> Outcome {
-    match entry {
+/// An entry checked and its report rendered: what the writer needs of it.
+struct Rendered {
+    /// `None` for an input line that is not a name.
+    verdict: Option<Verdict>,
+    assumed: Vec<Assumption>,
+    text: String,
+}
+
+async fn check_and_render(checker: &Checker, entry: Entry, format: Format) -> Rendered {
+    let outcome = match entry {
         Entry::Name { line, name } => Outcome::Checked {
             line,
             check: checker.check(name).await,
@@ -121,12 +153,24 @@ async fn check_entry(checker: &Checker, entry: Entry) -> Outcome {
             input,
             reason,
         },
+    };
+    let text = render(&outcome, &checker.requester, format);
+    match outcome {
+        Outcome::Checked { check, .. } => Rendered {
+            verdict: Some(check.evaluation.verdict),
+            assumed: check.assumed,
+            text,
+        },
+        Outcome::Invalid { .. } => Rendered {
+            verdict: None,
+            assumed: Vec::new(),
+            text,
+        },
     }
 }
 
 /// Where the reports go, and what has been counted of them.
 struct Report {
-    format: crate::output::Format,
     stdout: BufWriter<io::Stdout>,
     stdout_is_terminal: bool,
     last_flush: Instant,
@@ -137,7 +181,7 @@ struct Report {
 }
 
 impl Report {
-    fn new(format: crate::output::Format, progress: bool) -> Report {
+    fn new(progress: bool) -> Report {
         let progress = (progress && io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
             bar.set_style(
@@ -147,8 +191,7 @@ impl Report {
             bar
         });
         Report {
-            format,
-            stdout: BufWriter::new(io::stdout()),
+            stdout: BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout()),
             stdout_is_terminal: io::stdout().is_terminal(),
             last_flush: Instant::now(),
             progress,
@@ -158,21 +201,18 @@ impl Report {
         }
     }
 
-    fn write(&mut self, outcome: &Outcome, checker: &Checker, started: Instant) -> io::Result<()> {
-        match outcome {
-            Outcome::Checked { check, .. } => {
-                self.tally.count(check.evaluation.verdict);
-                self.assumptions_used
-                    .resize(checker.assumptions.len(), false);
-                for (used, assumption) in self.assumptions_used.iter_mut().zip(&checker.assumptions)
-                {
-                    *used |= check.assumed.contains(assumption);
-                }
-            }
-            Outcome::Invalid { .. } => self.tally.invalid += 1,
+    fn write(&mut self, rendered: Rendered, checker: &Checker, started: Instant) -> io::Result<()> {
+        match rendered.verdict {
+            Some(verdict) => self.tally.count(verdict),
+            None => self.tally.invalid += 1,
         }
-        let text = render(outcome, &checker.requester, self.format);
+        self.assumptions_used
+            .resize(checker.assumptions.len(), false);
+        for (used, assumption) in self.assumptions_used.iter_mut().zip(&checker.assumptions) {
+            *used |= rendered.assumed.contains(assumption);
+        }
         let stdout = &mut self.stdout;
+        let text = rendered.text;
         let mut write = || writeln!(stdout, "{text}");
         match &self.progress {
             Some(bar) if self.progress_shown => bar.suspend(write)?,

@@ -28,17 +28,12 @@ const RCODE_NXDOMAIN: u16 = 3;
 const RCODE_REFUSED: u16 = 5;
 const RCODE_YXDOMAIN: u16 = 6;
 
-/// Looks up the CAA records of `name` (ASCII, no trailing dot) and follows its aliases.
-pub async fn lookup_caa(resolver: &Resolver, name: &str) -> Lookup {
+/// Looks up the CAA records of `name` (ASCII, no trailing dot; `question` is the same name,
+/// parsed) and follows its aliases.
+pub async fn lookup_caa(resolver: &Resolver, name: &str, mut question: Name) -> Lookup {
     let mut lookup = Lookup::new(name, Answer::NoData);
-    let mut question = match Name::from_ascii(format!("{name}.")) {
-        Ok(question) => question,
-        Err(error) => {
-            lookup.answer = failed(FailureKind::BadResponse, format!("cannot ask: {error}"));
-            return lookup;
-        }
-    };
-    let mut visited = HashSet::from([question.clone()]);
+    // Names seen along an alias chain; most lookups meet no alias and never need it.
+    let mut visited: Option<HashSet<Name>> = None;
     for _ in 0..MAX_QUERIES {
         let exchange = resolver.query(&question).await;
         lookup.server = Some(exchange.server);
@@ -49,19 +44,28 @@ pub async fn lookup_caa(resolver: &Resolver, name: &str) -> Lookup {
                 return lookup;
             }
         };
-        let end = match follow_chain(&question, &reply.answers, &mut visited, &mut lookup.aliases) {
-            Ok(end) => end,
-            Err(failure) => {
-                lookup.answer = Answer::Failed(failure);
-                return lookup;
+        let mut end = None;
+        if reply
+            .answers
+            .iter()
+            .any(|record| !matches!(record, AnswerRecord::Caa(_)))
+        {
+            let visited = visited.get_or_insert_with(|| HashSet::from([question.clone()]));
+            match follow_chain(&question, &reply.answers, visited, &mut lookup.aliases) {
+                Ok(chain_end) if chain_end != question => end = Some(chain_end),
+                Ok(_) => {}
+                Err(failure) => {
+                    lookup.answer = Answer::Failed(failure);
+                    return lookup;
+                }
             }
-        };
-        match classify(reply, &question, &end) {
-            Some(answer) => {
+        }
+        match classify(reply, end) {
+            Ok(answer) => {
                 lookup.answer = answer;
                 return lookup;
             }
-            None => question = end,
+            Err(next) => question = next,
         }
     }
     lookup.answer = failed(
@@ -71,9 +75,10 @@ pub async fn lookup_caa(resolver: &Resolver, name: &str) -> Lookup {
     lookup
 }
 
-/// Rules 7 to 9 and 13: what a reply means for the lookup, or `None` when its alias chain ends
-/// at a name the reply does not answer for, which must be asked next.
-fn classify(reply: &Reply, question: &Name, end: &Name) -> Option<Answer> {
+/// Rules 7 to 9 and 13: what a reply means for the lookup; or, when its alias chain ends (at
+/// `end`, if the reply led away from the question) at a name the reply does not answer for,
+/// that name, to be asked next.
+fn classify(reply: &Reply, end: Option<Name>) -> Result<Answer, Name> {
     // Like the CA, every CAA record of the answer section counts, whatever its owner name.
     let records: Vec<CaaRecord> = reply
         .answers
@@ -89,8 +94,10 @@ fn classify(reply: &Reply, question: &Name, end: &Name) -> Option<Answer> {
     };
     let answer = match reply.rcode {
         RCODE_NOERROR if !records.is_empty() => Answer::Records(records),
-        RCODE_NOERROR if end == question || answers_for(&reply.soa_owners, end) => Answer::NoData,
-        RCODE_NOERROR => return None,
+        RCODE_NOERROR => match end {
+            Some(end) if !answers_for(&reply.soa_owners, &end) => return Err(end),
+            _ => Answer::NoData,
+        },
         RCODE_NXDOMAIN => Answer::NxDomain,
         RCODE_SERVFAIL => failed(
             FailureKind::ServFail,
@@ -108,7 +115,7 @@ fn classify(reply: &Reply, question: &Name, end: &Name) -> Option<Answer> {
             )
         }
     };
-    Some(answer)
+    Ok(answer)
 }
 
 /// RFC 2308: a negative answer carries the SOA of the zone it speaks for; if that zone holds
@@ -321,37 +328,37 @@ mod tests {
 
     #[test]
     fn rule_7_and_13_an_alias_target_is_asked_unless_the_reply_answered_for_it() {
-        let q = name("www.a.test.");
         let target = name("cdn.b.test.");
         let chain = vec![cname("www.a.test.", "cdn.b.test.")];
-        assert_eq!(classify(&reply(0, chain.clone(), &[]), &q, &target), None);
         assert_eq!(
-            classify(&reply(0, chain.clone(), &["b.test."]), &q, &target),
-            Some(Answer::NoData)
+            classify(&reply(0, chain.clone(), &[]), Some(target.clone())),
+            Err(target.clone())
+        );
+        assert_eq!(
+            classify(&reply(0, chain.clone(), &["b.test."]), Some(target.clone())),
+            Ok(Answer::NoData)
         );
         // The SOA of the alias's own zone says nothing about the target.
-        assert_eq!(classify(&reply(0, chain, &["a.test."]), &q, &target), None);
         assert_eq!(
-            classify(&reply(0, vec![], &[]), &q, &q),
-            Some(Answer::NoData)
+            classify(&reply(0, chain, &["a.test."]), Some(target.clone())),
+            Err(target)
         );
+        assert_eq!(classify(&reply(0, vec![], &[]), None), Ok(Answer::NoData));
     }
 
     #[test]
     fn rule_8_and_13_nxdomain_at_the_end_of_a_chain_is_nxdomain() {
-        let q = name("www.a.test.");
         let chain = vec![cname("www.a.test.", "gone.b.test.")];
         assert_eq!(
-            classify(&reply(3, chain, &["b.test."]), &q, &name("gone.b.test.")),
-            Some(Answer::NxDomain)
+            classify(&reply(3, chain, &["b.test."]), Some(name("gone.b.test."))),
+            Ok(Answer::NxDomain)
         );
     }
 
     #[test]
     fn rule_9_rcodes_are_failures_named_by_kind() {
-        let q = name("a.test.");
-        let kind = |rcode| match classify(&reply(rcode, vec![], &[]), &q, &q) {
-            Some(Answer::Failed(failure)) => failure.kind,
+        let kind = |rcode| match classify(&reply(rcode, vec![], &[]), None) {
+            Ok(Answer::Failed(failure)) => failure.kind,
             other => panic!("{other:?}"),
         };
         assert_eq!(kind(2), FailureKind::ServFail);
@@ -362,14 +369,13 @@ mod tests {
 
     #[test]
     fn every_caa_record_of_the_answer_counts_whatever_its_owner() {
-        let q = name("www.a.test.");
         let records = vec![
             cname("www.a.test.", "cdn.b.test."),
             AnswerRecord::Caa(CaaRecord::new(0, "issue", "ca.example")),
         ];
         assert_eq!(
-            classify(&reply(0, records, &[]), &q, &name("cdn.b.test.")),
-            Some(Answer::Records(vec![CaaRecord::new(
+            classify(&reply(0, records, &[]), Some(name("cdn.b.test."))),
+            Ok(Answer::Records(vec![CaaRecord::new(
                 0,
                 "issue",
                 "ca.example"

@@ -10,17 +10,20 @@
 //! - `wire`: the query we send and the lenient reading of replies.
 //! - `transport`: one question, one reply: UDP, TCP on truncation, timeouts, retries, the
 //!   run's limits on queries in flight and their rate.
+//! - `udp`: the few UDP sockets per server that a run's queries share.
 //! - `resolver`: each distinct question asked once per run, replies shared.
 //! - `lookup`: one name's lookup: alias chains, loops, outcomes.
 
 pub mod lookup;
 pub mod resolver;
 pub mod transport;
+pub mod udp;
 pub mod wire;
 
 use std::net::SocketAddr;
 
 use futures::future::join_all;
+use hickory_resolver::proto::rr::Name;
 use tokio::time::{Instant, timeout_at};
 
 use crate::answers::{Answer, Failure, FailureKind, Lookup};
@@ -31,16 +34,32 @@ pub use transport::Transport;
 /// one round trip. Results come back in climb order. A lookup still unanswered at `deadline`
 /// is a timeout: one slow server never holds a name, or a run, for long.
 pub async fn lookup_climb(resolver: &Resolver, names: &[String], deadline: Instant) -> Vec<Lookup> {
-    join_all(names.iter().map(|name| async move {
-        timeout_at(deadline, lookup::lookup_caa(resolver, name))
-            .await
-            .unwrap_or_else(|_| {
+    let full = names
+        .first()
+        .and_then(|name| Name::from_ascii(format!("{name}.")).ok());
+    join_all(names.iter().enumerate().map(|(index, name)| {
+        // The climb's names are the full name's suffixes: parse once, then trim.
+        let question = full
+            .as_ref()
+            .map(|full| full.trim_to(usize::from(full.num_labels()).saturating_sub(index)));
+        async move {
+            let Some(question) = question else {
                 let failure = Failure {
-                    kind: FailureKind::Timeout,
-                    detail: "no answer before the name's deadline (--deadline)".into(),
+                    kind: FailureKind::BadResponse,
+                    detail: format!("cannot ask for {name}: not a DNS name"),
                 };
-                Lookup::new(name.clone(), Answer::Failed(failure))
-            })
+                return Lookup::new(name.clone(), Answer::Failed(failure));
+            };
+            timeout_at(deadline, lookup::lookup_caa(resolver, name, question))
+                .await
+                .unwrap_or_else(|_| {
+                    let failure = Failure {
+                        kind: FailureKind::Timeout,
+                        detail: "no answer before the name's deadline (--deadline)".into(),
+                    };
+                    Lookup::new(name.clone(), Answer::Failed(failure))
+                })
+        }
     }))
     .await
 }

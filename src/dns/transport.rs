@@ -6,22 +6,19 @@
 //! Only timeouts and unreachable servers are retried, as the CA does: an RCODE is an answer.
 
 use std::io;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use hickory_resolver::proto::rr::Name;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpStream, UdpSocket};
+use tokio::net::TcpStream;
 use tokio::sync::{Mutex, Semaphore};
 use tokio::time::{Instant, sleep_until, timeout};
 
+use super::udp::UdpPool;
 use super::wire::{Reply, decode_reply, encode_query};
-
-/// Large enough for any reply to our advertised EDNS payload; a server that ignores it and
-/// sends more than this gets an error, not a silently cut answer.
-const UDP_RECEIVE_BUFFER: usize = 4096;
 
 const TYPE_CAA: u16 = 257;
 
@@ -36,9 +33,11 @@ pub struct Transport {
     limits: Arc<Limits>,
 }
 
-/// What all attempts of a run share: places in flight, the pace, the count.
+/// What all attempts of a run share: the sockets, places in flight, the pace, the count.
 #[derive(Debug)]
 struct Limits {
+    /// One pool per server, in the order of `Transport::servers`.
+    pools: Vec<UdpPool>,
     in_flight: Semaphore,
     places: usize,
     pace: Option<Pace>,
@@ -98,10 +97,11 @@ impl Transport {
             next: Mutex::new(Instant::now()),
         });
         Transport {
-            servers,
+            servers: servers.clone(),
             timeout,
             attempts,
             limits: Arc::new(Limits {
+                pools: servers.iter().copied().map(UdpPool::new).collect(),
                 in_flight: Semaphore::new(in_flight.max(1)),
                 places: in_flight.max(1),
                 pace,
@@ -123,11 +123,11 @@ impl Transport {
     /// Asks for the CAA records of `name`, retrying timeouts and unreachable servers on the
     /// next server in turn.
     pub async fn query(&self, name: &Name) -> Exchange {
-        let servers = self.servers.iter().copied().cycle();
         let attempts = self.attempts.max(1) as usize;
+        let servers = self.servers.iter().zip(&self.limits.pools).cycle();
         let mut last = None;
-        for server in servers.take(attempts) {
-            let result = self.attempt(server, name).await;
+        for (&server, pool) in servers.take(attempts) {
+            let result = self.attempt(server, pool, name).await;
             match result {
                 Err(ExchangeError::Timeout | ExchangeError::Unreachable(_)) => {
                     last = Some(Exchange { server, result });
@@ -143,7 +143,12 @@ impl Transport {
         })
     }
 
-    async fn attempt(&self, server: SocketAddr, name: &Name) -> Result<Reply, ExchangeError> {
+    async fn attempt(
+        &self,
+        server: SocketAddr,
+        pool: &UdpPool,
+        name: &Name,
+    ) -> Result<Reply, ExchangeError> {
         let _place = self
             .limits
             .in_flight
@@ -153,29 +158,23 @@ impl Transport {
         if let Some(pace) = &self.limits.pace {
             pace.wait_turn().await;
         }
-        let (id, query) = encode_query(name).map_err(ExchangeError::BadResponse)?;
+        let mut query = encode_query(name, 0);
         self.limits.sent.fetch_add(1, Ordering::Relaxed);
-        let is_ours = |reply: &Reply| {
-            reply.id == id
-                && reply.is_response
-                && reply
-                    .question
-                    .as_ref()
-                    .is_none_or(|(qname, qtype)| qname == name && *qtype == TYPE_CAA)
-        };
-        let reply = timeout(self.timeout, udp_exchange(server, &query, id, is_ours))
+        let reply = timeout(self.timeout, udp_exchange(pool, &mut query, name))
             .await
             .map_err(|_| ExchangeError::Timeout)??;
         if !reply.truncated {
             return Ok(reply);
         }
+        // The query now carries the id its UDP send used; TCP asks again under it.
+        let id = u16::from_be_bytes([query[0], query[1]]);
         self.limits.sent.fetch_add(1, Ordering::Relaxed);
         let over_tcp = timeout(self.timeout, tcp_exchange(server, &query))
             .await
             .map_err(|_| ExchangeError::Timeout)
             .and_then(|reply| reply);
         match over_tcp {
-            Ok(reply) if is_ours(&reply) && !reply.truncated => Ok(reply),
+            Ok(reply) if answers(&reply, id, name) && !reply.truncated => Ok(reply),
             Ok(_) => Err(ExchangeError::Truncated(
                 "the TCP reply did not complete the truncated UDP answer".into(),
             )),
@@ -187,31 +186,29 @@ impl Transport {
     }
 }
 
-/// Sends the query from a fresh socket (a random source port) and waits for a reply with our
-/// id and question; stray datagrams are ignored.
+/// Whether `reply` answers our query: its id, a response, and our question if it repeats one.
+fn answers(reply: &Reply, id: u16, name: &Name) -> bool {
+    reply.id == id
+        && reply.is_response
+        && reply
+            .question
+            .as_ref()
+            .is_none_or(|(qname, qtype)| qname == name && *qtype == TYPE_CAA)
+}
+
+/// Sends the query on one of the server's shared sockets and waits for the reply that answers
+/// it; stray datagrams with the same id are ignored.
 async fn udp_exchange(
-    server: SocketAddr,
-    query: &[u8],
-    id: u16,
-    is_ours: impl Fn(&Reply) -> bool,
+    pool: &UdpPool,
+    query: &mut [u8],
+    name: &Name,
 ) -> Result<Reply, ExchangeError> {
-    let local = match server {
-        SocketAddr::V4(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
-        SocketAddr::V6(_) => SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)),
-    };
-    let socket = UdpSocket::bind(local).await.map_err(unreachable)?;
-    // Connecting filters datagrams from other sources and surfaces ICMP port unreachable.
-    socket.connect(server).await.map_err(unreachable)?;
-    socket.send(query).await.map_err(unreachable)?;
-    let mut buffer = vec![0; UDP_RECEIVE_BUFFER];
+    let mut waiting = pool.send(query).await.map_err(unreachable)?;
+    let id = u16::from_be_bytes([query[0], query[1]]);
     loop {
-        let length = socket.recv(&mut buffer).await.map_err(unreachable)?;
-        let datagram = &buffer[..length];
-        if datagram.get(..2) != Some(&id.to_be_bytes()[..]) {
-            continue;
-        }
-        let reply = decode_reply(datagram).map_err(bad_response)?;
-        if is_ours(&reply) {
+        let datagram = waiting.next().await.map_err(unreachable)?;
+        let reply = decode_reply(&datagram).map_err(bad_response)?;
+        if answers(&reply, id, name) {
             return Ok(reply);
         }
     }

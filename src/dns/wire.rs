@@ -8,8 +8,8 @@
 //! rdata kept as raw bytes. Everything else about the message stays strict: a reply whose names
 //! cannot be read is refused whole, because guessing there could turn into a wrong "allowed".
 
-use hickory_resolver::proto::op::{Edns, Header, Message, Query};
-use hickory_resolver::proto::rr::{Name, RecordType};
+use hickory_resolver::proto::op::{Header, MessageType, Query};
+use hickory_resolver::proto::rr::Name;
 use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError};
 
 use crate::answers::CaaRecord;
@@ -27,16 +27,26 @@ const TYPE_CAA: u16 = 257;
 const CLASS_IN: u16 = 1;
 const EDNS_OPTION_EDE: u16 = 15;
 
-/// A CAA query for `name`, recursion desired, with EDNS. Returns its message id and bytes.
-pub fn encode_query(name: &Name) -> Result<(u16, Vec<u8>), String> {
-    let mut message = Message::query();
-    message.metadata.recursion_desired = true;
-    message.add_query(Query::query(name.clone(), RecordType::CAA));
-    let mut edns = Edns::new();
-    edns.set_max_payload(UDP_PAYLOAD);
-    message.set_edns(edns);
-    let bytes = message.to_vec().map_err(|error| error.to_string())?;
-    Ok((message.metadata.id, bytes))
+/// A CAA query for `name`, recursion desired, with EDNS, under message id `id`. Written
+/// directly, as its layout never varies (RFC 1035 §4.1, RFC 6891 §6.1.2): building it as a
+/// hickory `Message` cost a tenth of a bulk audit's CPU. The tests read it back with hickory.
+pub fn encode_query(name: &Name, id: u16) -> Vec<u8> {
+    let mut query = Vec::with_capacity(64);
+    query.extend(id.to_be_bytes());
+    query.extend([0x01, 0x00]); // RD
+    query.extend([0, 1, 0, 0, 0, 0, 0, 1]); // one question, one additional (OPT)
+    for label in name.iter() {
+        query.push(label.len() as u8);
+        query.extend(label);
+    }
+    query.push(0);
+    query.extend(TYPE_CAA.to_be_bytes());
+    query.extend(CLASS_IN.to_be_bytes());
+    query.push(0); // the OPT record's owner: the root
+    query.extend(TYPE_OPT.to_be_bytes());
+    query.extend(UDP_PAYLOAD.to_be_bytes());
+    query.extend([0, 0, 0, 0, 0, 0]); // extended RCODE, version, flags; no options
+    query
 }
 
 /// The parts of a reply that a CAA lookup needs.
@@ -76,8 +86,7 @@ pub fn decode_reply(bytes: &[u8]) -> Result<Reply, DecodeError> {
     }
     let mut reply = Reply {
         id: header.metadata.id,
-        is_response: header.metadata.message_type
-            == hickory_resolver::proto::op::MessageType::Response,
+        is_response: header.metadata.message_type == MessageType::Response,
         rcode: u16::from(header.metadata.response_code.low()),
         truncated: header.metadata.truncation,
         question,
@@ -226,6 +235,8 @@ fn ede_meaning(code: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hickory_resolver::proto::op::Message;
+    use hickory_resolver::proto::rr::{DNSClass, RecordType};
 
     /// A reply built by hand, byte by byte, as a server might send it.
     struct ReplyBuilder {
@@ -431,11 +442,16 @@ mod tests {
 
     #[test]
     fn queries_ask_for_caa_with_recursion_and_edns() {
-        let (id, bytes) = encode_query(&Name::from_ascii("example.test.").unwrap()).unwrap();
-        let message = Message::from_vec(&bytes).unwrap();
-        assert_eq!(message.metadata.id, id);
+        let name = Name::from_ascii("www.Example.test.").unwrap();
+        let message = Message::from_vec(&encode_query(&name, 4242)).unwrap();
+        assert_eq!(message.metadata.id, 4242);
         assert!(message.metadata.recursion_desired);
+        assert_eq!(message.metadata.message_type, MessageType::Query);
+        assert_eq!(message.queries.len(), 1);
+        assert!(message.queries[0].name().eq_case(&name));
         assert_eq!(message.queries[0].query_type(), RecordType::CAA);
+        assert_eq!(message.queries[0].query_class(), DNSClass::IN);
         assert_eq!(message.max_payload(), UDP_PAYLOAD);
+        assert!(message.answers.is_empty() && message.additionals.is_empty());
     }
 }

@@ -4,6 +4,9 @@
 //! Tags and values are given as text; when they are not valid UTF-8 the text is lossy and a
 //! `tag_hex` / `value_hex` field holds the exact bytes.
 
+use std::borrow::Cow;
+use std::net::SocketAddr;
+
 use serde::Serialize;
 
 use crate::answers::{Alias, Answer, CaaRecord, Lookup};
@@ -66,12 +69,12 @@ struct RelevantJson<'a> {
 #[derive(Serialize)]
 struct LookupJson<'a> {
     name: &'a str,
-    outcome: String,
+    outcome: Cow<'static, str>,
     aliases: Vec<AliasJson<'a>>,
     records: Vec<RecordJson>,
     #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<&'a str>,
-    server: Option<String>,
+    server: Option<SocketAddr>,
 }
 
 #[derive(Serialize)]
@@ -183,7 +186,7 @@ fn lookup_json(lookup: &Lookup) -> LookupJson<'_> {
         aliases: aliases_json(&lookup.aliases),
         records: records_json(lookup.records()),
         detail,
-        server: lookup.server.map(|server| server.to_string()),
+        server: lookup.server,
     }
 }
 

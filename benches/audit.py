@@ -1,0 +1,258 @@
+#!/usr/bin/env python3
+"""The audit benchmark: figures, not a test.
+
+Builds a synthetic DNS universe (zones with allowed, denied and absent CAA records, CNAMEs into
+other zones, names under a TLD nobody serves), serves it with knot on loopback, and measures in
+one run, on the same machine:
+
+  raw        the server's raw capacity: dnsperf over the distinct CAA query names of the audit
+  certready  `certready check --input` over N names, median of three runs: names/s, queries
+             sent per name (against the distinct names of all climbs), peak memory
+  naive      a shell loop around dig over a sample, one name and one parent after another
+  million    certready over 1,000,000 names streamed through stdin: peak memory stays bounded
+
+Needs knotd, dnsperf, dig and GNU time (Debian: knot, dnsperf, bind9-dnsutils, time); it builds
+certready in release mode itself.
+Usage: benches/audit.py [--names 100000] [--zones 2000] [--concurrency 64] [--million]
+"""
+
+import argparse
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.path.join(REPO, "target", "release", "certready")
+SEED = 8659
+LABELS = ["www", "api", "app", "shop", "mail", "eu", "us", "dev", "staging", "cdn", "static", "m"]
+
+
+class Universe:
+    """Zones z0000.bench .. and the names to audit in them, reproducibly from a seed."""
+
+    def __init__(self, zones):
+        self.rng = random.Random(SEED)
+        self.zones = [f"z{i:04d}.bench" for i in range(zones)]
+        # A zone's apex CAA: 40% allow the CA, 30% allow only another CA, 30% have none.
+        self.policy = {zone: self.rng.choices(["allow", "deny", "none"], [4, 3, 3])[0] for zone in self.zones}
+
+    def zone_files(self, directory):
+        """Writes bench. and every zone; returns the (origin, path) pairs."""
+        files = []
+        head = "$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.1\n"
+        path = os.path.join(directory, "bench.zone")
+        with open(path, "w") as out:
+            out.write(head)
+        files.append(("bench.", path))
+        for index, zone in enumerate(self.zones):
+            lines = [head]
+            policy = self.policy[zone]
+            if policy == "allow":
+                lines.append('@ CAA 0 issue "letsencrypt.org"\n')
+            elif policy == "deny":
+                lines.append('@ CAA 0 issue "digicert.com"\n')
+            # Every zone serves a CDN target, and points cdn1..cdn3 at other zones' targets.
+            lines.append("target A 192.0.2.1\n")
+            for k in range(1, 4):
+                other = self.zones[(index * 7 + k * 131) % len(self.zones)]
+                lines.append(f"cdn{k} CNAME target.{other}.\n")
+            path = os.path.join(directory, f"{zone}.zone")
+            with open(path, "w") as out:
+                out.writelines(lines)
+            files.append((zone + ".", path))
+        return files
+
+    def name(self, rng):
+        """One name to audit: 90% ordinary names of 3 to 6 labels, 5% CNAMEs, 5% failing."""
+        zone = rng.choice(self.zones)
+        kind = rng.random()
+        if kind < 0.05:
+            return f"cdn{rng.randint(1, 3)}.{zone}"
+        if kind < 0.10:
+            return f"host{rng.randint(0, 999999)}.{zone.split('.')[0]}.fail"
+        depth = rng.choice([3, 4, 5, 6])
+        middle = [rng.choice(LABELS) for _ in range(depth - 3)]
+        return ".".join([f"host{rng.randint(0, 999999)}"] + middle + [zone])
+
+    def names(self, count, seed):
+        rng = random.Random(seed)
+        return [self.name(rng) for _ in range(count)]
+
+
+def climb(name):
+    labels = name.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels))]
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        udp.bind(("127.0.0.1", 0))
+        return udp.getsockname()[1]
+
+
+def start_knot(directory, files, port):
+    conf = os.path.join(directory, "knot.conf")
+    with open(conf, "w") as out:
+        out.write(f"server:\n  listen: 127.0.0.1@{port}\n  rundir: {directory}\n")
+        out.write(f"database:\n  storage: {directory}\n")
+        out.write("log:\n  - target: stderr\n    any: error\n")
+        out.write("template:\n  - id: default\n    storage: " + directory + "\n    semantic-checks: off\n")
+        out.write("zone:\n")
+        for origin, path in files:
+            out.write(f"  - domain: {origin}\n    file: {path}\n")
+    knot = subprocess.Popen(["knotd", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(200):
+        probe = subprocess.run(["dig", "+short", "+tries=1", "+time=1", "-p", str(port), "@127.0.0.1",
+                                "SOA", "z0000.bench"], capture_output=True, text=True)
+        if probe.stdout.strip():
+            return knot
+        time.sleep(0.1)
+    knot.kill()
+    sys.exit("knotd did not start: " + knot.stderr.read().decode(errors="replace"))
+
+
+def measure(command, stdin=None):
+    """Runs command; returns (seconds, peak RSS in MiB, stderr text, exit status).
+
+    The peak comes from GNU time: the rusage of a child forked from this (large) Python process
+    would count the fork's pages too.
+    """
+    started = time.monotonic()
+    run = subprocess.run(["/usr/bin/time", "-f", "peak-kb %M"] + command, stdin=stdin,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.monotonic() - started
+    error = run.stderr.decode(errors="replace")
+    peak = re.search(r"^peak-kb (\d+)$", error, re.MULTILINE)
+    return elapsed, int(peak.group(1)) / 1024 if peak else float("nan"), error, run.returncode
+
+
+def raw_capacity(directory, port, query_names, seconds):
+    """dnsperf over the distinct query names: the best of a few client settings."""
+    queries = os.path.join(directory, "queries.txt")
+    with open(queries, "w") as out:
+        for name in query_names:
+            out.write(f"{name} CAA\n")
+    best = 0.0
+    for clients, outstanding in [(1, 200), (2, 500), (4, 1000)]:
+        run = subprocess.run(["dnsperf", "-s", "127.0.0.1", "-p", str(port), "-d", queries,
+                              "-l", str(seconds), "-c", str(clients), "-q", str(outstanding)],
+                             capture_output=True, text=True)
+        found = re.search(r"Queries per second:\s+([\d.]+)", run.stdout)
+        if found:
+            best = max(best, float(found.group(1)))
+    return best
+
+
+def certready(names_file, port, concurrency, stdin_from=None):
+    command = [BINARY, "check", "--quiet", "--json", "--nameserver", f"127.0.0.1:{port}",
+               "--concurrency", str(concurrency), "--timeout", "2", "--input", names_file]
+    elapsed, peak, error, code = measure(command, stdin=stdin_from)
+    summary = next((line for line in error.splitlines() if line.startswith("certready:")), "")
+    sent = re.search(r"(\d+) queries sent", summary)
+    return elapsed, peak, int(sent.group(1)) if sent else -1, summary, code
+
+
+def naive(sample, port):
+    """A shell loop around dig: each name, then each parent, one query at a time."""
+    script = (
+        "while read -r name; do p=$name; while :; do "
+        f"out=$(dig +short +tries=1 +time=2 -p {port} @127.0.0.1 CAA \"$p\"); "
+        '[ -n "$out" ] && break; case $p in *.*) p=${p#*.};; *) break;; esac; done; done'
+    )
+    started = time.monotonic()
+    subprocess.run(["bash", "-c", script], input="\n".join(sample) + "\n", text=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return len(sample) / (time.monotonic() - started)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--names", type=int, default=100_000)
+    parser.add_argument("--zones", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--sample", type=int, default=300, help="names for the dig loop")
+    parser.add_argument("--dnsperf-seconds", type=int, default=10)
+    parser.add_argument("--million", action="store_true", help="also stream 1,000,000 names")
+    args = parser.parse_args()
+    for tool in ["knotd", "dnsperf", "dig", "/usr/bin/time"]:
+        if not shutil.which(tool):
+            sys.exit(f"{tool} not found: apt-get install knot dnsperf bind9-dnsutils time")
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+
+    directory = tempfile.mkdtemp(prefix="certready-bench-")
+    universe = Universe(args.zones)
+    files = universe.zone_files(directory)
+    names = universe.names(args.names, seed=1)
+    names_file = os.path.join(directory, "names.txt")
+    with open(names_file, "w") as out:
+        out.write("\n".join(names) + "\n")
+    distinct = set()
+    for name in names:
+        distinct.update(climb(name))
+        if name.startswith("cdn"):
+            distinct.add("target." + ".".join(name.split(".")[1:]))  # lower bound: one target each
+    port = free_port()
+    knot = start_knot(directory, files, port)
+    try:
+        print(f"machine: {os.cpu_count()} cores, {platform_line()}")
+        print(f"universe: {args.zones} zones, {len(names)} names of 3 to 6 labels, "
+              f"{len(distinct)} distinct query names in their climbs")
+        raw = raw_capacity(directory, port, sorted(distinct), args.dnsperf_seconds)
+        print(f"raw        dnsperf against knotd: {raw:,.0f} queries/s")
+
+        runs = sorted((certready(names_file, port, args.concurrency) for _ in range(3)), key=lambda run: run[0])
+        elapsed, peak, sent, summary, code = runs[1]  # the median of three
+        qps = sent / elapsed
+        print(f"certready  {len(names)} names in {elapsed:.2f} s (median of 3): {len(names) / elapsed:,.0f} names/s, "
+              f"{sent} queries ({sent / len(names):.2f} per name, {qps:,.0f}/s = {qps / raw:.0%} of raw), "
+              f"peak {peak:.1f} MiB, exit {code}")
+        print(f"           {summary}")
+        print(f"           queries sent {sent} vs distinct query names {len(distinct)}")
+
+        sample = names[: args.sample]
+        rate = naive(sample, port)
+        print(f"naive      dig loop over {len(sample)} names: {rate:,.1f} names/s "
+              f"(certready is {len(names) / elapsed / rate:,.0f}x faster)")
+
+        if args.million:
+            generator = subprocess.Popen([sys.executable, __file__, "--emit", str(args.zones)],
+                                         stdout=subprocess.PIPE)
+            elapsed, peak, sent, summary, code = certready("-", port, args.concurrency, generator.stdout)
+            generator.wait()
+            print(f"million    1,000,000 names via stdin in {elapsed:.1f} s: {1_000_000 / elapsed:,.0f} names/s, "
+                  f"{sent / 1_000_000:.2f} queries per name, peak {peak:.1f} MiB (target < 100 MiB)")
+            print(f"           {summary}")
+    finally:
+        knot.terminate()
+        knot.wait()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def platform_line():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--emit":
+        # Writes a million audit names to stdout, for the streamed run.
+        universe = Universe(int(sys.argv[2]))
+        rng = random.Random(2)
+        out = sys.stdout
+        for _ in range(1_000_000):
+            out.write(universe.name(rng) + "\n")
+        out.flush()
+    else:
+        main()

@@ -1,0 +1,169 @@
+//! UDP sockets shared by a run's queries to one server. A socket per query costs five system
+//! calls beyond the send and the receive (socket, bind, connect, register, close), which
+//! halves what a bulk audit can ask per second; so each server gets a few long-lived sockets,
+//! and one task per socket hands each reply to the query waiting for its message id.
+//!
+//! Sockets are connected: only the server's datagrams arrive, and an ICMP "port unreachable"
+//! comes back as an error (it fails the queries then waiting on that socket). Ids are drawn
+//! from a keyed pseudo-random sequence and never reused while in flight on a socket. A run
+//! thus uses a few random source ports rather than one per query: less entropy against an
+//! off-path spoofer, which is acceptable for a tool asking its own resolver.
+
+use std::collections::HashMap;
+use std::collections::hash_map::RandomState;
+use std::hash::BuildHasher;
+use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::net::UdpSocket;
+use tokio::sync::{OnceCell, mpsc};
+
+/// Sockets per server: spreads the ids in flight and the receive work.
+const SOCKETS: usize = 2;
+/// Datagrams a query can have queued (its reply, and any stray one with the same id).
+const QUEUED: usize = 4;
+
+/// What a query waiting on a socket receives: a datagram carrying its id, or the socket's error.
+type Delivery = Result<Vec<u8>, io::ErrorKind>;
+
+/// The sockets to one server, opened on first use.
+#[derive(Debug)]
+pub struct UdpPool {
+    server: SocketAddr,
+    sockets: OnceCell<Vec<Arc<PooledSocket>>>,
+    next: AtomicUsize,
+}
+
+#[derive(Debug)]
+struct PooledSocket {
+    socket: UdpSocket,
+    waiting: Mutex<HashMap<u16, mpsc::Sender<Delivery>>>,
+    ids: AtomicU64,
+    id_key: RandomState,
+}
+
+/// A query's claim on an id of a socket, given back when the query ends however it ends.
+pub struct Waiting {
+    socket: Arc<PooledSocket>,
+    id: u16,
+    replies: mpsc::Receiver<Delivery>,
+}
+
+impl UdpPool {
+    pub fn new(server: SocketAddr) -> UdpPool {
+        UdpPool {
+            server,
+            sockets: OnceCell::new(),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// Claims a free id on one of the sockets, in turn, and sends `query` under that id (its
+    /// first two octets are overwritten).
+    pub async fn send(&self, query: &mut [u8]) -> io::Result<Waiting> {
+        let sockets = self
+            .sockets
+            .get_or_try_init(|| open_sockets(self.server))
+            .await?;
+        let socket = &sockets[self.next.fetch_add(1, Ordering::Relaxed) % sockets.len()];
+        let (sender, replies) = mpsc::channel(QUEUED);
+        let id = {
+            let mut waiting = socket
+                .waiting
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let id = std::iter::repeat_with(|| socket.next_id())
+                .find(|id| !waiting.contains_key(id))
+                .unwrap_or_default();
+            waiting.insert(id, sender);
+            id
+        };
+        let waiting = Waiting {
+            socket: socket.clone(),
+            id,
+            replies,
+        };
+        query[..2].copy_from_slice(&id.to_be_bytes());
+        socket.socket.send(query).await?;
+        Ok(waiting)
+    }
+}
+
+impl Waiting {
+    /// The next datagram carrying this query's id; an error if the socket failed.
+    pub async fn next(&mut self) -> io::Result<Vec<u8>> {
+        match self.replies.recv().await {
+            Some(Ok(datagram)) => Ok(datagram),
+            Some(Err(kind)) => Err(kind.into()),
+            None => Err(io::ErrorKind::BrokenPipe.into()),
+        }
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.socket
+            .waiting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.id);
+    }
+}
+
+impl PooledSocket {
+    /// Ids from a keyed sequence: unpredictable without the key.
+    fn next_id(&self) -> u16 {
+        let count = self.ids.fetch_add(1, Ordering::Relaxed);
+        self.id_key.hash_one(count) as u16
+    }
+}
+
+async fn open_sockets(server: SocketAddr) -> io::Result<Vec<Arc<PooledSocket>>> {
+    let local = match server {
+        SocketAddr::V4(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+        SocketAddr::V6(_) => SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)),
+    };
+    let mut sockets = Vec::with_capacity(SOCKETS);
+    for _ in 0..SOCKETS {
+        let socket = UdpSocket::bind(local).await?;
+        socket.connect(server).await?;
+        let pooled = Arc::new(PooledSocket {
+            socket,
+            waiting: Mutex::new(HashMap::new()),
+            ids: AtomicU64::new(0),
+            id_key: RandomState::new(),
+        });
+        tokio::spawn(deliver(pooled.clone()));
+        sockets.push(pooled);
+    }
+    Ok(sockets)
+}
+
+/// Hands every datagram to the query waiting for its id; a socket error goes to every query
+/// waiting on the socket (a connected socket reports an ICMP error this way, not per query).
+async fn deliver(pooled: Arc<PooledSocket>) {
+    let mut buffer = vec![0; 65_535];
+    loop {
+        let received = pooled.socket.recv(&mut buffer).await;
+        let waiting = pooled
+            .waiting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match received {
+            Ok(length) if length >= 2 => {
+                let id = u16::from_be_bytes([buffer[0], buffer[1]]);
+                if let Some(sender) = waiting.get(&id) {
+                    let _ = sender.try_send(Ok(buffer[..length].to_vec()));
+                }
+            }
+            Ok(_) => {}
+            Err(error) => {
+                for sender in waiting.values() {
+                    let _ = sender.try_send(Err(error.kind()));
+                }
+            }
+        }
+    }
+}
