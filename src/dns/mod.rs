@@ -37,31 +37,43 @@ pub async fn lookup_climb(resolver: &Resolver, names: &[String], deadline: Insta
     let full = names
         .first()
         .and_then(|name| Name::from_ascii(format!("{name}.")).ok());
-    join_all(names.iter().enumerate().map(|(index, name)| {
-        // The climb's names are the full name's suffixes: parse once, then trim.
-        let question = full
-            .as_ref()
-            .map(|full| full.trim_to(usize::from(full.num_labels()).saturating_sub(index)));
-        async move {
-            let Some(question) = question else {
-                let failure = Failure {
-                    kind: FailureKind::BadResponse,
-                    detail: format!("cannot ask for {name}: not a DNS name"),
-                };
-                return Lookup::new(name.clone(), Answer::Failed(failure));
-            };
-            timeout_at(deadline, lookup::lookup_caa(resolver, name, question))
-                .await
-                .unwrap_or_else(|_| {
-                    let failure = Failure {
+    let mut done: Vec<Option<Lookup>> = vec![None; names.len()];
+    let lookups = names
+        .iter()
+        .zip(done.iter_mut())
+        .enumerate()
+        .map(|(index, (name, slot))| {
+            // The climb's names are the full name's suffixes: parse once, then trim.
+            let question = full
+                .as_ref()
+                .map(|full| full.trim_to(usize::from(full.num_labels()).saturating_sub(index)));
+            async move {
+                if let Some(question) = question {
+                    *slot = Some(lookup::lookup_caa(resolver, name, question).await);
+                }
+            }
+        });
+    // One timer for the whole climb; what finished by then stays.
+    let _ = timeout_at(deadline, join_all(lookups)).await;
+    names
+        .iter()
+        .zip(done)
+        .map(|(name, lookup)| {
+            lookup.unwrap_or_else(|| {
+                let failure = match full {
+                    Some(_) => Failure {
                         kind: FailureKind::Timeout,
                         detail: "no answer before the name's deadline (--deadline)".into(),
-                    };
-                    Lookup::new(name.clone(), Answer::Failed(failure))
-                })
-        }
-    }))
-    .await
+                    },
+                    None => Failure {
+                        kind: FailureKind::BadResponse,
+                        detail: format!("cannot ask for {name}: not a DNS name"),
+                    },
+                };
+                Lookup::new(name.clone(), Answer::Failed(failure))
+            })
+        })
+        .collect()
 }
 
 /// The resolvers of `/etc/resolv.conf` (or the platform's equivalent), with their ports.

@@ -18,12 +18,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::net::UdpSocket;
-use tokio::sync::{OnceCell, mpsc};
+use tokio::sync::{OnceCell, oneshot};
 
 /// Sockets per server: spreads the ids in flight and the receive work.
 const SOCKETS: usize = 2;
-/// Datagrams a query can have queued (its reply, and any stray one with the same id).
-const QUEUED: usize = 4;
 
 /// What a query waiting on a socket receives: a datagram carrying its id, or the socket's error.
 type Delivery = Result<Vec<u8>, io::ErrorKind>;
@@ -39,7 +37,9 @@ pub struct UdpPool {
 #[derive(Debug)]
 struct PooledSocket {
     socket: UdpSocket,
-    waiting: Mutex<HashMap<u16, mpsc::Sender<Delivery>>>,
+    /// Ids in flight, each with where its next datagram goes (none while its owner reads the
+    /// last one: the id stays taken until the query ends).
+    waiting: Mutex<HashMap<u16, Option<oneshot::Sender<Delivery>>>>,
     ids: AtomicU64,
     id_key: RandomState,
 }
@@ -48,7 +48,7 @@ struct PooledSocket {
 pub struct Waiting {
     socket: Arc<PooledSocket>,
     id: u16,
-    replies: mpsc::Receiver<Delivery>,
+    next: Option<oneshot::Receiver<Delivery>>,
 }
 
 impl UdpPool {
@@ -68,7 +68,7 @@ impl UdpPool {
             .get_or_try_init(|| open_sockets(self.server))
             .await?;
         let socket = &sockets[self.next.fetch_add(1, Ordering::Relaxed) % sockets.len()];
-        let (sender, replies) = mpsc::channel(QUEUED);
+        let (sender, next) = oneshot::channel();
         let id = {
             let mut waiting = socket
                 .waiting
@@ -77,13 +77,13 @@ impl UdpPool {
             let id = std::iter::repeat_with(|| socket.next_id())
                 .find(|id| !waiting.contains_key(id))
                 .unwrap_or_default();
-            waiting.insert(id, sender);
+            waiting.insert(id, Some(sender));
             id
         };
         let waiting = Waiting {
             socket: socket.clone(),
             id,
-            replies,
+            next: Some(next),
         };
         query[..2].copy_from_slice(&id.to_be_bytes());
         socket.socket.send(query).await?;
@@ -94,10 +94,27 @@ impl UdpPool {
 impl Waiting {
     /// The next datagram carrying this query's id; an error if the socket failed.
     pub async fn next(&mut self) -> io::Result<Vec<u8>> {
-        match self.replies.recv().await {
-            Some(Ok(datagram)) => Ok(datagram),
-            Some(Err(kind)) => Err(kind.into()),
-            None => Err(io::ErrorKind::BrokenPipe.into()),
+        let next = match self.next.take() {
+            Some(next) => next,
+            // Asked for another datagram: the last one with this id was not the answer.
+            None => {
+                let (sender, next) = oneshot::channel();
+                if let Some(slot) = self
+                    .socket
+                    .waiting
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .get_mut(&self.id)
+                {
+                    *slot = Some(sender);
+                }
+                next
+            }
+        };
+        match next.await {
+            Ok(Ok(datagram)) => Ok(datagram),
+            Ok(Err(kind)) => Err(kind.into()),
+            Err(_) => Err(io::ErrorKind::BrokenPipe.into()),
         }
     }
 }
@@ -147,21 +164,21 @@ async fn deliver(pooled: Arc<PooledSocket>) {
     let mut buffer = vec![0; 65_535];
     loop {
         let received = pooled.socket.recv(&mut buffer).await;
-        let waiting = pooled
+        let mut waiting = pooled
             .waiting
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         match received {
             Ok(length) if length >= 2 => {
                 let id = u16::from_be_bytes([buffer[0], buffer[1]]);
-                if let Some(sender) = waiting.get(&id) {
-                    let _ = sender.try_send(Ok(buffer[..length].to_vec()));
+                if let Some(sender) = waiting.get_mut(&id).and_then(Option::take) {
+                    let _ = sender.send(Ok(buffer[..length].to_vec()));
                 }
             }
             Ok(_) => {}
             Err(error) => {
-                for sender in waiting.values() {
-                    let _ = sender.try_send(Err(error.kind()));
+                for sender in waiting.values_mut().filter_map(Option::take) {
+                    let _ = sender.send(Err(error.kind()));
                 }
             }
         }

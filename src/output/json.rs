@@ -47,22 +47,22 @@ struct FixJson<'a> {
     action: &'static str,
     owner: &'a str,
     #[serde(flatten)]
-    record: ZoneRecordJson,
+    record: ZoneRecordJson<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    old: Option<ZoneRecordJson>,
+    old: Option<ZoneRecordJson<'a>>,
 }
 
 #[derive(Serialize)]
-struct ZoneRecordJson {
+struct ZoneRecordJson<'a> {
     #[serde(flatten)]
-    record: RecordJson,
+    record: RecordJson<'a>,
     zone_line: String,
 }
 
 #[derive(Serialize)]
 struct RelevantJson<'a> {
     owner: &'a str,
-    records: Vec<RecordJson>,
+    records: Vec<RecordJson<'a>>,
     aliases: Vec<AliasJson<'a>>,
 }
 
@@ -71,19 +71,19 @@ struct LookupJson<'a> {
     name: &'a str,
     outcome: Cow<'static, str>,
     aliases: Vec<AliasJson<'a>>,
-    records: Vec<RecordJson>,
+    records: Vec<RecordJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<&'a str>,
     server: Option<SocketAddr>,
 }
 
 #[derive(Serialize)]
-struct RecordJson {
+struct RecordJson<'a> {
     flags: u8,
-    tag: String,
+    tag: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     tag_hex: Option<String>,
-    value: String,
+    value: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     value_hex: Option<String>,
 }
@@ -159,9 +159,10 @@ pub fn render(
 }
 
 fn fix_json(change: &Change) -> FixJson<'_> {
-    let zone_record = |record: &CaaRecord| ZoneRecordJson {
+    let owner = change.owner();
+    let zone_record = |record| ZoneRecordJson {
         record: record_json(record),
-        zone_line: zone_line(change.owner(), record),
+        zone_line: zone_line(owner, record),
     };
     let (record, old) = match change {
         Change::Add { record, .. } | Change::Remove { record, .. } => (zone_record(record), None),
@@ -190,11 +191,11 @@ fn lookup_json(lookup: &Lookup) -> LookupJson<'_> {
     }
 }
 
-fn records_json(records: &[CaaRecord]) -> Vec<RecordJson> {
+fn records_json(records: &[CaaRecord]) -> Vec<RecordJson<'_>> {
     records.iter().map(record_json).collect()
 }
 
-fn record_json(record: &CaaRecord) -> RecordJson {
+fn record_json(record: &CaaRecord) -> RecordJson<'_> {
     let (tag, tag_hex) = text_and_hex(&record.tag);
     let (value, value_hex) = text_and_hex(&record.value);
     RecordJson {
@@ -219,14 +220,11 @@ fn aliases_json(aliases: &[Alias]) -> Vec<AliasJson<'_>> {
 }
 
 /// The bytes as text, plus their hex when the text had to be lossy.
-fn text_and_hex(bytes: &[u8]) -> (String, Option<String>) {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => (text.to_owned(), None),
-        Err(_) => (
-            String::from_utf8_lossy(bytes).into_owned(),
-            Some(bytes.iter().map(|byte| format!("{byte:02x}")).collect()),
-        ),
-    }
+fn text_and_hex(bytes: &[u8]) -> (Cow<'_, str>, Option<String>) {
+    let text = String::from_utf8_lossy(bytes);
+    let hex = matches!(text, Cow::Owned(_))
+        .then(|| bytes.iter().map(|byte| format!("{byte:02x}")).collect());
+    (text, hex)
 }
 
 #[cfg(test)]
@@ -235,7 +233,7 @@ mod tests {
 
     #[test]
     fn non_utf8_bytes_get_a_lossless_hex_form() {
-        assert_eq!(text_and_hex(b"ok"), ("ok".into(), None));
+        assert_eq!(text_and_hex(b"ok"), (Cow::Borrowed("ok"), None));
         assert_eq!(
             text_and_hex(b"a\xffb"),
             ("a\u{fffd}b".into(), Some("61ff62".into()))
