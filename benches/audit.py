@@ -6,9 +6,10 @@ other zones, names under a TLD nobody serves), serves it with knot on loopback, 
 one run, on the same machine:
 
   raw        the server's raw capacity: dnsperf over the distinct CAA query names of the audit,
-             median of three runs at the best of a few client settings
-  certready  `certready check --input` over N names, median of three runs: names/s, queries
-             sent per name (against the distinct names of all climbs), peak memory
+             at the best of a few client settings
+  certready  `certready check --input` over N names: names/s, queries sent per name (against
+             the distinct names to query), peak memory
+             (rounds of raw then certready alternate; each figure is the median of its rounds)
   naive      a shell loop around dig over a sample, one name and one parent after another
   million    certready over 1,000,000 names streamed through stdin: peak memory stays bounded
 
@@ -145,9 +146,9 @@ def measure(command, stdin=None):
     return elapsed, int(peak.group(1)) / 1024 if peak else float("nan"), error, run.returncode
 
 
-def raw_capacity(directory, port, query_names, seconds):
-    """dnsperf over the distinct query names: the best of a few client settings, then the median
-    of three runs at that setting. Returns (queries per second, the setting)."""
+def dnsperf_at_best(directory, port, query_names, seconds):
+    """dnsperf over the distinct query names: picks the best of a few client settings and
+    returns (a function measuring queries per second at that setting, the setting)."""
     queries = os.path.join(directory, "queries.txt")
     with open(queries, "w") as out:
         for name in query_names:
@@ -162,8 +163,7 @@ def raw_capacity(directory, port, query_names, seconds):
 
     settings = [(1, 64), (1, 200), (2, 500), (4, 1000)]
     best = max(settings, key=lambda setting: dnsperf(*setting))
-    rates = sorted(dnsperf(*best) for _ in range(3))
-    return rates[1], best
+    return (lambda: dnsperf(*best)), best
 
 
 def certready(names_file, port, concurrency, stdin_from=None):
@@ -195,6 +195,7 @@ def main():
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--sample", type=int, default=300, help="names for the dig loop")
     parser.add_argument("--dnsperf-seconds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of dnsperf, then certready")
     parser.add_argument("--million", action="store_true", help="also stream 1,000,000 names")
     args = parser.parse_args()
     for tool in ["knotd", "dnsperf", "dig", "/usr/bin/time"]:
@@ -218,16 +219,23 @@ def main():
         print(f"machine: {os.cpu_count()} cores, {platform_line()}")
         print(f"universe: {args.zones} zones, {len(names)} names of 3 to 6 labels, "
               f"{len(distinct)} distinct names to query (climbs and CNAME targets)")
-        raw, (clients, outstanding) = raw_capacity(directory, port, sorted(distinct), args.dnsperf_seconds)
-        print(f"raw        dnsperf against knotd: {raw:,.0f} queries/s "
-              f"(median of 3 at its best setting, -c {clients} -q {outstanding})")
-
-        runs = sorted((certready(names_file, port, args.concurrency) for _ in range(3)), key=lambda run: run[0])
-        elapsed, peak, sent, summary, code = runs[1]  # the median of three
+        measure_raw, (clients, outstanding) = dnsperf_at_best(directory, port, sorted(distinct),
+                                                              args.dnsperf_seconds)
+        # Rounds of dnsperf then certready, so that both see the machine in the same states.
+        raws, runs = [], []
+        for _ in range(args.rounds):
+            raws.append(measure_raw())
+            runs.append(certready(names_file, port, args.concurrency))
+        raw = sorted(raws)[len(raws) // 2]
+        elapsed, peak, sent, summary, code = sorted(runs, key=lambda run: run[0])[len(runs) // 2]
         qps = sent / elapsed
-        print(f"certready  {len(names)} names in {elapsed:.2f} s (median of 3): {len(names) / elapsed:,.0f} names/s, "
-              f"{sent} queries ({sent / len(names):.2f} per name, {qps:,.0f}/s = {qps / raw:.0%} of raw), "
-              f"peak {peak:.1f} MiB, exit {code}")
+        print(f"raw        dnsperf against knotd: {raw:,.0f} queries/s "
+              f"(median of {args.rounds}, -c {clients} -q {outstanding}; runs: "
+              + ", ".join(f"{rate / 1000:.0f}k" for rate in raws) + ")")
+        print(f"certready  {len(names)} names in {elapsed:.2f} s (median of {args.rounds}): "
+              f"{len(names) / elapsed:,.0f} names/s, {sent} queries ({sent / len(names):.2f} per name, "
+              f"{qps:,.0f}/s = {qps / raw:.0%} of raw), peak {peak:.1f} MiB, exit {code}; runs: "
+              + ", ".join(f"{len(names) / run[0] / 1000:.0f}k names/s" for run in runs))
         print(f"           {summary}")
         verdict = "at most once each" if sent <= len(distinct) else f"{sent - len(distinct)} more than once or retried"
         print(f"           queries sent {sent} vs {len(distinct)} distinct names to query: {verdict}")

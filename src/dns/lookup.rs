@@ -15,7 +15,7 @@ use crate::escape::label_escape;
 
 use super::resolver::Resolver;
 use super::transport::{ExchangeError, Transport, describe};
-use super::wire::{AnswerRecord, Reply};
+use super::wire::{AnswerRecord, Reply, wire_name, wire_name_of};
 
 /// Queries one lookup may spend chasing alias targets that a server did not answer for.
 const MAX_QUERIES: usize = 8;
@@ -28,14 +28,16 @@ const RCODE_NXDOMAIN: u16 = 3;
 const RCODE_REFUSED: u16 = 5;
 const RCODE_YXDOMAIN: u16 = 6;
 
-/// Looks up the CAA records of `name` (ASCII, no trailing dot; `question` is the same name,
-/// parsed) and follows its aliases.
-pub async fn lookup_caa(resolver: &Resolver, name: &str, mut question: Name) -> Lookup {
+/// Looks up the CAA records of `name` (ASCII, no trailing dot) and follows its aliases.
+pub async fn lookup_caa(resolver: &Resolver, name: &str) -> Lookup {
     let mut lookup = Lookup::new(name, Answer::NoData);
-    // Names seen along an alias chain; most lookups meet no alias and never need it.
+    let mut wire = wire_name(name);
+    // The question as a `Name` and the names seen along an alias chain: most lookups meet no
+    // alias and never need either.
+    let mut question: Option<Name> = None;
     let mut visited: Option<HashSet<Name>> = None;
     for _ in 0..MAX_QUERIES {
-        let exchange = resolver.query(&question).await;
+        let exchange = resolver.query(&wire).await;
         lookup.server = Some(exchange.server);
         let reply = match &exchange.result {
             Ok(reply) => reply,
@@ -50,6 +52,17 @@ pub async fn lookup_caa(resolver: &Resolver, name: &str, mut question: Name) -> 
             .iter()
             .any(|record| !matches!(record, AnswerRecord::Caa(_)))
         {
+            let question = match question.take() {
+                Some(question) => question,
+                None => match Name::from_ascii(format!("{name}.")) {
+                    Ok(question) => question,
+                    Err(error) => {
+                        lookup.answer =
+                            failed(FailureKind::BadResponse, format!("cannot follow: {error}"));
+                        return lookup;
+                    }
+                },
+            };
             let visited = visited.get_or_insert_with(|| HashSet::from([question.clone()]));
             match follow_chain(&question, &reply.answers, visited, &mut lookup.aliases) {
                 Ok(chain_end) if chain_end != question => end = Some(chain_end),
@@ -65,7 +78,10 @@ pub async fn lookup_caa(resolver: &Resolver, name: &str, mut question: Name) -> 
                 lookup.answer = answer;
                 return lookup;
             }
-            Err(next) => question = next,
+            Err(next) => {
+                wire = wire_name_of(&next);
+                question = Some(next);
+            }
         }
     }
     lookup.answer = failed(

@@ -23,7 +23,6 @@ pub mod wire;
 use std::net::SocketAddr;
 
 use futures::future::join_all;
-use hickory_resolver::proto::rr::Name;
 use tokio::time::{Instant, timeout_at};
 
 use crate::answers::{Answer, Failure, FailureKind, Lookup};
@@ -34,24 +33,12 @@ pub use transport::Transport;
 /// one round trip. Results come back in climb order. A lookup still unanswered at `deadline`
 /// is a timeout: one slow server never holds a name, or a run, for long.
 pub async fn lookup_climb(resolver: &Resolver, names: &[String], deadline: Instant) -> Vec<Lookup> {
-    let full = names
-        .first()
-        .and_then(|name| Name::from_ascii(format!("{name}.")).ok());
     let mut done: Vec<Option<Lookup>> = vec![None; names.len()];
     let lookups = names
         .iter()
         .zip(done.iter_mut())
-        .enumerate()
-        .map(|(index, (name, slot))| {
-            // The climb's names are the full name's suffixes: parse once, then trim.
-            let question = full
-                .as_ref()
-                .map(|full| full.trim_to(usize::from(full.num_labels()).saturating_sub(index)));
-            async move {
-                if let Some(question) = question {
-                    *slot = Some(lookup::lookup_caa(resolver, name, question).await);
-                }
-            }
+        .map(|(name, slot)| async move {
+            *slot = Some(lookup::lookup_caa(resolver, name).await);
         });
     // One timer for the whole climb; what finished by then stays.
     let _ = timeout_at(deadline, join_all(lookups)).await;
@@ -60,15 +47,9 @@ pub async fn lookup_climb(resolver: &Resolver, names: &[String], deadline: Insta
         .zip(done)
         .map(|(name, lookup)| {
             lookup.unwrap_or_else(|| {
-                let failure = match full {
-                    Some(_) => Failure {
-                        kind: FailureKind::Timeout,
-                        detail: "no answer before the name's deadline (--deadline)".into(),
-                    },
-                    None => Failure {
-                        kind: FailureKind::BadResponse,
-                        detail: format!("cannot ask for {name}: not a DNS name"),
-                    },
+                let failure = Failure {
+                    kind: FailureKind::Timeout,
+                    detail: "no answer before the name's deadline (--deadline)".into(),
                 };
                 Lookup::new(name.clone(), Answer::Failed(failure))
             })

@@ -15,16 +15,15 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
-use hickory_resolver::proto::rr::Name;
 
 use super::transport::{Exchange, Transport};
-use super::wire::{AnswerRecord, Reply};
+use super::wire::{AnswerRecord, Reply, WireName};
 
 /// Shards, so that concurrent askers rarely wait for each other's lock.
 const SHARDS: usize = 16;
@@ -33,19 +32,43 @@ const SHARDS: usize = 16;
 /// two generations.
 const PER_GENERATION: usize = (1 << 16) / 8 * 7;
 
-/// A 128-bit keyed digest of a name (case-insensitive, as names compare): collisions are out
-/// of reach (about 2^-88 for a million names) and cannot be provoked without the run's keys.
+/// A 128-bit keyed digest of a name's lowercase wire form: collisions are out of reach (about
+/// 2^-88 for a million names) and cannot be provoked without the run's keys.
 type Digest = (u64, u64);
 
 /// A query in flight, which every asker may await.
 type Asking = Shared<BoxFuture<'static, Arc<Exchange>>>;
 
+/// Maps keyed by digests, which are already keyed random numbers: hashing them again is waste.
+type DigestMap<V> = HashMap<Digest, V, BuildHasherDefault<FirstWord>>;
+
+/// A hasher that takes the first word written: a digest's own first half. (Shards are chosen
+/// by the second half, so that the keys of one shard do not share their low bits.)
+#[derive(Default)]
+struct FirstWord(Option<u64>);
+
+impl Hasher for FirstWord {
+    fn finish(&self) -> u64 {
+        self.0.unwrap_or_default()
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0.get_or_insert(word);
+    }
+}
+
 #[derive(Default)]
 struct Shard {
-    current: HashMap<Digest, Arc<Exchange>>,
-    previous: HashMap<Digest, Arc<Exchange>>,
+    current: DigestMap<Arc<Exchange>>,
+    previous: DigestMap<Arc<Exchange>>,
     /// Queries in flight: as many as the run has names in its window, no more.
-    asking: HashMap<Digest, Asking>,
+    asking: DigestMap<Asking>,
 }
 
 /// The transport behind a per-run cache with in-flight de-duplication.
@@ -85,10 +108,13 @@ impl Resolver {
         &self.inner.transport
     }
 
-    /// The reply to a CAA query for `name`: from the cache, from the query already in flight,
-    /// or from a new query.
-    pub async fn query(&self, name: &Name) -> Arc<Exchange> {
-        let digest = self.inner.digest(name);
+    /// The reply to a CAA query for the name `wire`: from the cache, from the query already in
+    /// flight, or from a new query.
+    pub async fn query(&self, wire: &[u8]) -> Arc<Exchange> {
+        let digest = (
+            self.inner.keys.0.hash_one(wire),
+            self.inner.keys.1.hash_one(wire),
+        );
         let asking = {
             let mut shard = self.inner.shard(digest);
             if let Some(exchange) = shard.known(digest) {
@@ -97,7 +123,7 @@ impl Resolver {
             match shard.asking.get(&digest) {
                 Some(asking) => asking.clone(),
                 None => {
-                    let asking = self.inner.clone().ask(name.clone(), digest);
+                    let asking = self.inner.clone().ask(wire.to_vec(), digest);
                     shard.asking.insert(digest, asking.clone());
                     asking
                 }
@@ -108,35 +134,16 @@ impl Resolver {
 }
 
 impl Inner {
-    /// The name's labels, lowercased, hashed in one pass per key (hashing a `Name` feeds the
-    /// hasher a byte at a time, which cost a tenth of a bulk audit).
-    fn digest(&self, name: &Name) -> Digest {
-        let mut wire = [0u8; 256];
-        let mut length = 0;
-        for label in name.iter() {
-            let Some(slot) = wire.get_mut(length..=length + label.len()) else {
-                break;
-            };
-            slot[0] = label.len() as u8;
-            for (to, from) in slot[1..].iter_mut().zip(label) {
-                *to = from.to_ascii_lowercase();
-            }
-            length += label.len() + 1;
-        }
-        let wire = &wire[..length];
-        (self.keys.0.hash_one(wire), self.keys.1.hash_one(wire))
-    }
-
     fn shard(&self, digest: Digest) -> std::sync::MutexGuard<'_, Shard> {
-        self.shards[digest.0 as usize % SHARDS]
+        self.shards[digest.1 as usize % SHARDS]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Starts the query for `name` as a task of its own, which files the reply when done.
-    fn ask(self: Arc<Self>, name: Name, digest: Digest) -> Asking {
+    fn ask(self: Arc<Self>, wire: WireName, digest: Digest) -> Asking {
         let task = tokio::spawn(async move {
-            let exchange = self.compact(self.transport.query(&name).await);
+            let exchange = self.compact(self.transport.query(&wire).await);
             let mut shard = self.shard(digest);
             shard.asking.remove(&digest);
             shard.remember(digest, exchange.clone());

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use hickory_resolver::proto::rr::Name;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{Mutex, Semaphore};
@@ -120,14 +119,14 @@ impl Transport {
         self.limits.sent.load(Ordering::Relaxed)
     }
 
-    /// Asks for the CAA records of `name`, retrying timeouts and unreachable servers on the
-    /// next server in turn.
-    pub async fn query(&self, name: &Name) -> Exchange {
+    /// Asks for the CAA records of the name `wire`, retrying timeouts and unreachable servers
+    /// on the next server in turn.
+    pub async fn query(&self, wire: &[u8]) -> Exchange {
         let attempts = self.attempts.max(1) as usize;
         let servers = self.servers.iter().zip(&self.limits.pools).cycle();
         let mut last = None;
         for (&server, pool) in servers.take(attempts) {
-            let result = self.attempt(server, pool, name).await;
+            let result = self.attempt(server, pool, wire).await;
             match result {
                 Err(ExchangeError::Timeout | ExchangeError::Unreachable(_)) => {
                     last = Some(Exchange { server, result });
@@ -147,7 +146,7 @@ impl Transport {
         &self,
         server: SocketAddr,
         pool: &UdpPool,
-        name: &Name,
+        wire: &[u8],
     ) -> Result<Reply, ExchangeError> {
         let _place = self
             .limits
@@ -158,9 +157,9 @@ impl Transport {
         if let Some(pace) = &self.limits.pace {
             pace.wait_turn().await;
         }
-        let mut query = encode_query(name, 0);
+        let mut query = encode_query(wire, 0);
         self.limits.sent.fetch_add(1, Ordering::Relaxed);
-        let reply = timeout(self.timeout, udp_exchange(pool, &mut query, name))
+        let reply = timeout(self.timeout, udp_exchange(pool, &mut query, wire))
             .await
             .map_err(|_| ExchangeError::Timeout)??;
         if !reply.truncated {
@@ -174,7 +173,7 @@ impl Transport {
             .map_err(|_| ExchangeError::Timeout)
             .and_then(|reply| reply);
         match over_tcp {
-            Ok(reply) if answers(&reply, id, name) && !reply.truncated => Ok(reply),
+            Ok(reply) if answers(&reply, id, wire) && !reply.truncated => Ok(reply),
             Ok(_) => Err(ExchangeError::Truncated(
                 "the TCP reply did not complete the truncated UDP answer".into(),
             )),
@@ -187,13 +186,13 @@ impl Transport {
 }
 
 /// Whether `reply` answers our query: its id, a response, and our question if it repeats one.
-fn answers(reply: &Reply, id: u16, name: &Name) -> bool {
+fn answers(reply: &Reply, id: u16, wire: &[u8]) -> bool {
     reply.id == id
         && reply.is_response
         && reply
             .question
             .as_ref()
-            .is_none_or(|(qname, qtype)| qname == name && *qtype == TYPE_CAA)
+            .is_none_or(|(qname, qtype)| qname == wire && *qtype == TYPE_CAA)
 }
 
 /// Sends the query on one of the server's shared sockets and waits for the reply that answers
@@ -201,14 +200,14 @@ fn answers(reply: &Reply, id: u16, name: &Name) -> bool {
 async fn udp_exchange(
     pool: &UdpPool,
     query: &mut [u8],
-    name: &Name,
+    wire: &[u8],
 ) -> Result<Reply, ExchangeError> {
     let mut waiting = pool.send(query).await.map_err(unreachable)?;
     let id = u16::from_be_bytes([query[0], query[1]]);
     loop {
         let datagram = waiting.next().await.map_err(unreachable)?;
         let reply = decode_reply(&datagram).map_err(bad_response)?;
-        if answers(&reply, id, name) {
+        if answers(&reply, id, wire) {
             return Ok(reply);
         }
     }
