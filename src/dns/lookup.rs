@@ -31,7 +31,13 @@ const RCODE_YXDOMAIN: u16 = 6;
 /// Looks up the CAA records of `name` (ASCII, no trailing dot) and follows its aliases.
 pub async fn lookup_caa(resolver: &Resolver, name: &str) -> Lookup {
     let mut lookup = Lookup::new(name, Answer::NoData);
-    let mut wire = wire_name(name);
+    let Some(mut wire) = wire_name(name) else {
+        lookup.answer = failed(
+            FailureKind::BadResponse,
+            "the name is too long to ask".into(),
+        );
+        return lookup;
+    };
     // The question as a `Name` and the names seen along an alias chain: most lookups meet no
     // alias and never need either.
     let mut question: Option<Name> = None;
@@ -79,7 +85,14 @@ pub async fn lookup_caa(resolver: &Resolver, name: &str) -> Lookup {
                 return lookup;
             }
             Err(next) => {
-                wire = wire_name_of(&next);
+                let Some(next_wire) = wire_name_of(&next) else {
+                    lookup.answer = failed(
+                        FailureKind::BadResponse,
+                        "an alias target is too long".into(),
+                    );
+                    return lookup;
+                };
+                wire = next_wire;
                 question = Some(next);
             }
         }
@@ -335,7 +348,7 @@ mod tests {
             is_response: true,
             rcode,
             truncated: false,
-            question: None,
+            answers_question: true,
             answers,
             soa_owners: soa_owners.iter().map(|o| name(o)).collect(),
             extended_error: None,

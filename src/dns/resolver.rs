@@ -110,10 +110,11 @@ impl Resolver {
 
     /// The reply to a CAA query for the name `wire`: from the cache, from the query already in
     /// flight, or from a new query.
-    pub async fn query(&self, wire: &[u8]) -> Arc<Exchange> {
+    pub async fn query(&self, wire: &WireName) -> Arc<Exchange> {
+        let wire_octets: &[u8] = wire;
         let digest = (
-            self.inner.keys.0.hash_one(wire),
-            self.inner.keys.1.hash_one(wire),
+            self.inner.keys.0.hash_one(wire_octets),
+            self.inner.keys.1.hash_one(wire_octets),
         );
         let asking = {
             let mut shard = self.inner.shard(digest);
@@ -123,7 +124,7 @@ impl Resolver {
             match shard.asking.get(&digest) {
                 Some(asking) => asking.clone(),
                 None => {
-                    let asking = self.inner.clone().ask(wire.to_vec(), digest);
+                    let asking = self.inner.clone().ask(*wire, digest);
                     shard.asking.insert(digest, asking.clone());
                     asking
                 }
@@ -156,13 +157,12 @@ impl Inner {
         .shared()
     }
 
-    /// Keeps only what a lookup reads again: not the question, not the SOA owners unless an
-    /// alias chain may need them; and replies without records share one allocation.
+    /// Keeps only what a lookup reads again: not the SOA owners unless an alias chain may need
+    /// them; and replies without records share one allocation.
     fn compact(&self, mut exchange: Exchange) -> Arc<Exchange> {
         let Ok(reply) = &mut exchange.result else {
             return Arc::new(exchange);
         };
-        reply.question = None;
         reply.id = 0;
         if reply.answers.is_empty() && reply.extended_error.is_none() {
             let key = (exchange.server, reply.rcode);

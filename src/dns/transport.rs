@@ -19,8 +19,6 @@ use tokio::time::{Instant, sleep_until, timeout};
 use super::udp::UdpPool;
 use super::wire::{Reply, decode_reply, encode_query};
 
-const TYPE_CAA: u16 = 257;
-
 /// Where and how to ask.
 #[derive(Clone, Debug)]
 pub struct Transport {
@@ -168,12 +166,12 @@ impl Transport {
         // The query now carries the id its UDP send used; TCP asks again under it.
         let id = u16::from_be_bytes([query[0], query[1]]);
         self.limits.sent.fetch_add(1, Ordering::Relaxed);
-        let over_tcp = timeout(self.timeout, tcp_exchange(server, &query))
+        let over_tcp = timeout(self.timeout, tcp_exchange(server, &query, wire))
             .await
             .map_err(|_| ExchangeError::Timeout)
             .and_then(|reply| reply);
         match over_tcp {
-            Ok(reply) if answers(&reply, id, wire) && !reply.truncated => Ok(reply),
+            Ok(reply) if answers(&reply, id) && !reply.truncated => Ok(reply),
             Ok(_) => Err(ExchangeError::Truncated(
                 "the TCP reply did not complete the truncated UDP answer".into(),
             )),
@@ -186,13 +184,8 @@ impl Transport {
 }
 
 /// Whether `reply` answers our query: its id, a response, and our question if it repeats one.
-fn answers(reply: &Reply, id: u16, wire: &[u8]) -> bool {
-    reply.id == id
-        && reply.is_response
-        && reply
-            .question
-            .as_ref()
-            .is_none_or(|(qname, qtype)| qname == wire && *qtype == TYPE_CAA)
+fn answers(reply: &Reply, id: u16) -> bool {
+    reply.id == id && reply.is_response && reply.answers_question
 }
 
 /// Sends the query on one of the server's shared sockets and waits for the reply that answers
@@ -206,15 +199,19 @@ async fn udp_exchange(
     let id = u16::from_be_bytes([query[0], query[1]]);
     loop {
         let datagram = waiting.next().await.map_err(unreachable)?;
-        let reply = decode_reply(&datagram).map_err(bad_response)?;
-        if answers(&reply, id, wire) {
+        let reply = decode_reply(&datagram, wire).map_err(bad_response)?;
+        if answers(&reply, id) {
             return Ok(reply);
         }
     }
 }
 
 /// RFC 1035 §4.2.2: the query and the reply, each behind a two-octet length.
-async fn tcp_exchange(server: SocketAddr, query: &[u8]) -> Result<Reply, ExchangeError> {
+async fn tcp_exchange(
+    server: SocketAddr,
+    query: &[u8],
+    wire: &[u8],
+) -> Result<Reply, ExchangeError> {
     let mut stream = TcpStream::connect(server).await.map_err(unreachable)?;
     let length = u16::try_from(query.len()).map_err(|_| bad_response("query too long"))?;
     let mut framed = Vec::with_capacity(query.len() + 2);
@@ -224,7 +221,7 @@ async fn tcp_exchange(server: SocketAddr, query: &[u8]) -> Result<Reply, Exchang
     let length = stream.read_u16().await.map_err(unreachable)?;
     let mut reply = vec![0; usize::from(length)];
     stream.read_exact(&mut reply).await.map_err(unreachable)?;
-    decode_reply(&reply).map_err(bad_response)
+    decode_reply(&reply, wire).map_err(bad_response)
 }
 
 fn unreachable(error: io::Error) -> ExchangeError {

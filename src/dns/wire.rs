@@ -29,29 +29,71 @@ const EDNS_OPTION_EDE: u16 = 15;
 
 /// A name as it goes on the wire (RFC 1035 §3.1): its labels, each behind its length, and the
 /// root's empty label; lowercased, as names compare without case. Questions are handled in
-/// this form: hashing, sending and matching it costs far less than building a `Name`.
-pub type WireName = Vec<u8>;
-
-/// The wire form of a valid ASCII name without its trailing dot (`www.example.com`).
-pub fn wire_name(text: &str) -> WireName {
-    let mut wire = Vec::with_capacity(text.len() + 2);
-    for label in text.split('.').filter(|label| !label.is_empty()) {
-        wire.push(label.len() as u8);
-        wire.extend(label.bytes().map(|byte| byte.to_ascii_lowercase()));
-    }
-    wire.push(0);
-    wire
+/// this form: hashing, sending and matching it costs far less than building a `Name`. At most
+/// 255 octets (RFC 1035 §2.3.4), kept inline: no allocation per question.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct WireName {
+    length: u8,
+    octets: [u8; 255],
 }
 
-/// The wire form of a name read from a reply.
-pub fn wire_name_of(name: &Name) -> WireName {
-    let mut wire = Vec::with_capacity(name.len() + 2);
-    for label in name.iter() {
-        wire.push(label.len() as u8);
-        wire.extend(label.iter().map(u8::to_ascii_lowercase));
+impl WireName {
+    /// Appends a label; false if the name would exceed 255 octets.
+    fn push_label(&mut self, label: &[u8]) -> bool {
+        let start = usize::from(self.length);
+        let Some(room) = self.octets.get_mut(start..start + label.len() + 1) else {
+            return false;
+        };
+        room[0] = label.len() as u8;
+        for (to, from) in room[1..].iter_mut().zip(label) {
+            *to = from.to_ascii_lowercase();
+        }
+        self.length += label.len() as u8 + 1;
+        true
     }
-    wire.push(0);
-    wire
+
+    /// Labels, then the root label, or `None` if that exceeds 255 octets.
+    fn from_labels<'a>(labels: impl IntoIterator<Item = &'a [u8]>) -> Option<WireName> {
+        let mut wire = WireName {
+            length: 0,
+            octets: [0; 255],
+        };
+        for label in labels {
+            if !wire.push_label(label) {
+                return None;
+            }
+        }
+        wire.push_label(&[]).then_some(wire)
+    }
+}
+
+impl std::ops::Deref for WireName {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.octets[..usize::from(self.length)]
+    }
+}
+
+impl std::fmt::Debug for WireName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "WireName({:?})", &**self)
+    }
+}
+
+/// The wire form of an ASCII name without its trailing dot (`www.example.com`), or `None` for
+/// one longer than DNS allows.
+pub fn wire_name(text: &str) -> Option<WireName> {
+    WireName::from_labels(
+        text.split('.')
+            .filter(|label| !label.is_empty())
+            .map(str::as_bytes),
+    )
+}
+
+/// The wire form of a name read from a reply (never longer than DNS allows).
+pub fn wire_name_of(name: &Name) -> Option<WireName> {
+    WireName::from_labels(name.iter())
 }
 
 /// A CAA query for the name `wire`, recursion desired, with EDNS, under message id `id`.
@@ -81,8 +123,8 @@ pub struct Reply {
     /// The full RCODE, extended by EDNS where the reply has an OPT record.
     pub rcode: u16,
     pub truncated: bool,
-    /// The question's name (wire form, lowercase) and type, if the reply repeats one.
-    pub question: Option<(WireName, u16)>,
+    /// Whether the reply is about our question: it repeats it (any case), or repeats none.
+    pub answers_question: bool,
     /// CAA, CNAME and DNAME records of the answer section, in order; others are dropped.
     pub answers: Vec<AnswerRecord>,
     /// Owners of SOA records in the authority section: the zones a negative answer speaks for.
@@ -99,23 +141,24 @@ pub enum AnswerRecord {
     Dname { owner: Name, target: Name },
 }
 
-/// Reads a reply, keeping every CAA record whatever its tag or value (see the module docs).
-pub fn decode_reply(bytes: &[u8]) -> Result<Reply, DecodeError> {
+/// Reads a reply to a CAA query for `asked` (wire form), keeping every CAA record whatever its
+/// tag or value (see the module docs).
+pub fn decode_reply(bytes: &[u8], asked: &[u8]) -> Result<Reply, DecodeError> {
     let mut decoder = BinDecoder::new(bytes);
     let header = Header::read(&mut decoder)?;
-    let mut question = None;
+    let mut answers_question = true;
     for _ in 0..header.counts.queries {
-        let name = read_question_name(&mut decoder)?;
+        let same_name = read_question_name_is(&mut decoder, asked)?;
         let qtype = decoder.read_u16()?.unverified(/* compared, never trusted */);
         decoder.read_u16()?; // class
-        question = Some((name, qtype));
+        answers_question &= same_name && qtype == TYPE_CAA;
     }
     let mut reply = Reply {
         id: header.metadata.id,
         is_response: header.metadata.message_type == MessageType::Response,
         rcode: u16::from(header.metadata.response_code.low()),
         truncated: header.metadata.truncation,
-        question,
+        answers_question,
         answers: Vec::new(),
         soa_owners: Vec::new(),
         extended_error: None,
@@ -153,25 +196,30 @@ pub fn decode_reply(bytes: &[u8]) -> Result<Reply, DecodeError> {
     Ok(reply)
 }
 
-/// The question's name in wire form, lowercase. A question is the message's first name, so it
-/// is never compressed in practice; one that is goes through hickory's reader.
-fn read_question_name(decoder: &mut BinDecoder<'_>) -> Result<WireName, DecodeError> {
+/// Reads the question's name and says whether it is `asked` (any case). A question is the
+/// message's first name, so it is never compressed in practice; one that is goes through
+/// hickory's reader.
+fn read_question_name_is(decoder: &mut BinDecoder<'_>, asked: &[u8]) -> Result<bool, DecodeError> {
     let start = decoder.clone(decoder.index() as u16);
-    let mut wire = Vec::with_capacity(32);
+    let mut same = true;
+    let mut offset = 0;
     loop {
         let length = decoder.read_u8()?.unverified(/* bounds-checked by read_slice */);
         if length & 0xc0 != 0 {
             let mut start = start;
             let name = Name::read(&mut start)?;
             *decoder = start;
-            return Ok(wire_name_of(&name));
+            return Ok(wire_name_of(&name).is_some_and(|wire| *wire == *asked));
         }
-        wire.push(length);
+        let label = decoder.read_slice(usize::from(length))?.unverified(/* compared */);
+        let expected = asked.get(offset..offset + 1 + label.len());
+        same &= expected.is_some_and(|expected| {
+            expected[0] == length && expected[1..].eq_ignore_ascii_case(label)
+        });
+        offset += 1 + label.len();
         if length == 0 {
-            return Ok(wire);
+            return Ok(same && offset == asked.len());
         }
-        let label = decoder.read_slice(usize::from(length))?.unverified(/* copied */);
-        wire.extend(label.iter().map(u8::to_ascii_lowercase));
     }
 }
 
@@ -384,8 +432,9 @@ mod tests {
             Message::from_vec(&reply).is_err(),
             "hickory refuses this reply whole"
         );
-        let reply = decode_reply(&reply).unwrap();
+        let reply = decode_reply(&reply, &wire_name("example.test.")).unwrap();
         assert_eq!(reply.id, 7);
+        assert!(reply.answers_question);
         assert_eq!(reply.rcode, 0);
         assert_eq!(
             reply.answers,
@@ -424,7 +473,7 @@ mod tests {
             .record(2, &wire_name("other.test."), TYPE_SOA, 60, &[0; 22])
             .record(3, &[0], TYPE_OPT, 0x0100_0000, &ede)
             .build();
-        let reply = decode_reply(&reply).unwrap();
+        let reply = decode_reply(&reply, &wire_name("www.example.test.")).unwrap();
         let name = |text: &str| Name::from_ascii(text).unwrap();
         assert_eq!(
             reply.answers,
@@ -451,7 +500,7 @@ mod tests {
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         for bytes in [&b""[..], b"\x00\x01", &[0xff; 40]] {
-            let _ = decode_reply(bytes);
+            let _ = decode_reply(bytes, &wire_name("a.test."));
         }
         let truncated_record = {
             let mut bytes = ReplyBuilder::new(1, 0x8180, "a.test.")
@@ -460,7 +509,7 @@ mod tests {
             bytes.truncate(bytes.len() - 3);
             bytes
         };
-        assert!(decode_reply(&truncated_record).is_err());
+        assert!(decode_reply(&truncated_record, &wire_name("a.test.")).is_err());
     }
 
     #[test]
@@ -477,21 +526,42 @@ mod tests {
             .record(2, &[0xc0, 16], TYPE_SOA, 60, &[0; 22])
             .record(3, &[0], TYPE_OPT, 0, &[0, 15, 0, 3, 0, 6, b'x'])
             .build();
-        decode_reply(&reply).expect("the uncorrupted reply reads");
+        let asked = wire_name("www.example.test.");
+        decode_reply(&reply, &asked).expect("the uncorrupted reply reads");
         for position in 0..reply.len() {
             for value in [0x00, 0x01, 0x3f, 0x40, 0x7f, 0xc0, 0xff] {
                 let mut corrupted = reply.clone();
                 corrupted[position] = value;
-                let _ = decode_reply(&corrupted);
+                let _ = decode_reply(&corrupted, &asked);
             }
-            let _ = decode_reply(&reply[..position]);
+            let _ = decode_reply(&reply[..position], &asked);
         }
+    }
+
+    #[test]
+    fn a_reply_is_matched_to_its_question_in_any_case() {
+        let reply = ReplyBuilder::new(1, 0x8180, "WWW.Example.TEST.").build();
+        let asked = super::wire_name("www.example.test").unwrap();
+        assert!(decode_reply(&reply, &asked).unwrap().answers_question);
+        let other = super::wire_name("www.example.testx").unwrap();
+        assert!(!decode_reply(&reply, &other).unwrap().answers_question);
+        let shorter = super::wire_name("example.test").unwrap();
+        assert!(!decode_reply(&reply, &shorter).unwrap().answers_question);
+    }
+
+    #[test]
+    fn wire_names_are_lowercase_labels_up_to_255_octets() {
+        let wire = super::wire_name("Ab.c").unwrap();
+        assert_eq!(&*wire, b"\x02ab\x01c\x00");
+        assert_eq!(super::wire_name(&vec!["a".repeat(63); 4].join(".")), None);
+        assert!(super::wire_name(&[&*"a".repeat(63); 3].join(".")).is_some());
     }
 
     #[test]
     fn queries_ask_for_caa_with_recursion_and_edns() {
         let name = Name::from_ascii("www.Example.test.").unwrap();
-        let message = Message::from_vec(&encode_query(&wire_name_of(&name), 4242)).unwrap();
+        let message =
+            Message::from_vec(&encode_query(&wire_name_of(&name).unwrap(), 4242)).unwrap();
         assert_eq!(message.metadata.id, 4242);
         assert!(message.metadata.recursion_desired);
         assert_eq!(message.metadata.message_type, MessageType::Query);
