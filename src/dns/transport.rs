@@ -1,7 +1,8 @@
 //! One CAA question, one reply: UDP first, TCP when the reply is truncated (rule 11), a timeout
-//! per attempt and retries that rotate through the servers (rule 10). Every attempt waits for
-//! a place among the queries in flight (`--concurrency`) and for its turn under the rate cap
-//! (`--qps`), and is counted.
+//! per attempt and retries that rotate through the servers (rule 10); within an attempt, a
+//! datagram that is probably lost is sent again (see `udp`). Every attempt waits for a place
+//! among the queries in flight (`--concurrency`), every sending for its turn under the rate
+//! cap (`--qps`), and every sending is counted.
 //!
 //! Only timeouts and unreachable servers are retried, as the CA does: an RCODE is an answer.
 
@@ -157,7 +158,7 @@ impl Transport {
         }
         let mut query = encode_query(wire, 0);
         self.limits.sent.fetch_add(1, Ordering::Relaxed);
-        let reply = timeout(self.timeout, udp_exchange(pool, &mut query, wire))
+        let reply = timeout(self.timeout, self.udp_exchange(pool, &mut query, wire))
             .await
             .map_err(|_| ExchangeError::Timeout)??;
         if !reply.truncated {
@@ -188,20 +189,47 @@ fn answers(reply: &Reply, id: u16) -> bool {
     reply.id == id && reply.is_response && reply.answers_question
 }
 
-/// Sends the query on one of the server's shared sockets and waits for the reply that answers
-/// it; stray datagrams with the same id are ignored.
-async fn udp_exchange(
-    pool: &UdpPool,
-    query: &mut [u8],
-    wire: &[u8],
-) -> Result<Reply, ExchangeError> {
-    let mut waiting = pool.send(query).await.map_err(unreachable)?;
-    let id = u16::from_be_bytes([query[0], query[1]]);
-    loop {
-        let datagram = waiting.next().await.map_err(unreachable)?;
-        let reply = decode_reply(&datagram, wire).map_err(bad_response)?;
-        if answers(&reply, id) {
-            return Ok(reply);
+/// The longest wait between two sendings of a query within an attempt.
+const LONGEST_RETRANSMIT: Duration = Duration::from_secs(1);
+
+impl Transport {
+    /// Sends the query on one of the server's shared sockets and waits for the reply that
+    /// answers it, sending it again (under the same id) whenever it is probably lost: after a
+    /// few round-trip times, then twice as long each time. Stray datagrams with the same id are
+    /// ignored. The caller bounds the whole attempt by the timeout.
+    async fn udp_exchange(
+        &self,
+        pool: &UdpPool,
+        query: &mut [u8],
+        wire: &[u8],
+    ) -> Result<Reply, ExchangeError> {
+        let started = Instant::now();
+        let mut waiting = pool.send(query).await.map_err(unreachable)?;
+        let id = u16::from_be_bytes([query[0], query[1]]);
+        let mut patience = pool.retransmit_after();
+        let mut sent_again = false;
+        loop {
+            match timeout(patience, waiting.next()).await {
+                Ok(datagram) => {
+                    let reply = decode_reply(&datagram.map_err(unreachable)?, wire)
+                        .map_err(bad_response)?;
+                    if answers(&reply, id) {
+                        if !sent_again {
+                            pool.observe_rtt(started.elapsed());
+                        }
+                        return Ok(reply);
+                    }
+                }
+                Err(_) => {
+                    if let Some(pace) = &self.limits.pace {
+                        pace.wait_turn().await;
+                    }
+                    waiting.resend(query).await.map_err(unreachable)?;
+                    self.limits.sent.fetch_add(1, Ordering::Relaxed);
+                    sent_again = true;
+                    patience = (patience * 2).min(LONGEST_RETRANSMIT);
+                }
+            }
         }
     }
 }

@@ -3,6 +3,10 @@
 //! halves what a bulk audit can ask per second; so each server gets a few long-lived sockets,
 //! and one task per socket hands each reply to the query waiting for its message id.
 //!
+//! A query with no answer after a few round-trip times is sent again (see `Rtt`): a lost
+//! datagram then costs milliseconds, not the whole timeout, which matters when results come
+//! out in order and one missing answer holds back every name behind it.
+//!
 //! Sockets are connected: only the server's datagrams arrive, and an ICMP "port unreachable"
 //! comes back as an error (it fails the queries then waiting on that socket). Ids are drawn
 //! from a keyed pseudo-random sequence and never reused while in flight on a socket. A run
@@ -16,6 +20,7 @@ use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use tokio::net::UdpSocket;
 use tokio::sync::{OnceCell, oneshot};
@@ -26,12 +31,47 @@ const SOCKETS: usize = 2;
 /// What a query waiting on a socket receives: a datagram carrying its id, or the socket's error.
 type Delivery = Result<Vec<u8>, io::ErrorKind>;
 
-/// The sockets to one server, opened on first use.
+/// The sockets to one server, opened on first use, and how quickly the server answers.
 #[derive(Debug)]
 pub struct UdpPool {
     server: SocketAddr,
     sockets: OnceCell<Vec<Arc<PooledSocket>>>,
     next: AtomicUsize,
+    rtt: Rtt,
+}
+
+/// The server's smoothed round-trip time (RFC 6298's estimator, without the variance term),
+/// from exchanges that were not sent again (Karn's rule): it says when a query with no
+/// answer yet is most likely lost and worth sending again.
+#[derive(Debug, Default)]
+struct Rtt {
+    /// Microseconds; 0 until the first sample.
+    smoothed: AtomicU64,
+}
+
+impl Rtt {
+    /// Before any sample: long enough for a distant resolver.
+    const INITIAL: Duration = Duration::from_millis(500);
+    /// Not sooner: a busy server queues answers for some milliseconds.
+    const SHORTEST: Duration = Duration::from_millis(50);
+
+    fn retransmit_after(&self) -> Duration {
+        match self.smoothed.load(Ordering::Relaxed) {
+            0 => Rtt::INITIAL,
+            smoothed => (Duration::from_micros(smoothed) * 4).max(Rtt::SHORTEST),
+        }
+    }
+
+    fn observe(&self, sample: Duration) {
+        let sample = u64::try_from(sample.as_micros()).unwrap_or(u64::MAX).max(1);
+        let smoothed = self.smoothed.load(Ordering::Relaxed);
+        let updated = if smoothed == 0 {
+            sample
+        } else {
+            smoothed - smoothed / 8 + sample / 8
+        };
+        self.smoothed.store(updated.max(1), Ordering::Relaxed);
+    }
 }
 
 #[derive(Debug)]
@@ -57,7 +97,18 @@ impl UdpPool {
             server,
             sockets: OnceCell::new(),
             next: AtomicUsize::new(0),
+            rtt: Rtt::default(),
         }
+    }
+
+    /// How long to wait for an answer before sending the query again.
+    pub fn retransmit_after(&self) -> Duration {
+        self.rtt.retransmit_after()
+    }
+
+    /// Feeds the round-trip time of an exchange that was sent once.
+    pub fn observe_rtt(&self, sample: Duration) {
+        self.rtt.observe(sample);
     }
 
     /// Claims a free id on one of the sockets, in turn, and sends `query` under that id (its
@@ -92,6 +143,11 @@ impl UdpPool {
 }
 
 impl Waiting {
+    /// Sends the query again, under the same id on the same socket: either answer will do.
+    pub async fn resend(&self, query: &[u8]) -> io::Result<()> {
+        self.socket.socket.send(query).await.map(|_| ())
+    }
+
     /// The next datagram carrying this query's id; an error if the socket failed.
     pub async fn next(&mut self) -> io::Result<Vec<u8>> {
         let next = match self.next.take() {

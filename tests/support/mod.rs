@@ -49,6 +49,8 @@ pub enum Fault {
     TruncatedWithoutTcp,
     /// Answer as the zones say, after this long.
     Delay(Duration),
+    /// Drop the first query for the name, as a lossy network would; answer the others.
+    DropFirst,
 }
 
 /// What the server does besides serving the zones.
@@ -142,6 +144,8 @@ struct Handler {
     catalog: Catalog,
     behaviour: Behaviour,
     stats: Arc<Stats>,
+    /// Names whose first query was dropped (`Fault::DropFirst`).
+    dropped: Mutex<std::collections::HashSet<String>>,
 }
 
 #[async_trait::async_trait]
@@ -163,15 +167,21 @@ impl RequestHandler for Handler {
         if !self.behaviour.delay.is_zero() {
             tokio::time::sleep(self.behaviour.delay).await;
         }
+        let mut metadata = Metadata::response_from_request(&request.metadata);
+        metadata.authoritative = true;
         let fault = match self.behaviour.faults.get(&qname) {
             Some(Fault::Delay(delay)) => {
                 tokio::time::sleep(*delay).await;
                 None
             }
+            Some(Fault::DropFirst) => {
+                if self.dropped.lock().unwrap().insert(qname.clone()) {
+                    return no_response(metadata);
+                }
+                None
+            }
             fault => fault,
         };
-        let mut metadata = Metadata::response_from_request(&request.metadata);
-        metadata.authoritative = true;
         let mut edns = None;
         let answers: Vec<Record> = match fault {
             Some(Fault::Silent) => return no_response(metadata),
@@ -182,7 +192,7 @@ impl RequestHandler for Handler {
                 metadata.truncation = true;
                 Vec::new()
             }
-            Some(Fault::Delay(_)) => unreachable!("answered above"),
+            Some(Fault::Delay(_) | Fault::DropFirst) => unreachable!("answered above"),
             Some(Fault::Rcode(rcode)) => {
                 metadata.response_code = *rcode;
                 Vec::new()
@@ -293,6 +303,7 @@ impl DnsServer {
             catalog: load_zones(&behaviour.zone_changes),
             behaviour,
             stats: stats.clone(),
+            dropped: Mutex::default(),
         };
         let mut server = Server::new(handler);
         // Bind TCP first and take UDP on the same port, retrying if UDP's port is taken.
