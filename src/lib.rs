@@ -5,8 +5,10 @@
 //! - `name`: what the user typed, as the name the CA checks.
 //! - `answers`: what DNS said, the boundary between shell and core.
 //! - `caa`: the rulebook as pure functions, up to the verdict.
-//! - `dns`: asking DNS and reading its replies.
-//! - `check`: one name end to end, and many in order.
+//! - `assume`: what-if records overlaid on the answers; `fix`: the smallest change that allows;
+//!   `zone`: records as zone-file lines.
+//! - `dns`: asking DNS and reading its replies, each distinct name once per run.
+//! - `check`: one name end to end; `input` and `run`: a whole run, in order, with a summary.
 //! - `output`: reports for people and scripts; `escape`: untrusted bytes made printable.
 //! - `options`: the command line; `exit`: exit statuses.
 
