@@ -26,7 +26,8 @@ Examples:
   certready check links.example.com
   certready check '*.example.com' www.example.com --json
   certready check shop.example.co.uk --ca digicert.com
-  certready check example.com --account-uri https://acme-v02.api.letsencrypt.org/acme/acct/123 --method dns-01
+  certready check example.com --method dns-01 \\
+      --account-uri https://acme-v02.api.letsencrypt.org/acme/acct/123
   certready check example.com --nameserver 192.0.2.53 --nameserver [2001:db8::53]:5353
   certready check example.com --assume 'example.com. CAA 0 issue \"letsencrypt.org\"'
   certready check --input domains.txt --json > report.jsonl
@@ -61,78 +62,88 @@ pub struct CheckArgs {
     #[arg(value_name = "NAME", required_unless_present = "input")]
     pub names: Vec<String>,
 
-    /// Also check the names in FILE ('-' for standard input), after any NAME: one per line;
-    /// blank lines and # comments skipped. A line that is not a valid name gets an "invalid"
-    /// result in its place and the run goes on; a summary goes to stderr at the end
-    #[arg(long, value_name = "FILE")]
-    pub input: Option<String>,
-
-    /// Queries in flight at most (each distinct name is asked once per run)
-    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65_536))]
-    pub concurrency: u32,
-
-    /// Queries per second at most, for a polite audit (default: no cap)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub qps: Option<u32>,
-
-    /// Seconds each name's lookups may take in all; what is unanswered by then is a timeout
-    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_seconds)]
-    pub deadline: Duration,
-
     /// The CA's CAA identifying domain, compared exactly with each record's issuer
-    #[arg(long, value_name = "DOMAIN", default_value = "letsencrypt.org")]
+    #[arg(
+        long,
+        value_name = "DOMAIN",
+        default_value = "letsencrypt.org",
+        help_heading = "Who asks"
+    )]
     pub ca: String,
 
     /// The ACME account that will request the certificate. Without it, the requester is a
     /// platform's own unknown account, and a record restricted by accounturi does not count
-    #[arg(long, value_name = "URI")]
+    #[arg(long, value_name = "URI", help_heading = "Who asks")]
     pub account_uri: Option<String>,
 
     /// The validation method: http-01, dns-01 or tls-alpn-01. Without it, a record restricted
     /// by validationmethods counts if it admits http-01 or tls-alpn-01 (dns-01 for a wildcard)
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", help_heading = "Who asks")]
     pub method: Option<Method>,
 
     /// IP or IP:PORT of a resolver to ask ([IPv6]:PORT with a port); repeatable.
     /// Default: the system's resolvers (/etc/resolv.conf)
-    #[arg(long = "nameserver", value_name = "ADDR", value_parser = parse_nameserver)]
+    #[arg(long = "nameserver", value_name = "ADDR", value_parser = parse_nameserver, help_heading = "DNS")]
     pub nameservers: Vec<SocketAddr>,
 
     /// Seconds to wait for each query attempt (fractions allowed)
-    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds)]
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds, help_heading = "DNS")]
     pub timeout: Duration,
 
     /// Further attempts after a query times out, rotating through the nameservers
-    #[arg(long, value_name = "N", default_value_t = 2)]
+    #[arg(long, value_name = "N", default_value_t = 2, help_heading = "DNS")]
     pub retries: u32,
 
     /// Print JSON Lines: one object per name, one line each, in the order given
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub json: bool,
 
-    /// What-if: a CAA record, as a zone-file line, assumed present on top of what DNS returns
+    /// A CAA record, as a zone-file line, assumed present on top of what DNS returns
     /// ('example.com. CAA 0 issue "letsencrypt.org"'); repeatable. The report says it is
     /// hypothetical
-    #[arg(long, value_name = "RECORD", value_parser = parse_assumed_present)]
+    #[arg(long, value_name = "RECORD", value_parser = parse_assumed_present, help_heading = "What-if")]
     pub assume: Vec<Assumption>,
 
-    /// What-if: a CAA record, as a zone-file line, assumed absent from what DNS returns;
+    /// A CAA record, as a zone-file line, assumed absent from what DNS returns;
     /// repeatable
-    #[arg(long, value_name = "RECORD", value_parser = parse_assumed_absent)]
+    #[arg(long, value_name = "RECORD", value_parser = parse_assumed_absent, help_heading = "What-if")]
     pub assume_absent: Vec<Assumption>,
 
     /// Colour the human report: auto (when stdout is a terminal and NO_COLOR is not set),
     /// always or never
-    #[arg(long, value_name = "WHEN", default_value = "auto")]
+    #[arg(
+        long,
+        value_name = "WHEN",
+        default_value = "auto",
+        help_heading = "Output"
+    )]
     pub color: ColorChoice,
 
     /// Show the climb and the reasons for allowed names too
-    #[arg(short, long, conflicts_with = "quiet")]
+    #[arg(short, long, conflicts_with = "quiet", help_heading = "Output")]
     pub verbose: bool,
 
     /// Print only one verdict line per name, and no progress
-    #[arg(short, long)]
+    #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
+
+    /// Also check the names in FILE ('-' for standard input), after any NAME: one per line;
+    /// blank lines and # comments skipped. A line that is not a valid name gets an "invalid"
+    /// result in its place and the run goes on; a summary goes to stderr at the end
+    #[arg(long, value_name = "FILE", help_heading = "Audits")]
+    pub input: Option<String>,
+
+    /// Queries in flight at most (each distinct name is asked once per run)
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=65_536), help_heading = "Audits")]
+    pub concurrency: u32,
+
+    /// Queries per second at most, for a polite audit (default: no cap)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), help_heading = "Audits")]
+    pub qps: Option<u32>,
+
+    /// Seconds each name's lookups may take in all; what is unanswered by then is a timeout
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_seconds, help_heading = "Audits")]
+    pub deadline: Duration,
 }
 
 /// When to colour the human report.
