@@ -44,12 +44,18 @@ async fn a_thousand_names_under_one_zone_share_the_zone_and_tld_answers() {
     assert_eq!(status(&output), 0, "{}", stderr(&output));
     assert_eq!(json_lines(&output).len(), 1000);
     assert_eq!(
-        server.stats.query_count(),
+        server.stats.distinct_names(),
         1002,
-        "1000 names, example.test and test, each asked once"
+        "1000 names, example.test and test"
+    );
+    // Each asked once; a loaded machine may make a datagram look lost and be sent again.
+    let sent = server.stats.query_count();
+    assert!(
+        (1002..=1012).contains(&sent),
+        "{sent} queries for 1002 names"
     );
     assert!(
-        stderr(&output).contains("1002 queries sent"),
+        stderr(&output).contains(&format!("{sent} queries sent")),
         "the summary counts them too: {}",
         stderr(&output)
     );
@@ -268,7 +274,7 @@ async fn qps_caps_the_rate_of_queries() {
     let output = audit(&server, &lines, &["--qps", "50"]).await;
     assert_eq!(json_lines(&output).len(), 20);
     let arrivals = server.stats.arrivals();
-    assert_eq!(arrivals.len(), 22);
+    assert!(arrivals.len() >= 22, "{} queries", arrivals.len());
     // Turns are at least 20 ms apart, so 22 queries span at least 21 turns; late starts can
     // only stretch that.
     let span = *arrivals.last().unwrap() - arrivals[0];

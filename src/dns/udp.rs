@@ -52,8 +52,9 @@ struct Rtt {
 impl Rtt {
     /// Before any sample: long enough for a distant resolver.
     const INITIAL: Duration = Duration::from_millis(500);
-    /// Not sooner: a busy server queues answers for some milliseconds.
-    const SHORTEST: Duration = Duration::from_millis(50);
+    /// Not sooner: a busy server, or a busy machine, can hold an answer for tens of
+    /// milliseconds, and a needless resend is one more query.
+    const SHORTEST: Duration = Duration::from_millis(200);
 
     fn retransmit_after(&self) -> Duration {
         match self.smoothed.load(Ordering::Relaxed) {

@@ -110,6 +110,14 @@ impl Stats {
         self.queries.lock().unwrap().len()
     }
 
+    /// How many different names were asked (a resend asks the same name again).
+    pub fn distinct_names(&self) -> usize {
+        let queries = self.queries.lock().unwrap();
+        let names: std::collections::HashSet<&String> =
+            queries.iter().map(|(name, _)| name).collect();
+        names.len()
+    }
+
     /// When each query arrived, in arrival order.
     pub fn arrivals(&self) -> Vec<Instant> {
         self.arrivals.lock().unwrap().clone()
