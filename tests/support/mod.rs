@@ -96,7 +96,8 @@ impl Behaviour {
 pub struct Stats {
     queries: Mutex<Vec<(String, Protocol)>>,
     arrivals: Mutex<Vec<Instant>>,
-    in_flight: AtomicUsize,
+    /// Queries being handled, by name: a resend of a question in flight is the same question.
+    in_flight: Mutex<HashMap<String, usize>>,
     max_in_flight: AtomicUsize,
 }
 
@@ -123,28 +124,40 @@ impl Stats {
         self.arrivals.lock().unwrap().clone()
     }
 
-    /// The most queries the server was handling at one moment.
+    /// The most questions (distinct names) the server was handling at one moment.
     pub fn max_in_flight(&self) -> usize {
         self.max_in_flight.load(Ordering::SeqCst)
     }
 }
 
 /// Counts a query in flight for as long as it lives.
-struct InFlight<'a>(&'a Stats);
+struct InFlight<'a> {
+    stats: &'a Stats,
+    name: String,
+}
 
 impl<'a> InFlight<'a> {
     fn enter(stats: &'a Stats, name: String, protocol: Protocol) -> Self {
-        stats.queries.lock().unwrap().push((name, protocol));
+        stats.queries.lock().unwrap().push((name.clone(), protocol));
         stats.arrivals.lock().unwrap().push(Instant::now());
-        let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        stats.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        InFlight(stats)
+        let mut in_flight = stats.in_flight.lock().unwrap();
+        *in_flight.entry(name.clone()).or_default() += 1;
+        stats
+            .max_in_flight
+            .fetch_max(in_flight.len(), Ordering::SeqCst);
+        InFlight { stats, name }
     }
 }
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+        let mut in_flight = self.stats.in_flight.lock().unwrap();
+        if let Some(count) = in_flight.get_mut(&self.name) {
+            *count -= 1;
+            if *count == 0 {
+                in_flight.remove(&self.name);
+            }
+        }
     }
 }
 
