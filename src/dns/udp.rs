@@ -4,8 +4,8 @@
 //! and one task per socket hands each reply to the query waiting for its message id.
 //!
 //! A query with no answer after a few round-trip times is sent again (see `Rtt`): a lost
-//! datagram then costs milliseconds, not the whole timeout, which matters when results come
-//! out in order and one missing answer holds back every name behind it.
+//! datagram then costs a fraction of a second, not the whole timeout, which matters when
+//! results come out in order and one missing answer holds back every name behind it.
 //!
 //! Sockets are connected: only the server's datagrams arrive, and an ICMP "port unreachable"
 //! comes back as an error (it fails the queries then waiting on that socket). Ids are drawn
