@@ -19,6 +19,10 @@ use super::reasons::{alias_chain, reasons, record_text};
 use super::style::Palette;
 use super::{Detail, HumanStyle};
 
+/// Outside the CAA function, but why an allowed name can still fail to renew (rulebook,
+/// "Outside the CAA function").
+const RECHECKS: &str = "The CA checks CAA again when it finalises an order whose validation is more than about 7 hours old, and from several network perspectives: a record added or broken in between, or seen differently from different places, can still fail a renewal that this check allows.";
+
 /// Records shown per lookup; `--json` lists them all.
 const RECORDS_SHOWN: usize = 10;
 
@@ -75,7 +79,10 @@ pub fn render(
         section(&mut out, &palette, "what this means");
         let _ = write!(out, "\n    {consequence}");
     }
-    let advice = advice(check, requester, changes);
+    let mut advice = advice(check, requester, changes);
+    if verdict == Verdict::Allowed {
+        advice.push(RECHECKS.to_owned());
+    }
     if !changes.is_empty() {
         section(&mut out, &palette, "fix");
         for line in change_lines(changes) {
