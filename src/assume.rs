@@ -16,6 +16,22 @@ pub struct Assumption {
     pub present: bool,
 }
 
+impl Assumption {
+    /// `present` or `absent`, as the reports say it.
+    pub fn state(&self) -> &'static str {
+        if self.present { "present" } else { "absent" }
+    }
+
+    /// The command-line flag that states it.
+    pub fn flag(&self) -> &'static str {
+        if self.present {
+            "--assume"
+        } else {
+            "--assume-absent"
+        }
+    }
+}
+
 /// The lookups with `assumptions` applied in order, and for each assumption whether it changed
 /// anything (one that changes nothing is most likely a mistake in its owner or record).
 pub fn overlay(mut lookups: Vec<Lookup>, assumptions: &[Assumption]) -> (Vec<Lookup>, Vec<bool>) {

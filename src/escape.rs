@@ -45,6 +45,15 @@ pub fn label_escape(label: &[u8]) -> String {
     text
 }
 
+/// Lowercase hexadecimal, two digits a byte: the exact bytes, losslessly and printably.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        let _ = write!(text, "{byte:02x}");
+    }
+    text
+}
+
 /// `zone_escape` inside double quotes: a zone-file character-string.
 pub fn quoted(bytes: &[u8]) -> String {
     format!("\"{}\"", zone_escape(bytes))

@@ -16,8 +16,8 @@
 
 use crate::answers::CaaRecord;
 use crate::assume::{Assumption, overlay};
-use crate::caa::issue_value::parse_issue_value;
-use crate::caa::requester::read_validation_methods;
+use crate::caa::issue_value::{is_parameter_value, parse_issue_value, trim_blanks};
+use crate::caa::requester::{is_method_label, read_validation_methods};
 use crate::caa::tags::{Property, classify_tag, is_critical_unknown};
 use crate::caa::verdict::{Finding, applicable_property, assess_record};
 use crate::caa::{Requester, Verdict, evaluate};
@@ -205,18 +205,14 @@ fn readable_parts(value: &[u8]) -> (Vec<u8>, Vec<(String, String)>) {
         return (parsed.issuer.to_vec(), parameters);
     }
     let mut parts = value.split(|&byte| byte == b';');
-    let issuer = String::from_utf8_lossy(parts.next().unwrap_or_default())
-        .trim_matches([' ', '\t'])
-        .as_bytes()
-        .to_vec();
+    let issuer = trim_blanks(parts.next().unwrap_or_default()).to_vec();
     let parameters = parts
         .filter_map(|part| {
             let part = std::str::from_utf8(part).ok()?;
             let (tag, value) = part.split_once('=')?;
             let tag: String = tag.chars().filter(char::is_ascii_alphanumeric).collect();
             let value: String = value.chars().filter(|c| !matches!(c, ' ' | '\t')).collect();
-            let printable = value.bytes().all(|b| (b'!'..=b'~').contains(&b));
-            (!tag.is_empty() && printable).then_some((tag, value))
+            (!tag.is_empty() && is_parameter_value(value.as_bytes())).then_some((tag, value))
         })
         .collect();
     (issuer, parameters)
@@ -287,11 +283,7 @@ fn admit_a_method(parameters: &mut Vec<(String, String)>, requester: &Requester,
     let usable = requester.usable_methods(wildcard);
     let mut labels: Vec<String> = Vec::new();
     for label in lists.iter().flat_map(|list| list.split(',')) {
-        let well_formed = !label.is_empty()
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if well_formed && !labels.iter().any(|kept| kept == label) {
+        if is_method_label(label) && !labels.iter().any(|kept| kept == label) {
             labels.push(label.to_owned());
         }
     }

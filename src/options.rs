@@ -10,6 +10,7 @@ use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::assume::Assumption;
+use crate::caa::issue_value::is_parameter_value;
 use crate::caa::{Method, Requester};
 use crate::check::Checker;
 use crate::dns::{Resolver, Transport, system_nameservers};
@@ -303,10 +304,7 @@ impl CheckArgs {
 
 /// Non-empty printable ASCII without spaces or `;`: what can stand in a CAA issue value.
 fn is_token(text: &str) -> bool {
-    !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| (b'!'..=b'~').contains(&b) && b != b';')
+    !text.is_empty() && is_parameter_value(text.as_bytes())
 }
 
 fn parse_nameserver(text: &str) -> Result<SocketAddr, String> {

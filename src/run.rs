@@ -280,13 +280,9 @@ fn warn_unused_assumptions(checker: &Checker, used: &[bool]) -> bool {
             continue;
         }
         any = true;
-        let flag = if assumption.present {
-            "--assume"
-        } else {
-            "--assume-absent"
-        };
         eprintln!(
-            "certready: {flag} '{}' changed nothing: no name checked has a successful lookup whose records are at {}{}",
+            "certready: {} '{}' changed nothing: no name checked has a successful lookup whose records are at {}{}",
+            assumption.flag(),
             zone_line(&assumption.owner, &assumption.record),
             assumption.owner,
             if assumption.present {

@@ -6,10 +6,8 @@
 //! (a hyphenated, empty or over-long tag, as real zones hold) is written in the generic form of
 //! RFC 3597 (`\# LENGTH HEX`), which every server reads.
 
-use std::fmt::Write;
-
 use crate::answers::CaaRecord;
-use crate::escape::quoted;
+use crate::escape::{hex, quoted};
 use crate::name::CheckName;
 
 /// `OWNER. IN CAA FLAGS TAG "VALUE"`, or the RFC 3597 form when the tag cannot be a token.
@@ -27,11 +25,7 @@ pub fn zone_line(owner: &str, record: &CaaRecord) -> String {
         let mut rdata = vec![record.flags, record.tag.len() as u8];
         rdata.extend(&record.tag);
         rdata.extend(&record.value);
-        let mut hex = String::with_capacity(rdata.len() * 2);
-        for byte in &rdata {
-            let _ = write!(hex, "{byte:02x}");
-        }
-        format!("{owner}. IN CAA \\# {} {hex}", rdata.len())
+        format!("{owner}. IN CAA \\# {} {}", rdata.len(), hex(&rdata))
     }
 }
 

@@ -93,7 +93,7 @@ fn parse_parameter(part: &[u8]) -> Result<Parameter<'_>, Malformed> {
     if !tag.iter().all(u8::is_ascii_alphanumeric) {
         return Err(Malformed::BadTag(tag.to_vec()));
     }
-    if !value.iter().all(|&byte| (b'!'..=b'~').contains(&byte)) {
+    if !is_parameter_value(value) {
         return Err(Malformed::BadValue {
             tag: tag.to_vec(),
             value: value.to_vec(),
@@ -107,8 +107,16 @@ fn parse_parameter(part: &[u8]) -> Result<Parameter<'_>, Malformed> {
     })
 }
 
+/// Rule 23: a parameter value is printable ASCII from `!` to `~` except `;` (so no spaces); it
+/// may be empty.
+pub fn is_parameter_value(value: &[u8]) -> bool {
+    value
+        .iter()
+        .all(|&byte| (b'!'..=b'~').contains(&byte) && byte != b';')
+}
+
 /// Trims spaces and tabs (RFC 5234 WSP), nothing else: a CR or NUL stays and makes trouble.
-fn trim_blanks(bytes: &[u8]) -> &[u8] {
+pub fn trim_blanks(bytes: &[u8]) -> &[u8] {
     let is_blank = |byte: &u8| *byte == b' ' || *byte == b'\t';
     let start = bytes
         .iter()

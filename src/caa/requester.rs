@@ -155,11 +155,7 @@ pub struct AdmittedMethods {
 pub fn read_validation_methods(value: &str) -> AdmittedMethods {
     let mut methods = Vec::new();
     for label in value.split(',') {
-        let well_formed = !label.is_empty()
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if !well_formed {
+        if !is_method_label(label) {
             return AdmittedMethods {
                 methods,
                 malformed_label: Some(label.to_owned()),
@@ -175,6 +171,14 @@ pub fn read_validation_methods(value: &str) -> AdmittedMethods {
         methods,
         malformed_label: None,
     }
+}
+
+/// Rule 30: a well-formed label of a `validationmethods` list is `[A-Za-z0-9-]+`.
+pub fn is_method_label(label: &str) -> bool {
+    !label.is_empty()
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// Rules 29, 30, 31 and 33: does the record's `validationmethods` (if any) admit a method the

@@ -6,16 +6,16 @@
 use std::fmt::Write;
 
 use crate::answers::{Answer, FailureKind, Lookup};
+use crate::caa::Requester;
 use crate::caa::tags::Property;
 use crate::caa::verdict::{Basis, Finding, Verdict};
-use crate::caa::{Method, Requester};
 use crate::check::Check;
 use crate::escape::quoted;
 use crate::fix::{Change, names_the_ca};
 use crate::zone::zone_line;
 
 use super::advice::{advice, ca_name};
-use super::reasons::{alias_chain, reasons, record_text};
+use super::reasons::{alias_chain, method_list, reasons, record_text};
 use super::style::Palette;
 use super::{Detail, HumanStyle};
 
@@ -49,14 +49,10 @@ pub fn render(
     }
     let _ = write!(out, "\n  {}", headline(check, requester));
     for assumption in &check.assumed {
-        let state = if assumption.present {
-            "present"
-        } else {
-            "absent"
-        };
         let _ = write!(
             out,
-            "\n  assuming {state}: {}",
+            "\n  assuming {}: {}",
+            assumption.state(),
             zone_line(&assumption.owner, &assumption.record)
         );
     }
@@ -180,13 +176,6 @@ fn denial_headline(
     } else {
         ""
     };
-    let methods = |methods: &[Method]| {
-        methods
-            .iter()
-            .map(|method| method.as_str())
-            .collect::<Vec<_>>()
-            .join(" or ")
-    };
     for finding in findings {
         let sentence = match finding {
             Finding::AccountRestricted { accounturi } | Finding::OtherAccount { accounturi } => {
@@ -200,9 +189,9 @@ fn denial_headline(
                 if admitted.methods.is_empty() {
                     "no method".to_owned()
                 } else {
-                    methods(&admitted.methods)
+                    method_list(&admitted.methods, " or ")
                 },
-                methods(usable)
+                method_list(usable, " or ")
             ),
             Finding::AccountUriRepeated | Finding::MethodsRepeated => format!(
                 "The record for {ca} at {owner} repeats a parameter, so it can never match."
@@ -373,14 +362,10 @@ fn what_if_command(check: &Check, requester: &Requester, changes: &[Change]) -> 
         let _ = write!(command, " --method {method}");
     }
     for assumption in changes.iter().flat_map(Change::assumptions) {
-        let flag = if assumption.present {
-            "--assume"
-        } else {
-            "--assume-absent"
-        };
         let _ = write!(
             command,
-            " {flag} {}",
+            " {} {}",
+            assumption.flag(),
             shell_quote(&zone_line(&assumption.owner, &assumption.record))
         );
     }

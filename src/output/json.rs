@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::answers::{Alias, Answer, CaaRecord, Lookup};
 use crate::caa::Requester;
 use crate::check::Check;
+use crate::escape::hex;
 use crate::fix::Change;
 use crate::zone::zone_line;
 
@@ -145,11 +146,7 @@ pub fn render(
             .assumed
             .iter()
             .map(|assumption| AssumedJson {
-                state: if assumption.present {
-                    "present"
-                } else {
-                    "absent"
-                },
+                state: assumption.state(),
                 zone_line: zone_line(&assumption.owner, &assumption.record),
             })
             .collect(),
@@ -246,9 +243,8 @@ fn aliases_json(aliases: &[Alias]) -> Vec<AliasJson<'_>> {
 /// The bytes as text, plus their hex when the text had to be lossy.
 fn text_and_hex(bytes: &[u8]) -> (Cow<'_, str>, Option<String>) {
     let text = String::from_utf8_lossy(bytes);
-    let hex = matches!(text, Cow::Owned(_))
-        .then(|| bytes.iter().map(|byte| format!("{byte:02x}")).collect());
-    (text, hex)
+    let exact = matches!(text, Cow::Owned(_)).then(|| hex(bytes));
+    (text, exact)
 }
 
 #[cfg(test)]

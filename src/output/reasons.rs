@@ -218,7 +218,8 @@ pub fn record_text(record: &CaaRecord) -> String {
     )
 }
 
-fn method_list(methods: &[Method], joiner: &str) -> String {
+/// `http-01 or tls-alpn-01`, with the joiner given.
+pub fn method_list(methods: &[Method], joiner: &str) -> String {
     methods
         .iter()
         .map(|method| method.as_str())
