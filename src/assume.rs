@@ -51,34 +51,33 @@ pub fn overlay(mut lookups: Vec<Lookup>, assumptions: &[Assumption]) -> (Vec<Loo
     (lookups, applied)
 }
 
-/// Applies one assumption to one answer; says whether the answer changed.
+/// Applies one assumption to one answer; says whether the answer changed. Removing the last
+/// record leaves NODATA, as DNS would answer.
 fn apply(answer: &mut Answer, assumption: &Assumption) -> bool {
     let record = &assumption.record;
-    match (answer, assumption.present) {
-        (Answer::Failed(_), _) => false,
-        (Answer::Records(records), true) if records.contains(record) => false,
-        (Answer::Records(records), true) => {
-            records.push(record.clone());
-            true
-        }
-        (answer @ (Answer::NoData | Answer::NxDomain), true) => {
+    let changed = match (&mut *answer, assumption.present) {
+        (Answer::Failed(_), _) | (Answer::NoData | Answer::NxDomain, false) => false,
+        (Answer::NoData | Answer::NxDomain, true) => {
             *answer = Answer::Records(vec![record.clone()]);
             true
         }
-        (answer @ Answer::Records(_), false) => {
-            let Answer::Records(records) = answer else {
-                return false;
-            };
+        (Answer::Records(records), true) => {
+            let absent = !records.contains(record);
+            if absent {
+                records.push(record.clone());
+            }
+            absent
+        }
+        (Answer::Records(records), false) => {
             let before = records.len();
             records.retain(|kept| kept != record);
-            let changed = records.len() != before;
-            if records.is_empty() {
-                *answer = Answer::NoData;
-            }
-            changed
+            records.len() != before
         }
-        (Answer::NoData | Answer::NxDomain, false) => false,
+    };
+    if matches!(answer, Answer::Records(records) if records.is_empty()) {
+        *answer = Answer::NoData;
     }
+    changed
 }
 
 #[cfg(test)]
