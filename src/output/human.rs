@@ -11,7 +11,7 @@ use crate::caa::tags::Property;
 use crate::caa::verdict::{Basis, Finding, Verdict};
 use crate::check::Check;
 use crate::escape::quoted;
-use crate::fix::{Change, names_the_ca};
+use crate::fix::{Change, names_the_ca, plan};
 use crate::zone::zone_line;
 
 use super::advice::{advice, ca_name};
@@ -27,12 +27,7 @@ const RECHECKS: &str = "The CA checks CAA again when it finalises an order whose
 const RECORDS_SHOWN: usize = 10;
 
 /// The report for one check, without a trailing newline.
-pub fn render(
-    check: &Check,
-    requester: &Requester,
-    changes: &[Change],
-    style: HumanStyle,
-) -> String {
+pub fn render(check: &Check, requester: &Requester, style: HumanStyle) -> String {
     let palette = Palette::new(style.color);
     let verdict = check.evaluation.verdict;
     let mut out = format!("{}: {}", check.name, palette.verdict(verdict));
@@ -47,6 +42,7 @@ pub fn render(
     if !detailed {
         return out;
     }
+    let changes = &plan(check, requester);
     let _ = write!(out, "\n  {}", headline(check, requester));
     for assumption in &check.assumed {
         let _ = write!(

@@ -13,7 +13,7 @@ use crate::answers::{Alias, Answer, CaaRecord, Lookup};
 use crate::caa::Requester;
 use crate::check::Check;
 use crate::escape::hex;
-use crate::fix::Change;
+use crate::fix::{Change, plan};
 use crate::zone::zone_line;
 
 use super::advice::advice;
@@ -119,12 +119,8 @@ pub fn render_invalid(line: u64, input: &str, reason: &str) -> String {
 }
 
 /// The JSON object for one checked name, as a single line without its newline.
-pub fn render(
-    check: &Check,
-    line: Option<u64>,
-    requester: &Requester,
-    changes: &[Change],
-) -> String {
+pub fn render(check: &Check, line: Option<u64>, requester: &Requester) -> String {
+    let changes = &plan(check, requester);
     let relevant = check.relevant_lookup().map(|lookup| RelevantJson {
         owner: &lookup.name,
         records: records_json(lookup.records()),

@@ -1,5 +1,5 @@
 //! Rendering checks for people and for scripts. Rendering decides nothing: it shows a `Check`
-//! and the fixes planned for it.
+//! and, where the report has room for them, the fixes `fix::plan` makes for it.
 //!
 //! - `json`: the JSON Lines report, a documented contract.
 //! - `human`: the terminal report; `style`: its colours.
@@ -13,7 +13,6 @@ pub mod style;
 
 use crate::caa::Requester;
 use crate::check::{Check, Outcome};
-use crate::fix::plan;
 
 /// How reports are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,9 +55,8 @@ pub fn render(outcome: &Outcome, requester: &Requester, format: Format) -> Strin
 }
 
 fn render_check(check: &Check, line: Option<u64>, requester: &Requester, format: Format) -> String {
-    let changes = plan(check, requester);
     match format {
-        Format::Human(style) => human::render(check, requester, &changes, style),
-        Format::Json => json::render(check, line, requester, &changes),
+        Format::Human(style) => human::render(check, requester, style),
+        Format::Json => json::render(check, line, requester),
     }
 }
