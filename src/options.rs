@@ -218,10 +218,8 @@ pub struct CheckPlan {
 pub enum UsageError {
     #[error("invalid name {input:?}: {error}")]
     InvalidName { input: String, error: NameError },
-    #[error(
-        "--method {method} cannot validate the wildcard name {name}: Let's Encrypt validates wildcard names only with dns-01"
-    )]
-    WildcardMethod { method: Method, name: String },
+    #[error("cannot check {name}: {reason}")]
+    WildcardMethod { name: String, reason: String },
     #[error("invalid --ca {0:?}: expected a domain such as letsencrypt.org")]
     InvalidCa(String),
     #[error(
@@ -244,12 +242,13 @@ impl CheckArgs {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        if let Some(method) = self.method.filter(|&method| method != Method::Dns01)
-            && let Some(wildcard) = names.iter().find(|name| name.wildcard)
+        if let Some((name, reason)) = names
+            .iter()
+            .find_map(|name| Some((name, wildcard_method_refusal(name, self.method)?)))
         {
             return Err(UsageError::WildcardMethod {
-                method,
-                name: wildcard.to_string(),
+                name: name.to_string(),
+                reason,
             });
         }
         if !is_token(&self.ca) {
@@ -300,6 +299,18 @@ impl CheckArgs {
             input: self.input.as_deref().map(Source::from_arg),
         })
     }
+}
+
+/// Rule 31: Let's Encrypt validates wildcard names only with dns-01, so a wildcard name has no
+/// verdict under another `--method`. Why, for such a name; an argument is then a usage error,
+/// an `--input` line an invalid one.
+pub fn wildcard_method_refusal(name: &CheckName, method: Option<Method>) -> Option<String> {
+    let method = method.filter(|&method| method != Method::Dns01)?;
+    name.wildcard.then(|| {
+        format!(
+            "--method {method} cannot validate a wildcard name; Let's Encrypt validates wildcard names only with dns-01"
+        )
+    })
 }
 
 /// Non-empty printable ASCII without spaces or `;`: what can stand in a CAA issue value.

@@ -20,7 +20,7 @@ use crate::caa::Verdict;
 use crate::check::{Checker, Outcome};
 use crate::exit::{ExitStatus, Tally};
 use crate::input::{self, Entry};
-use crate::options::CheckPlan;
+use crate::options::{CheckPlan, wildcard_method_refusal};
 use crate::output::{Format, render};
 use crate::zone::zone_line;
 
@@ -140,6 +140,17 @@ struct Rendered {
 
 async fn check_and_render(checker: &Checker, entry: Entry, format: Format) -> Rendered {
     let outcome = match entry {
+        // Arguments were refused before the run; an input line is refused in its place.
+        Entry::Name {
+            line: Some(line),
+            name,
+        } if let Some(reason) = wildcard_method_refusal(&name, checker.requester.method) => {
+            Outcome::Invalid {
+                line,
+                input: name.to_string(),
+                reason,
+            }
+        }
         Entry::Name { line, name } => Outcome::Checked {
             line,
             check: checker.check(name).await,

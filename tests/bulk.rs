@@ -126,6 +126,28 @@ async fn invalid_lines_are_reported_in_place_and_the_run_goes_on() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn rule_31_a_wildcard_line_under_http_01_is_invalid_in_its_place() {
+    let server = DnsServer::start(Behaviour::default()).await;
+    let lines = "*.allowed.example.test\nallowed.example.test\n";
+    let output = audit(&server, lines, &["--method", "http-01"]).await;
+    let reports = json_lines(&output);
+    assert_eq!(
+        names_of(&reports),
+        ["*.allowed.example.test", "allowed.example.test"]
+    );
+    assert_eq!(reports[0]["verdict"], "invalid");
+    assert_eq!(reports[0]["line"], 1);
+    assert!(
+        reports[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("only with dns-01")
+    );
+    assert_eq!(reports[1]["verdict"], "allowed");
+    assert_eq!(status(&output), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_dead_server_for_some_names_does_not_stall_the_others() {
     let mut behaviour = Behaviour::default();
     for i in 0..5 {
