@@ -31,6 +31,8 @@ pub enum NameError {
     MisplacedWildcard,
     #[error("{0:?} is not allowed in a certificate name (letters, digits, hyphens and dots only)")]
     BadCharacter(char),
+    #[error("label {0:?} starts or ends with a hyphen, which a host name may not")]
+    HyphenAtLabelEdge(String),
     #[error("label {label:?} is {octets} octets long; a label holds at most 63")]
     LabelTooLong { label: String, octets: usize },
     #[error("the name is {0} octets long; a name holds at most 253")]
@@ -41,8 +43,8 @@ pub enum NameError {
 
 impl CheckName {
     /// Rules 1 to 3: lowercase, drop trailing dots, strip a leading `*.` as a wildcard mark,
-    /// map Unicode to punycode (UTS #46), refuse IP addresses; then check the result is a DNS
-    /// name (labels of 1 to 63 octets, at most 253 in all).
+    /// map Unicode to punycode (UTS #46), refuse IP addresses; then check the result is a host
+    /// name (labels of 1 to 63 octets without a hyphen at either end, at most 253 in all).
     pub fn parse(input: &str) -> Result<CheckName, NameError> {
         refuse_ip_address(input)?;
         let (wildcard, rest) = match input.strip_prefix("*.") {
@@ -56,7 +58,7 @@ impl CheckName {
         let ascii = to_ascii(rest)?;
         let base = ascii.trim_end_matches('.');
         refuse_ip_address(base)?;
-        check_dns_lengths(base)?;
+        check_labels(base)?;
         Ok(CheckName {
             base: base.to_owned(),
             wildcard,
@@ -118,13 +120,18 @@ fn to_ascii(name: &str) -> Result<String, NameError> {
         .map_err(|_| NameError::Idna)
 }
 
-fn check_dns_lengths(name: &str) -> Result<(), NameError> {
+/// A host name (RFC 1123 §2.1), as a CA requires of a certificate name: labels of 1 to 63
+/// octets that neither start nor end with a hyphen, at most 253 octets in all.
+fn check_labels(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
     for label in name.split('.') {
         if label.is_empty() {
             return Err(NameError::EmptyLabel);
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(NameError::HyphenAtLabelEdge(label.to_owned()));
         }
         if label.len() > 63 {
             return Err(NameError::LabelTooLong {
@@ -238,6 +245,18 @@ mod tests {
             CheckName::parse("a\u{0}.com"),
             Err(NameError::BadCharacter('\0'))
         );
+    }
+
+    #[test]
+    fn labels_may_not_start_or_end_with_a_hyphen() {
+        for (input, label) in [("-x", "-x"), ("a-.example.com", "a-"), ("*.-b.c", "-b")] {
+            assert_eq!(
+                CheckName::parse(input),
+                Err(NameError::HyphenAtLabelEdge(label.into())),
+                "{input}"
+            );
+        }
+        assert!(CheckName::parse("a-b.xn--bcher-kva.example").is_ok());
     }
 
     #[test]
