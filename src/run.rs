@@ -268,12 +268,13 @@ fn summary(tally: &Tally, elapsed: Duration, checker: &Checker, interrupted: boo
     let names = tally.total();
     let checked = names - tally.invalid;
     format!(
-        "certready: {}{names} names in {seconds:.1} s ({:.0} names/s): {} allowed, {} denied, {} error, {} invalid; {sent} queries sent ({:.2} per name checked)",
+        "certready: {}{names} {} in {seconds:.1} s ({:.0} names/s): {} allowed, {} denied, {} error, {} invalid; {sent} queries sent ({:.2} per name checked)",
         if interrupted {
             "interrupted after "
         } else {
             ""
         },
+        if names == 1 { "name" } else { "names" },
         names as f64 / seconds,
         tally.allowed,
         tally.denied,
