@@ -45,6 +45,20 @@ pub fn label_escape(label: &[u8]) -> String {
     text
 }
 
+/// A master-file token for any bytes, case kept: letters and digits stay, every other byte
+/// becomes `\DDD`.
+pub fn token_escape(bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    for &byte in bytes {
+        if byte.is_ascii_alphanumeric() {
+            text.push(char::from(byte));
+        } else {
+            let _ = write!(text, "\\{byte:03}");
+        }
+    }
+    text
+}
+
 /// Lowercase hexadecimal, two digits a byte: the exact bytes, losslessly and printably.
 pub fn hex(bytes: &[u8]) -> String {
     let mut text = String::with_capacity(bytes.len() * 2);
@@ -79,6 +93,12 @@ mod tests {
         assert_eq!(label_escape(b"a.b"), "a\\.b");
         assert_eq!(label_escape(b"x\x1b\xff y"), "x\\027\\255\\032y");
         assert_eq!(label_escape(b"_acme-challenge"), "_acme-challenge");
+    }
+
+    #[test]
+    fn tokens_keep_case_and_escape_all_but_letters_and_digits() {
+        assert_eq!(token_escape(b"Issue"), "Issue");
+        assert_eq!(token_escape(b"a-b c"), "a\\045b\\032c");
     }
 
     #[test]

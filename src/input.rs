@@ -94,7 +94,7 @@ fn read_entries<R: Read>(mut reader: BufReader<R>, sender: &mpsc::Sender<Vec<Ent
                 input: String::new(),
                 reason: format!("the line is longer than {MAX_LINE} octets"),
             }),
-            Ok(Some(Line::Read(bytes))) => entry(number, &bytes),
+            Ok(Some(Line::Read(bytes))) => parse_line(number, &bytes),
             Err(error) => {
                 batch.push(Entry::Invalid {
                     line: number,
@@ -113,7 +113,7 @@ fn read_entries<R: Read>(mut reader: BufReader<R>, sender: &mpsc::Sender<Vec<Ent
 }
 
 /// One input line as the entry it makes: none for a blank or comment line.
-fn entry(line: u64, bytes: &[u8]) -> Option<Entry> {
+pub fn parse_line(line: u64, bytes: &[u8]) -> Option<Entry> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Some(Entry::Invalid {
             line,

@@ -7,26 +7,39 @@
 //! RFC 3597 (`\# LENGTH HEX`), which every server reads.
 
 use crate::answers::CaaRecord;
-use crate::escape::{hex, quoted};
+use crate::escape::{hex, quoted, token_escape};
 use crate::name::CheckName;
 
+/// A CAA tag's length travels in one octet (RFC 8659 §4.1).
+pub const MAX_TAG: usize = 255;
+/// Any record's RDATA length travels in two octets (RFC 1035 §3.2.1).
+pub const MAX_RDATA: usize = 65_535;
+
 /// `OWNER. IN CAA FLAGS TAG "VALUE"`, or the RFC 3597 form when the tag cannot be a token.
+/// A record too large for DNS (read from nowhere: the wire and `parse_zone_line` refuse one)
+/// is written with its tag as an escaped token, which `parse_zone_line` refuses in turn.
 pub fn zone_line(owner: &str, record: &CaaRecord) -> String {
     let presentable_tag =
         !record.tag.is_empty() && record.tag.iter().all(u8::is_ascii_alphanumeric);
-    if presentable_tag {
-        format!(
+    match u8::try_from(record.tag.len()) {
+        Ok(tag_length) if !presentable_tag && fits_in_rdata(record) => {
+            let mut rdata = vec![record.flags, tag_length];
+            rdata.extend(&record.tag);
+            rdata.extend(&record.value);
+            format!("{owner}. IN CAA \\# {} {}", rdata.len(), hex(&rdata))
+        }
+        _ => format!(
             "{owner}. IN CAA {} {} {}",
             record.flags,
-            String::from_utf8_lossy(&record.tag),
+            token_escape(&record.tag),
             quoted(&record.value)
-        )
-    } else {
-        let mut rdata = vec![record.flags, record.tag.len() as u8];
-        rdata.extend(&record.tag);
-        rdata.extend(&record.value);
-        format!("{owner}. IN CAA \\# {} {}", rdata.len(), hex(&rdata))
+        ),
     }
+}
+
+/// Whether the record's RDATA (flags, tag length, tag, value) fits in a DNS record.
+fn fits_in_rdata(record: &CaaRecord) -> bool {
+    2 + record.tag.len() + record.value.len() <= MAX_RDATA
 }
 
 /// Why a zone line could not be read, in words for a one-line error.
@@ -77,6 +90,18 @@ pub fn parse_zone_line(line: &str) -> Result<(String, CaaRecord), ZoneLineError>
         [flags, tag, value] => CaaRecord::new(parse_flags(flags)?, tag.to_vec(), value.to_vec()),
         _ => return Err(error("expected FLAGS TAG VALUE after CAA")),
     };
+    if record.tag.len() > MAX_TAG {
+        return Err(error(format!(
+            "the tag is {} octets long; a CAA tag holds at most {MAX_TAG}",
+            record.tag.len()
+        )));
+    }
+    if !fits_in_rdata(&record) {
+        return Err(error(format!(
+            "the record is {} octets long; a DNS record holds at most {MAX_RDATA}",
+            2 + record.tag.len() + record.value.len()
+        )));
+    }
     Ok((owner, record))
 }
 
@@ -95,7 +120,8 @@ fn generic_rdata(tokens: &[&Vec<u8>]) -> Result<CaaRecord, ZoneLineError> {
     let length: usize = std::str::from_utf8(length)
         .ok()
         .and_then(|text| text.parse().ok())
-        .ok_or_else(|| error("the \\# length must be a number"))?;
+        .filter(|&length| length <= MAX_RDATA)
+        .ok_or_else(|| error(format!("the \\# length must be a number up to {MAX_RDATA}")))?;
     let hex: Vec<u8> = hex.iter().flat_map(|word| word.iter().copied()).collect();
     let rdata: Option<Vec<u8>> = hex
         .chunks(2)
@@ -261,18 +287,37 @@ mod tests {
             ("192.0.2.1 CAA 0 issue \"x\"", "not a valid DNS name"),
             ("x.test. CAA 0 issue \"\\300\"", "more than 255"),
             ("x.test. CAA \\# 3 0000", "not the 3 announced"),
+            ("x.test. CAA \\# 65536 00", "up to 65535"),
         ] {
             let error = parse_zone_line(line).unwrap_err().to_string();
             assert!(error.contains(expected), "{line:?}: {error}");
         }
     }
 
+    #[test]
+    fn tags_over_255_octets_and_records_over_65535_are_refused_not_wrapped() {
+        let long_tag = format!("x.test. CAA 0 {} \"v\"", "t".repeat(300));
+        let error = parse_zone_line(&long_tag).unwrap_err().to_string();
+        assert!(error.contains("300 octets"), "{error}");
+        let generic = |tag: &str| {
+            let record = CaaRecord::new(0, tag.repeat(300), "v");
+            parse_zone_line(&zone_line("x.test", &record))
+        };
+        assert!(generic("t").is_err());
+        assert!(generic("-").is_err());
+        let long_value = format!("x.test. CAA 0 issue \"{}\"", "v".repeat(65_530));
+        let error = parse_zone_line(&long_value).unwrap_err().to_string();
+        assert!(error.contains("65535"), "{error}");
+        let fits = format!("x.test. CAA 0 issue \"{}\"", "v".repeat(65_528));
+        assert!(parse_zone_line(&fits).is_ok());
+    }
+
     proptest! {
         #[test]
         fn every_record_round_trips_through_its_zone_line(
             flags: u8,
-            tag in proptest::collection::vec(any::<u8>(), 0..20),
-            value in proptest::collection::vec(any::<u8>(), 0..80),
+            tag in proptest::collection::vec(any::<u8>(), 0..=MAX_TAG),
+            value in proptest::collection::vec(any::<u8>(), 0..300),
         ) {
             let record = CaaRecord::new(flags, tag, value);
             let line = zone_line("owner.example.test", &record);
