@@ -11,6 +11,7 @@ use crate::assume::{Assumption, overlay};
 use crate::caa::{Evaluation, Requester, evaluate};
 use crate::dns::{Resolver, lookup_climb};
 use crate::name::CheckName;
+use crate::policy::refusal;
 
 /// A checked name: what was asked, what DNS said, what the CA would decide.
 #[derive(Clone, Debug)]
@@ -85,8 +86,19 @@ pub struct Checker {
 }
 
 impl Checker {
-    /// Looks up the whole climb of `name` at once and judges it.
+    /// Looks up the whole climb of `name` at once and judges it; a name the CA's policy
+    /// refuses is judged without asking DNS.
     pub async fn check(&self, name: CheckName) -> Check {
+        if self.requester.name_policy
+            && let Some(refusal) = refusal(&name)
+        {
+            return Check {
+                name,
+                lookups: Vec::new(),
+                evaluation: Evaluation::refused(refusal),
+                assumed: Vec::new(),
+            };
+        }
         let deadline = Instant::now() + self.deadline;
         let lookups = lookup_climb(&self.resolver, &name.climb(), deadline).await;
         Check::judge(name, lookups, &self.assumptions, &self.requester)

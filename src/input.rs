@@ -4,7 +4,9 @@
 //!
 //! Lines are read on a thread of their own and handed over through a bounded channel: memory
 //! does not grow with the input, and a slow check holds the reader back instead of piling up
-//! names. A line longer than any name is refused without being kept.
+//! names. A line longer than any name is refused without being kept. An input that fails
+//! partway (a read error on a pipe, a socket, a disk) ends the batches with an `InputFailure`:
+//! the run cannot be complete, so it is no invalid line but the end of the run.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
@@ -56,6 +58,17 @@ pub enum Entry {
     },
 }
 
+/// The input could not be read to its end.
+#[derive(Debug)]
+pub struct InputFailure {
+    /// The line that could not be read.
+    pub line: u64,
+    pub error: io::Error,
+}
+
+/// What the reading thread hands over: entries, or the failure that ended the input.
+pub type Batch = Result<Vec<Entry>, InputFailure>;
+
 /// Longer than any name (253 octets) with room for blanks and a comment.
 const MAX_LINE: usize = 1024;
 /// Entries handed over at once: one wake-up of the run per batch, not per line.
@@ -63,7 +76,7 @@ const BATCH: usize = 256;
 
 /// Opens `source` (so that a missing file is an error before anything runs) and reads it on a
 /// thread of its own into a channel holding about `buffered` entries, in batches.
-pub fn read(source: &Source, buffered: usize) -> io::Result<mpsc::Receiver<Vec<Entry>>> {
+pub fn read(source: &Source, buffered: usize) -> io::Result<mpsc::Receiver<Batch>> {
     let input: Box<dyn Read + Send> = match source {
         Source::Stdin => Box::new(io::stdin()),
         Source::File(path) => Box::new(File::open(path)?),
@@ -75,13 +88,13 @@ pub fn read(source: &Source, buffered: usize) -> io::Result<mpsc::Receiver<Vec<E
 
 /// Sends an entry for every line that holds a name or should have, in batches: a batch goes
 /// when full, or when the next line is not yet read (so names typed or piped in one by one are
-/// checked at once). Stops when the receiver is gone or the input ends (an I/O error ends it
-/// with an `Invalid` entry saying so).
-fn read_entries<R: Read>(mut reader: BufReader<R>, sender: &mpsc::Sender<Vec<Entry>>) {
+/// checked at once). Stops when the receiver is gone or the input ends; a read error ends it
+/// with the entries read so far, then the failure.
+fn read_entries<R: Read>(mut reader: BufReader<R>, sender: &mpsc::Sender<Batch>) {
     let mut batch = Vec::with_capacity(BATCH);
     let send = |batch: &mut Vec<Entry>| {
         let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
-        full.is_empty() || sender.blocking_send(full).is_ok()
+        full.is_empty() || sender.blocking_send(Ok(full)).is_ok()
     };
     for number in 1.. {
         let entry = match next_line(&mut reader) {
@@ -96,12 +109,12 @@ fn read_entries<R: Read>(mut reader: BufReader<R>, sender: &mpsc::Sender<Vec<Ent
             }),
             Ok(Some(Line::Read(bytes))) => parse_line(number, &bytes),
             Err(error) => {
-                batch.push(Entry::Invalid {
-                    line: number,
-                    input: String::new(),
-                    reason: format!("cannot read the rest of the input: {error}"),
-                });
-                send(&mut batch);
+                if send(&mut batch) {
+                    let _ = sender.blocking_send(Err(InputFailure {
+                        line: number,
+                        error,
+                    }));
+                }
                 return;
             }
         };
@@ -182,15 +195,18 @@ fn next_line(reader: &mut impl BufRead) -> io::Result<Option<Line>> {
 mod tests {
     use super::*;
 
-    fn entries(text: &[u8]) -> Vec<Entry> {
+    fn batches(reader: impl Read) -> Vec<Batch> {
         let (sender, mut receiver) = mpsc::channel(100);
-        read_entries(BufReader::new(text), &sender);
+        read_entries(BufReader::new(reader), &sender);
         drop(sender);
-        let mut entries = Vec::new();
-        while let Ok(batch) = receiver.try_recv() {
-            entries.extend(batch);
-        }
-        entries
+        std::iter::from_fn(|| receiver.try_recv().ok()).collect()
+    }
+
+    fn entries(text: &[u8]) -> Vec<Entry> {
+        batches(text)
+            .into_iter()
+            .flat_map(|batch| batch.expect("a slice always reads"))
+            .collect()
     }
 
     fn name(line: u64, text: &str) -> Entry {
@@ -223,6 +239,38 @@ mod tests {
         assert!(
             matches!(&got[3], Entry::Invalid { line: 4, reason, .. } if reason.contains("UTF-8"))
         );
+    }
+
+    /// Reads its text, then fails.
+    struct FailingAfter<'a>(&'a [u8]);
+
+    impl Read for FailingAfter<'_> {
+        fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::Error::other("the disk is on fire"));
+            }
+            let length = self.0.len().min(buffer.len());
+            buffer[..length].copy_from_slice(&self.0[..length]);
+            self.0 = &self.0[length..];
+            Ok(length)
+        }
+    }
+
+    #[test]
+    fn a_read_error_ends_the_input_with_the_line_reached_not_an_invalid_line() {
+        let got = batches(FailingAfter(b"a.example.com\nb.example.com\n"));
+        let (failure, entries) = got.split_last().unwrap();
+        let read: Vec<Entry> = entries
+            .iter()
+            .flat_map(|b| b.as_ref().unwrap().clone())
+            .collect();
+        assert_eq!(
+            read,
+            vec![name(1, "a.example.com"), name(2, "b.example.com")]
+        );
+        let failure = failure.as_ref().unwrap_err();
+        assert_eq!(failure.line, 3);
+        assert_eq!(failure.error.to_string(), "the disk is on fire");
     }
 
     #[test]

@@ -2,9 +2,10 @@
 
 use std::process::ExitCode;
 
+use certready::diagnostics::warn;
 use certready::exit::ExitStatus;
 use certready::options::{Cli, Command};
-use certready::run::run;
+use certready::runner::run;
 
 fn main() -> ExitCode {
     let plan = Cli::parse_args().and_then(|Cli { command }| match command {
@@ -13,21 +14,27 @@ fn main() -> ExitCode {
     let plan = match plan {
         Ok(plan) => plan,
         Err(error) => {
-            eprintln!("certready: {error}");
+            warn(error);
             return ExitStatus::Usage.into();
         }
     };
-    match tokio::runtime::Builder::new_multi_thread()
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime
-            .block_on(async { tokio::spawn(run(plan)).await })
-            .unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()))
-            .into(),
+        Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("certready: cannot start the async runtime: {error}");
-            ExitStatus::Usage.into()
+            warn(format_args!("cannot start the async runtime: {error}"));
+            return ExitStatus::Unfinished.into();
         }
-    }
+    };
+    // The run in a task of its own, so that a panic in it is caught and reported as a run that
+    // did not finish (its message is already on stderr).
+    let status = runtime
+        .block_on(async { tokio::spawn(run(plan)).await })
+        .unwrap_or(ExitStatus::Unfinished);
+    // Queries still in flight, or a writer blocked on a stalled stdout, are abandoned, not
+    // awaited: the run has said all it will.
+    runtime.shutdown_background();
+    status.into()
 }

@@ -17,7 +17,7 @@ use crate::dns::{Resolver, Transport, system_nameservers};
 use crate::input::Source;
 use crate::name::{CheckName, NameError};
 use crate::output::{Detail, Format, HumanStyle};
-use crate::zone::parse_zone_line;
+use crate::zone::{parse_zone_line, zone_line};
 
 const ABOUT: &str = "May this CA issue a certificate for this name right now? \
 Walks the DNS tree for CAA records exactly as Let's Encrypt does and says why.";
@@ -94,6 +94,11 @@ pub struct CheckArgs {
     /// Further attempts after a query times out, rotating through the nameservers
     #[arg(long, value_name = "N", default_value_t = 2, help_heading = "DNS")]
     pub retries: u32,
+
+    /// Judge CAA alone: skip the CA's name policy (public suffixes, names outside the public
+    /// TLDs, reserved labels), for private test zones such as .test
+    #[arg(long, help_heading = "Who asks")]
+    pub no_name_policy: bool,
 
     /// Print JSON Lines: one object per name, one line each, in the order given
     #[arg(long, help_heading = "Output")]
@@ -222,6 +227,10 @@ pub enum UsageError {
     WildcardMethod { name: String, reason: String },
     #[error("invalid --ca {0:?}: expected a domain such as letsencrypt.org")]
     InvalidCa(String),
+    #[error("{0} is both assumed present (--assume) and absent (--assume-absent)")]
+    ContradictoryAssumption(String),
+    #[error("--input {0} is a directory; expected a file of names, or - for standard input")]
+    InputIsDirectory(String),
     #[error(
         "invalid --account-uri {0:?}: expected an absolute URI without spaces or ';', such as https://acme-v02.api.letsencrypt.org/acme/acct/123"
     )]
@@ -251,8 +260,21 @@ impl CheckArgs {
                 reason,
             });
         }
-        if !is_token(&self.ca) {
-            return Err(UsageError::InvalidCa(self.ca));
+        let ca = normalise_ca(&self.ca).ok_or_else(|| UsageError::InvalidCa(self.ca.clone()))?;
+        if let Some(both) = self.assume.iter().find(|present| {
+            self.assume_absent
+                .iter()
+                .any(|absent| absent.record == present.record && absent.owner == present.owner)
+        }) {
+            return Err(UsageError::ContradictoryAssumption(format!(
+                "'{}'",
+                zone_line(&both.owner, &both.record)
+            )));
+        }
+        if let Some(path) = self.input.as_deref().filter(|path| *path != "-")
+            && std::fs::metadata(path).is_ok_and(|metadata| metadata.is_dir())
+        {
+            return Err(UsageError::InputIsDirectory(path.to_owned()));
         }
         if let Some(uri) = &self.account_uri
             && !(is_token(uri) && uri.contains("://"))
@@ -280,9 +302,10 @@ impl CheckArgs {
             names,
             checker: Checker {
                 requester: Requester {
-                    ca: self.ca,
+                    ca,
                     account_uri: self.account_uri,
                     method: self.method,
+                    name_policy: !self.no_name_policy,
                 },
                 assumptions: self.assume.into_iter().chain(self.assume_absent).collect(),
                 resolver: Resolver::new(Transport::new(
@@ -313,18 +336,34 @@ pub fn wildcard_method_refusal(name: &CheckName, method: Option<Method>) -> Opti
     })
 }
 
+/// `--ca` as issue values spell a CA: a domain name in lowercase ASCII without a trailing dot
+/// (`LetsEncrypt.org.` is `letsencrypt.org`); none for anything else.
+fn normalise_ca(text: &str) -> Option<String> {
+    CheckName::parse(text)
+        .ok()
+        .filter(|name| !name.wildcard)
+        .map(|name| name.base)
+}
+
 /// Non-empty printable ASCII without spaces or `;`: what can stand in a CAA issue value.
 fn is_token(text: &str) -> bool {
     !text.is_empty() && is_parameter_value(text.as_bytes())
 }
 
 fn parse_nameserver(text: &str) -> Result<SocketAddr, String> {
-    if let Ok(address) = text.parse::<SocketAddr>() {
-        return Ok(address);
+    let address = match text.parse::<SocketAddr>() {
+        Ok(address) => address,
+        Err(_) => text
+            .parse::<IpAddr>()
+            .map(|ip| SocketAddr::new(ip, 53))
+            .map_err(|_| {
+                "expected an IP address or IP:PORT ([IPv6]:PORT with a port)".to_owned()
+            })?,
+    };
+    if address.port() == 0 {
+        return Err("port 0 is not a port a server listens on; expected 1 to 65535".to_owned());
     }
-    text.parse::<IpAddr>()
-        .map(|ip| SocketAddr::new(ip, 53))
-        .map_err(|_| "expected an IP address or IP:PORT ([IPv6]:PORT with a port)".to_owned())
+    Ok(address)
 }
 
 fn parse_assumed_present(line: &str) -> Result<Assumption, String> {
@@ -397,6 +436,8 @@ mod tests {
             Ok("[2001:db8::1]:5353".parse().unwrap())
         );
         assert!(parse_nameserver("ns1.example.com").is_err());
+        assert!(parse_nameserver("192.0.2.1:0").is_err());
+        assert!(parse_nameserver("[2001:db8::1]:0").is_err());
     }
 
     #[test]
@@ -426,6 +467,7 @@ mod tests {
             color: ColorChoice::Never,
             verbose: false,
             quiet: false,
+            no_name_policy: false,
         }
     }
 
@@ -459,8 +501,34 @@ mod tests {
             spaced.plan(),
             Err(UsageError::InvalidAccountUri(_))
         ));
+        for bad in ["lets encrypt", "*.digicert.com", "192.0.2.1", ""] {
+            let mut ca = args(&["example.com"]);
+            ca.ca = bad.into();
+            assert!(matches!(ca.plan(), Err(UsageError::InvalidCa(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_ca_domain_is_normalised_as_issue_values_spell_it() {
         let mut ca = args(&["example.com"]);
-        ca.ca = "lets encrypt".into();
-        assert!(matches!(ca.plan(), Err(UsageError::InvalidCa(_))));
+        ca.ca = "LetsEncrypt.ORG.".into();
+        assert_eq!(ca.plan().unwrap().checker.requester.ca, "letsencrypt.org");
+    }
+
+    #[test]
+    fn a_record_assumed_both_present_and_absent_is_bad_usage() {
+        let line = "example.com. CAA 0 issue \"letsencrypt.org\"";
+        let mut both = args(&["example.com"]);
+        both.assume = vec![parse_assumed_present(line).unwrap()];
+        both.assume_absent = vec![parse_assumed_absent(line).unwrap()];
+        let error = both.plan().unwrap_err().to_string();
+        assert!(error.contains("both assumed present"), "{error}");
+    }
+
+    #[test]
+    fn an_input_directory_is_bad_usage() {
+        let mut input = args(&[]);
+        input.input = Some(std::env::temp_dir().display().to_string());
+        assert!(matches!(input.plan(), Err(UsageError::InputIsDirectory(_))));
     }
 }

@@ -9,7 +9,14 @@ use support::{Behaviour, DnsServer, Fault, certready, raw_caa, status};
 /// `certready check NAME --color never` plus `flags`, against `server`; stdout.
 async fn human(server: &DnsServer, name: &str, flags: &[&str]) -> String {
     let nameserver = server.nameserver();
-    let mut args = vec!["check", "--color", "never", "--nameserver", &nameserver];
+    let mut args = vec![
+        "check",
+        "--no-name-policy",
+        "--color",
+        "never",
+        "--nameserver",
+        &nameserver,
+    ];
     args.extend(flags);
     args.push(name);
     let output = certready(&args).await;
@@ -122,6 +129,7 @@ async fn allowed_is_one_line_unless_verbose_and_quiet_is_always_one_line() {
     let nameserver = server.nameserver();
     let output = certready(&[
         "check",
+        "--no-name-policy",
         "--quiet",
         "--nameserver",
         &nameserver,
@@ -188,7 +196,7 @@ async fn color_is_used_only_when_asked_or_on_a_terminal() {
     let run = |flags: Vec<&'static str>| {
         let nameserver = nameserver.clone();
         async move {
-            let mut args = vec!["check", "--nameserver", &nameserver];
+            let mut args = vec!["check", "--no-name-policy", "--nameserver", &nameserver];
             args.extend(flags);
             args.push("denied.example.test");
             String::from_utf8(certready(&args).await.stdout).unwrap()

@@ -69,6 +69,9 @@ pub struct Requester {
     pub account_uri: Option<String>,
     /// The validation method; `None` for whatever a hosting platform can use (rule 33).
     pub method: Option<Method>,
+    /// Whether the CA's name policy applies before CAA (`crate::policy`); off with
+    /// `--no-name-policy`, which judges CAA alone (for private test zones).
+    pub name_policy: bool,
 }
 
 impl Requester {
@@ -79,6 +82,7 @@ impl Requester {
             ca: ca.to_owned(),
             account_uri: None,
             method: None,
+            name_policy: true,
         }
     }
 
@@ -219,9 +223,9 @@ mod tests {
 
     fn requester(account_uri: Option<&str>, method: Option<Method>) -> Requester {
         Requester {
-            ca: "letsencrypt.org".into(),
             account_uri: account_uri.map(str::to_owned),
             method,
+            ..Requester::platform("letsencrypt.org")
         }
     }
 

@@ -3,6 +3,7 @@
 //! (rules 22 to 33). It mirrors Boulder's `validateCAA`.
 
 use crate::answers::{CaaRecord, Lookup};
+use crate::policy::Refusal;
 
 use super::issue_value::{Malformed, issuer_matches, parse_issue_value};
 use super::relevant::{Climb, select_relevant};
@@ -16,6 +17,8 @@ pub enum Verdict {
     Allowed,
     /// A CAA record forbids issuance ("CAA record for NAME prevents issuance").
     Denied,
+    /// The CA's name policy refuses the name whatever its CAA records say; no DNS was asked.
+    Refused,
     /// A lookup failed; the CA does not issue either.
     Error,
 }
@@ -25,6 +28,7 @@ impl Verdict {
         match self {
             Verdict::Allowed => "allowed",
             Verdict::Denied => "denied",
+            Verdict::Refused => "refused",
             Verdict::Error => "error",
         }
     }
@@ -42,6 +46,8 @@ pub struct Evaluation {
 /// What decided the verdict. Record indices point into the relevant RRset.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Basis {
+    /// The CA's name policy refuses the name before any CAA check: refused.
+    NamePolicy(Refusal),
     /// No CAA records anywhere in the climb (rule 5): allowed.
     NoCaaRecords,
     /// The lookup at this index failed below any records (rules 5, 8 to 14): error.
@@ -96,6 +102,17 @@ pub enum Finding {
         admitted: AdmittedMethods,
         usable: Vec<Method>,
     },
+}
+
+impl Evaluation {
+    /// The verdict for a name the CA's name policy refuses: no climb, no relevant RRset.
+    pub fn refused(refusal: Refusal) -> Evaluation {
+        Evaluation {
+            verdict: Verdict::Refused,
+            relevant: None,
+            basis: Basis::NamePolicy(refusal),
+        }
+    }
 }
 
 /// Rule 5 and rules 17 to 21: the CA's verdict for a name, from its climb's lookups in climb
@@ -211,9 +228,9 @@ mod tests {
 
     fn account_holder(method: Method) -> Requester {
         Requester {
-            ca: "letsencrypt.org".into(),
             account_uri: Some(V2.into()),
             method: Some(method),
+            ..platform()
         }
     }
 

@@ -150,8 +150,12 @@ impl Inner {
             shard.remember(digest, exchange.clone());
             exchange
         });
-        task.map(|finished| {
-            finished.unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()))
+        task.map(|finished| match finished {
+            Ok(exchange) => exchange,
+            // A bug in the query task stays a bug in every asker.
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            // Cancelled: the runtime is shutting down under a stopped run; nobody reads this.
+            Err(_) => Arc::new(Exchange::abandoned()),
         })
         .boxed()
         .shared()

@@ -81,6 +81,16 @@ pub struct Exchange {
     pub result: Result<Reply, ExchangeError>,
 }
 
+impl Exchange {
+    /// The exchange of a query that was given up before it ended.
+    pub fn abandoned() -> Exchange {
+        Exchange {
+            server: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
+            result: Err(ExchangeError::Unreachable("the query was abandoned".into())),
+        }
+    }
+}
+
 impl Transport {
     /// At most `in_flight` attempts at once (at least 1), and at most `qps` a second if given.
     pub fn new(
@@ -134,10 +144,10 @@ impl Transport {
             }
         }
         last.unwrap_or_else(|| Exchange {
-            server: SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
             result: Err(ExchangeError::Unreachable(
                 "no nameserver configured".into(),
             )),
+            ..Exchange::abandoned()
         })
     }
 

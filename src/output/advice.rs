@@ -10,12 +10,14 @@ use crate::caa::verdict::{Basis, Finding, Verdict};
 use crate::check::Check;
 use crate::escape::quoted;
 use crate::fix::{Change, names_the_ca};
+use crate::policy::Refusal;
 use crate::zone::zone_line;
 
 /// Sentences of advice for `check`, given the changes planned for it.
 pub fn advice(check: &Check, requester: &Requester, changes: &[Change]) -> Vec<String> {
     let mut advice = Vec::new();
     match &check.evaluation.basis {
+        Basis::NamePolicy(refusal) => advice.push(policy_advice(refusal, check, requester)),
         Basis::LookupFailed(index) => advice.extend(failure_advice(&check.lookups[*index])),
         _ if check.evaluation.verdict == Verdict::Denied => {
             advice.extend(alias_ways_out(check));
@@ -44,6 +46,30 @@ pub fn ca_name(ca: &str) -> String {
         "letsencrypt.org" => "Let's Encrypt".to_owned(),
         other => other.to_owned(),
     }
+}
+
+/// What to do about a name the CA refuses outright: no CAA record changes it.
+fn policy_advice(refusal: &Refusal, check: &Check, requester: &Requester) -> String {
+    let ca = ca_name(&requester.ca);
+    let what = match refusal {
+        Refusal::NoPublicSuffix => format!(
+            "{ca} issues only for names under a public TLD: use a private CA for internal names. To judge the CAA records of a test zone anyway, check again with --no-name-policy."
+        ),
+        Refusal::PublicSuffix => format!(
+            "Request the certificate for a name registered under {0} (such as example.{0}), not for the suffix itself.",
+            check.name.base
+        ),
+        Refusal::WildcardOfPublicSuffix { suffix } => format!(
+            "Request a wildcard one level lower, under a name registered in {suffix} (*.example.{suffix})."
+        ),
+        Refusal::NameTooLong { .. } | Refusal::TooManyLabels { .. } => {
+            "Shorten the name: fewer or shorter labels.".to_owned()
+        }
+        Refusal::ReservedLabel { .. } | Refusal::BadPunycode { .. } => {
+            "Correct the label: type an internationalised name in Unicode and let certready encode it, or use a label without \"--\" in its third and fourth places.".to_owned()
+        }
+    };
+    format!("{what} No CAA record changes this.")
 }
 
 /// Rules 8 to 14, as an operator would hear them: what most likely broke, who can fix it, and

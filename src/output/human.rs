@@ -52,13 +52,15 @@ pub fn render(check: &Check, requester: &Requester, style: HumanStyle) -> String
             zone_line(&assumption.owner, &assumption.record)
         );
     }
-    section(
-        &mut out,
-        &palette,
-        "climb (all names asked at once, as the CA does)",
-    );
-    for line in climb_lines(check, &palette) {
-        let _ = write!(out, "\n    {line}");
+    if !check.lookups.is_empty() {
+        section(
+            &mut out,
+            &palette,
+            "climb (all names asked at once, as the CA does)",
+        );
+        for line in climb_lines(check, &palette) {
+            let _ = write!(out, "\n    {line}");
+        }
     }
     section(&mut out, &palette, "why");
     for reason in reasons(check, requester) {
@@ -123,6 +125,7 @@ fn headline(check: &Check, requester: &Requester) -> String {
     let relevant = check.relevant_lookup();
     let owner = relevant.map_or("", |lookup| lookup.name.as_str());
     match &check.evaluation.basis {
+        Basis::NamePolicy(refusal) => format!("{ca} refuses {}: {refusal}.", check.name),
         Basis::NoCaaRecords => {
             format!(
                 "No CAA records anywhere above {}: any CA may issue.",
@@ -296,6 +299,10 @@ fn lookup_details(lookup: &Lookup) -> Vec<String> {
 /// when the failure is most likely this machine's own.
 fn consequence(check: &Check) -> Option<String> {
     let refusal = match &check.evaluation.basis {
+        Basis::NamePolicy(refusal) => format!(
+            "Let's Encrypt rejects the order (\"{}\")",
+            refusal.ca_error()
+        ),
         Basis::LookupFailed(index) => {
             let lookup = &check.lookups[*index];
             let problem = match &lookup.answer {
@@ -356,6 +363,9 @@ fn what_if_command(check: &Check, requester: &Requester, changes: &[Change]) -> 
     }
     if let Some(method) = requester.method {
         let _ = write!(command, " --method {method}");
+    }
+    if !requester.name_policy {
+        command.push_str(" --no-name-policy");
     }
     for assumption in changes.iter().flat_map(Change::assumptions) {
         let _ = write!(

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::answers::{Alias, Answer, CaaRecord, Lookup};
 use crate::caa::Requester;
+use crate::caa::verdict::Basis;
 use crate::check::Check;
 use crate::escape::hex;
 use crate::fix::{Change, plan};
@@ -24,6 +25,7 @@ struct CheckJson<'a> {
     name: String,
     line: Option<u64>,
     verdict: &'static str,
+    refusal: Option<RefusalJson>,
     ca: &'a str,
     wildcard: bool,
     account_uri: Option<&'a str>,
@@ -35,6 +37,12 @@ struct CheckJson<'a> {
     assumed: Vec<AssumedJson>,
     fixes: Vec<FixJson<'a>>,
     advice: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct RefusalJson {
+    code: &'static str,
+    ca_error: &'static str,
 }
 
 #[derive(Serialize)]
@@ -130,6 +138,13 @@ pub fn render(check: &Check, line: Option<u64>, requester: &Requester) -> String
         name: check.name.to_string(),
         line,
         verdict: check.evaluation.verdict.as_str(),
+        refusal: match &check.evaluation.basis {
+            Basis::NamePolicy(refusal) => Some(RefusalJson {
+                code: refusal.code(),
+                ca_error: refusal.ca_error(),
+            }),
+            _ => None,
+        },
         ca: &requester.ca,
         wildcard: check.name.wildcard,
         account_uri: requester.account_uri.as_deref(),

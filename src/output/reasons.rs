@@ -11,10 +11,17 @@ use crate::caa::verdict::{Basis, Finding, Verdict};
 use crate::check::Check;
 use crate::escape::{quoted, zone_escape};
 
+use super::advice::ca_name;
+
 /// One sentence per fact that decided the verdict of `check`.
 pub fn reasons(check: &Check, requester: &Requester) -> Vec<String> {
     let evaluation = &check.evaluation;
     let mut reasons = match &evaluation.basis {
+        Basis::NamePolicy(refusal) => vec![format!(
+            "{} refuses {} whatever its CAA records say: {refusal}.",
+            ca_name(&requester.ca),
+            check.name
+        )],
         Basis::NoCaaRecords => vec![format!(
             "No CAA records at {}: any CA may issue.",
             check.name.climb().join(", ")

@@ -19,7 +19,7 @@ impl Palette {
     pub fn verdict(&self, verdict: Verdict) -> String {
         let style = match verdict {
             Verdict::Allowed => Style::new().green().bold(),
-            Verdict::Denied => Style::new().red().bold(),
+            Verdict::Denied | Verdict::Refused => Style::new().red().bold(),
             Verdict::Error => Style::new().yellow().bold(),
         };
         self.paint(verdict.as_str(), style)

@@ -1,0 +1,346 @@
+//! A run of `certready check`, the imperative shell around the checks: names in (the arguments,
+//! then the `--input` lines), reports out on stdout in input order, a progress line and a
+//! summary on stderr, an exit status.
+//!
+//! Checks run concurrently through a bounded window: results come out in input order, a slow
+//! name holds back the output behind it only until its deadline, and memory does not grow with
+//! the input. A run that cannot finish says why and how far it got, and never exits 0:
+//! - a signal (SIGINT, SIGTERM, SIGHUP) stops it within a second, even with stdout stalled,
+//!   keeping what was written: status 128+signal (`signals`);
+//! - a report that cannot be written (a closed pipe, a full disk) or an input that cannot be
+//!   read to its end stops it at once: status 5.
+//!
+//! - `writer`: stdout on a thread of its own; `progress`: the progress line; `signals`: stops.
+
+mod progress;
+mod signals;
+mod writer;
+
+use std::io::{self, IsTerminal};
+use std::pin::pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use futures::{StreamExt, stream};
+use tokio::time::Instant;
+
+use crate::assume::Assumption;
+use crate::caa::Verdict;
+use crate::check::{Checker, Outcome};
+use crate::diagnostics::warn;
+use crate::exit::{ExitStatus, StopSignal, Tally};
+use crate::input::{self, Entry, InputFailure, Source};
+use crate::options::{CheckPlan, wildcard_method_refusal};
+use crate::output::{Format, render};
+use crate::zone::zone_line;
+
+use progress::{Progress, rate};
+use signals::StopRequests;
+use writer::{ReportWriter, WriteFailure};
+
+/// Names in flight per query allowed in flight: enough to keep every query place busy while
+/// parents come from the cache.
+const NAMES_PER_QUERY_PLACE: usize = 4;
+/// After a stop signal, what is already rendered may take this long to be written.
+const STOP_GRACE: Duration = Duration::from_millis(300);
+
+/// Checks everything the plan names, writes the reports, and says how it went.
+pub async fn run(plan: CheckPlan) -> ExitStatus {
+    let mut stops = match StopRequests::install() {
+        Ok(stops) => stops,
+        Err(error) => {
+            warn(format_args!("cannot watch for signals: {error}"));
+            return ExitStatus::Unfinished;
+        }
+    };
+    let window = plan.checker.resolver.transport().in_flight() * NAMES_PER_QUERY_PLACE;
+    let input_failure: Arc<Mutex<Option<InputFailure>>> = Arc::default();
+    let arguments = stream::iter(plan.names).map(|name| Entry::Name { line: None, name });
+    let lines = match &plan.input {
+        None => None,
+        Some(source) => match input::read(source, window) {
+            Ok(receiver) => {
+                let failure = input_failure.clone();
+                Some(
+                    stream::unfold(receiver, |mut receiver| async move {
+                        receiver.recv().await.map(|batch| (batch, receiver))
+                    })
+                    // A failure ends the entries; the run ends when they are done.
+                    .scan((), move |(), batch| {
+                        futures::future::ready(match batch {
+                            Ok(entries) => Some(entries),
+                            Err(error) => {
+                                *failure.lock().unwrap_or_else(PoisonError::into_inner) =
+                                    Some(error);
+                                None
+                            }
+                        })
+                    })
+                    .flat_map(stream::iter),
+                )
+            }
+            Err(error) => {
+                warn(format_args!("cannot read --input {source}: {error}"));
+                return ExitStatus::Usage;
+            }
+        },
+    };
+    let entries = arguments.chain(stream::iter(lines).flatten());
+    let checker = Arc::new(plan.checker);
+    let format = plan.format;
+    // Each name is checked and rendered in a task of its own, so the workers share the load;
+    // the window of task handles keeps the output in input order.
+    let outcomes = entries
+        .map(|entry| {
+            let checker = checker.clone();
+            tokio::spawn(async move { check_and_render(&checker, entry, format).await })
+        })
+        .buffered(window.max(1));
+    let started = Instant::now();
+    let mut progress = Progress::new(plan.progress, io::stderr().is_terminal());
+    let stdout_is_terminal = io::stdout().is_terminal();
+    let mut writer = ReportWriter::start(
+        stdout_is_terminal,
+        progress
+            .as_ref()
+            .filter(|_| stdout_is_terminal)
+            .map(Progress::bar),
+    );
+    let mut done = Done::default();
+    let stop = {
+        let mut outcomes = pin!(outcomes);
+        let mut show_progress = pin!(tokio::time::sleep(progress::SHOW_AFTER));
+        let mut progress_pending = progress.is_some();
+        loop {
+            tokio::select! {
+                biased;
+                signal = stops.requested() => break Stop::Signal(signal),
+                place = writer.send_when_due() => match place {
+                    Ok(place) => writer.send(place),
+                    Err(()) => break Stop::WriteFailed(writer.failure().await),
+                },
+                outcome = outcomes.next(), if !writer.backlogged() => match outcome {
+                    Some(Ok(rendered)) => {
+                        done.count(&rendered, &checker);
+                        writer.push(&rendered.text);
+                        if let Some(progress) = &mut progress {
+                            progress.update(&done.tally);
+                        }
+                    }
+                    // A check task ends only by finishing, or by a panic (a bug) whose
+                    // message is already on stderr: the run cannot be complete.
+                    Some(Err(_)) => break Stop::Broken,
+                    None => break Stop::Done,
+                },
+                // Once: a run still going after a second gets its progress line.
+                () = &mut show_progress, if progress_pending => {
+                    progress_pending = false;
+                    if let Some(progress) = &mut progress {
+                        progress.show(&done.tally);
+                    }
+                }
+            }
+        }
+    };
+    // What was rendered is written: all of it when the run went through, as much as fits in
+    // a short grace after a signal, nothing more when writing already failed.
+    let stop = match stop {
+        Stop::Done | Stop::Broken => tokio::select! {
+            biased;
+            signal = stops.requested() => Stop::Signal(signal),
+            written = writer.finish() => match (written, stop) {
+                (Err(failure), _) => Stop::WriteFailed(failure),
+                (Ok(()), Stop::Broken) => Stop::Broken,
+                (Ok(()), _) => match take(&input_failure) {
+                    Some(failure) => Stop::InputFailed(failure),
+                    None => Stop::Done,
+                },
+            },
+        },
+        Stop::Signal(_) => {
+            let _ = tokio::time::timeout(STOP_GRACE, writer.finish()).await;
+            stop
+        }
+        Stop::WriteFailed(_) | Stop::InputFailed(_) => stop,
+    };
+    if let Some(progress) = &progress {
+        progress.finish();
+    }
+    let finished = matches!(stop, Stop::Done);
+    if plan.input.is_some() || !finished {
+        warn(summary(
+            &done,
+            started.elapsed(),
+            &checker,
+            &stop,
+            plan.input.as_ref(),
+        ));
+    }
+    match stop {
+        Stop::Signal(signal) => ExitStatus::Stopped(signal),
+        Stop::WriteFailed(_) | Stop::InputFailed(_) | Stop::Broken => ExitStatus::Unfinished,
+        Stop::Done if warn_unused_assumptions(&checker, &done.assumptions_used) => {
+            ExitStatus::Usage
+        }
+        Stop::Done => done.tally.status(),
+    }
+}
+
+fn take(failure: &Mutex<Option<InputFailure>>) -> Option<InputFailure> {
+    failure
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take()
+}
+
+/// Why the run ended.
+enum Stop {
+    /// Every entry was checked and written.
+    Done,
+    Signal(StopSignal),
+    WriteFailed(WriteFailure),
+    InputFailed(InputFailure),
+    /// A check task died (a bug).
+    Broken,
+}
+
+/// An entry checked and its report rendered: what the writer needs of it.
+struct Rendered {
+    /// `None` for an input line that is not a name.
+    verdict: Option<Verdict>,
+    /// The input line it came from; none for an argument.
+    line: Option<u64>,
+    assumed: Vec<Assumption>,
+    text: String,
+}
+
+async fn check_and_render(checker: &Checker, entry: Entry, format: Format) -> Rendered {
+    let outcome = match entry {
+        // Arguments were refused before the run; an input line is refused in its place.
+        Entry::Name {
+            line: Some(line),
+            name,
+        } if let Some(reason) = wildcard_method_refusal(&name, checker.requester.method) => {
+            Outcome::Invalid {
+                line,
+                input: name.to_string(),
+                reason,
+            }
+        }
+        Entry::Name { line, name } => Outcome::Checked {
+            line,
+            check: checker.check(name).await,
+        },
+        Entry::Invalid {
+            line,
+            input,
+            reason,
+        } => Outcome::Invalid {
+            line,
+            input,
+            reason,
+        },
+    };
+    let text = render(&outcome, &checker.requester, format);
+    match outcome {
+        Outcome::Checked { check, line } => Rendered {
+            verdict: Some(check.evaluation.verdict),
+            line,
+            assumed: check.assumed,
+            text,
+        },
+        Outcome::Invalid { line, .. } => Rendered {
+            verdict: None,
+            line: Some(line),
+            assumed: Vec::new(),
+            text,
+        },
+    }
+}
+
+/// What has been written so far: the tally, the last input line, the assumptions used.
+#[derive(Default)]
+struct Done {
+    tally: Tally,
+    last_line: Option<u64>,
+    assumptions_used: Vec<bool>,
+}
+
+impl Done {
+    fn count(&mut self, rendered: &Rendered, checker: &Checker) {
+        match rendered.verdict {
+            Some(verdict) => self.tally.count(verdict),
+            None => self.tally.invalid += 1,
+        }
+        self.last_line = rendered.line.or(self.last_line);
+        self.assumptions_used
+            .resize(checker.assumptions.len(), false);
+        for (used, assumption) in self.assumptions_used.iter_mut().zip(&checker.assumptions) {
+            *used |= rendered.assumed.contains(assumption);
+        }
+    }
+}
+
+/// One line for stderr: why the run stopped if it did not finish, counts per verdict, names
+/// per second, queries sent.
+fn summary(
+    done: &Done,
+    elapsed: Duration,
+    checker: &Checker,
+    stop: &Stop,
+    input: Option<&Source>,
+) -> String {
+    let names = done.tally.total();
+    let checked = names - done.tally.invalid - done.tally.refused;
+    let sent = checker.resolver.transport().queries_sent();
+    let how_far = match done.last_line {
+        Some(line) => format!(" (through input line {line})"),
+        None => String::new(),
+    };
+    let why = match stop {
+        Stop::Done => String::new(),
+        Stop::Signal(signal) => format!("stopped by {}: ", signal.name()),
+        Stop::WriteFailed(WriteFailure(error)) if error.kind() == io::ErrorKind::BrokenPipe => {
+            "stopped: the reader of the report went away: ".to_owned()
+        }
+        Stop::WriteFailed(WriteFailure(error)) => {
+            format!("stopped: cannot write the report to standard output: {error}: ")
+        }
+        Stop::InputFailed(InputFailure { line, error }) => {
+            let source = input.map_or_else(String::new, |source| format!(" {source}"));
+            format!("stopped: cannot read --input{source} at line {line}: {error}: ")
+        }
+        Stop::Broken => "stopped: a check failed unexpectedly (a bug; please report it): ".into(),
+    };
+    format!(
+        "{why}{names} {}{how_far} in {:.1} s ({}): {}; {sent} queries sent ({:.2} per name checked)",
+        if names == 1 { "name" } else { "names" },
+        elapsed.as_secs_f64(),
+        rate(names, elapsed),
+        done.tally.counts(),
+        sent as f64 / checked.max(1) as f64,
+    )
+}
+
+/// Says on stderr which assumptions changed nothing; true if any.
+fn warn_unused_assumptions(checker: &Checker, used: &[bool]) -> bool {
+    let mut any = false;
+    for (index, assumption) in checker.assumptions.iter().enumerate() {
+        if used.get(index).copied().unwrap_or(false) {
+            continue;
+        }
+        any = true;
+        warn(format_args!(
+            "{} '{}' changed nothing: no name checked has a successful lookup whose records are at {}{}",
+            assumption.flag(),
+            zone_line(&assumption.owner, &assumption.record),
+            assumption.owner,
+            if assumption.present {
+                ""
+            } else {
+                ", or that record is not there"
+            }
+        ));
+    }
+    any
+}
