@@ -150,3 +150,101 @@ async fn help_shows_examples_and_exit_statuses() {
         assert!(help.contains(expected), "{expected} missing from help");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cas_name_policy_refuses_without_asking_dns_and_exits_1() {
+    let server = DnsServer::start(Behaviour::default()).await;
+    let nameserver = server.nameserver();
+    let long = format!("*.{0}.{0}.{0}.{1}.com", "a".repeat(63), "b".repeat(56));
+    let cases = [
+        ("com", "public-suffix"),
+        ("co.uk", "public-suffix"),
+        ("*.com", "wildcard-of-public-suffix"),
+        ("*.co.uk", "wildcard-of-public-suffix"),
+        ("localhost", "no-public-suffix"),
+        ("allowed.example.test", "no-public-suffix"),
+        ("ab--cd.example.com", "reserved-label"),
+        ("xn--zz.example.com", "bad-punycode"),
+        (long.as_str(), "name-too-long"),
+    ];
+    for (name, code) in cases {
+        let output = certready(&["check", "--json", "--nameserver", &nameserver, name]).await;
+        assert_eq!(status(&output), 1, "{name}: {}", stderr(&output));
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(report["verdict"], "refused", "{name}");
+        assert_eq!(report["refusal"]["code"], code, "{name}");
+        assert!(
+            report["refusal"]["ca_error"]
+                .as_str()
+                .unwrap()
+                .starts_with("Domain name")
+        );
+        assert_eq!(report["lookups"], serde_json::json!([]), "{name}: no DNS");
+        assert_eq!(
+            report["fixes"],
+            serde_json::json!([]),
+            "{name}: no record fix"
+        );
+        assert!(!report["reasons"][0].as_str().unwrap().is_empty());
+    }
+    assert_eq!(server.stats.query_count(), 0, "no DNS was asked");
+    let human = certready(&["check", "--nameserver", &nameserver, "*.co.uk"]).await;
+    let text = String::from_utf8(human.stdout).unwrap();
+    assert!(text.starts_with("*.co.uk: refused\n"), "{text}");
+    assert!(
+        text.contains("Domain name is a wildcard for an ICANN TLD"),
+        "{text}"
+    );
+    assert!(!text.contains("climb"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_name_policy_judges_caa_alone() {
+    let server = DnsServer::start(Behaviour::default()).await;
+    let (output, reports) = check_json(&server, &["allowed.example.test"], &[]).await;
+    assert_eq!(status(&output), 0);
+    assert_eq!(reports[0]["verdict"], "allowed");
+    assert_eq!(reports[0]["refusal"], serde_json::Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_input_lines_are_counted_in_the_summary() {
+    let server = DnsServer::start(Behaviour::default()).await;
+    let nameserver = server.nameserver();
+    let output = support::certready_with_stdin(
+        &[
+            "check",
+            "--quiet",
+            "--nameserver",
+            &nameserver,
+            "--input",
+            "-",
+        ],
+        b"com\nlocalhost\n",
+    )
+    .await;
+    assert_eq!(status(&output), 1);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "com: refused\nlocalhost: refused\n"
+    );
+    assert!(stderr(&output).contains("0 allowed, 0 denied, 2 refused, 0 error, 0 invalid"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn corner_flags_are_normalised_or_refused() {
+    usage_error(&["--nameserver", "127.0.0.1:0", "example.com"]).await;
+    usage_error(&["--ca", "*.letsencrypt.org", "example.com"]).await;
+    let line = "example.com. CAA 0 issue \"letsencrypt.org\"";
+    let error = usage_error(&["--assume", line, "--assume-absent", line, "example.com"]).await;
+    assert!(error.contains("both assumed present"), "{error}");
+    let server = DnsServer::start(Behaviour::default()).await;
+    let report = support::report(
+        &server,
+        "allowed.example.test",
+        &["--ca", "LetsEncrypt.ORG."],
+    )
+    .await;
+    assert_eq!(report["ca"], "letsencrypt.org");
+    assert_eq!(report["verdict"], "allowed");
+}
