@@ -53,7 +53,7 @@ fn zones() -> Behaviour {
 /// The record a fix object describes, from its JSON fields.
 fn record_of(fix: &Value) -> CaaRecord {
     CaaRecord::new(
-        fix["flags"].as_u64().unwrap() as u8,
+        u8::try_from(fix["flags"].as_u64().unwrap()).unwrap(),
         fix["tag"].as_str().unwrap(),
         fix["value"].as_str().unwrap(),
     )

@@ -136,7 +136,7 @@ impl Resolver {
 
 impl Inner {
     fn shard(&self, digest: Digest) -> std::sync::MutexGuard<'_, Shard> {
-        self.shards[digest.1 as usize % SHARDS]
+        self.shards[usize::from(digest.1.to_le_bytes()[0]) % SHARDS]
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }

@@ -190,7 +190,8 @@ impl PooledSocket {
     /// Ids from a keyed sequence: unpredictable without the key.
     fn next_id(&self) -> u16 {
         let count = self.ids.fetch_add(1, Ordering::Relaxed);
-        self.id_key.hash_one(count) as u16
+        let [low, high, ..] = self.id_key.hash_one(count).to_le_bytes();
+        u16::from_le_bytes([low, high])
     }
 }
 

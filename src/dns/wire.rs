@@ -38,17 +38,24 @@ pub struct WireName {
 }
 
 impl WireName {
-    /// Appends a label; false if the name would exceed 255 octets.
+    /// Appends a label; false if it is over 63 octets or the name would exceed 255.
     fn push_label(&mut self, label: &[u8]) -> bool {
+        let Some(length) = u8::try_from(label.len())
+            .ok()
+            .filter(|&length| length <= 63)
+        else {
+            return false;
+        };
         let start = usize::from(self.length);
         let Some(room) = self.octets.get_mut(start..start + label.len() + 1) else {
             return false;
         };
-        room[0] = label.len() as u8;
+        room[0] = length;
         for (to, from) in room[1..].iter_mut().zip(label) {
             *to = from.to_ascii_lowercase();
         }
-        self.length += label.len() as u8 + 1;
+        // Fits: `room` lies within the 255 octets.
+        self.length += length + 1;
         true
     }
 
@@ -200,7 +207,11 @@ pub fn decode_reply(bytes: &[u8], asked: &[u8]) -> Result<Reply, DecodeError> {
 /// message's first name, so it is never compressed in practice; one that is goes through
 /// hickory's reader.
 fn read_question_name_is(decoder: &mut BinDecoder<'_>, asked: &[u8]) -> Result<bool, DecodeError> {
-    let start = decoder.clone(decoder.index() as u16);
+    // A reply is at most 65,535 octets, so the question's offset always fits.
+    let Ok(index) = u16::try_from(decoder.index()) else {
+        return Ok(false);
+    };
+    let start = decoder.clone(index);
     let mut same = true;
     let mut offset = 0;
     loop {
@@ -367,7 +378,8 @@ mod tests {
             self.bytes.extend(rtype.to_be_bytes());
             self.bytes.extend(CLASS_IN.to_be_bytes());
             self.bytes.extend(ttl.to_be_bytes());
-            self.bytes.extend((rdata.len() as u16).to_be_bytes());
+            self.bytes
+                .extend(u16::try_from(rdata.len()).unwrap().to_be_bytes());
             self.bytes.extend(rdata);
             self.counts[section] += 1;
             self
@@ -384,7 +396,7 @@ mod tests {
     fn wire_name(name: &str) -> Vec<u8> {
         let mut bytes = Vec::new();
         for label in name.split('.').filter(|l| !l.is_empty()) {
-            bytes.push(label.len() as u8);
+            bytes.push(u8::try_from(label.len()).unwrap());
             bytes.extend(label.as_bytes());
         }
         bytes.push(0);
@@ -392,7 +404,7 @@ mod tests {
     }
 
     fn caa_rdata(flags: u8, tag: &[u8], value: &[u8]) -> Vec<u8> {
-        let mut rdata = vec![flags, tag.len() as u8];
+        let mut rdata = vec![flags, u8::try_from(tag.len()).unwrap()];
         rdata.extend(tag);
         rdata.extend(value);
         rdata

@@ -267,7 +267,7 @@ impl Handler {
         let target_name = owner(target);
         let mut rdata = Vec::new();
         for label in target_name.iter() {
-            rdata.push(label.len() as u8);
+            rdata.push(u8::try_from(label.len()).unwrap());
             rdata.extend(label);
         }
         rdata.push(0);
