@@ -91,8 +91,13 @@ pub enum FailureKind {
     Unreachable,
     /// An answer with TC=1 that could not be completed over TCP.
     Truncated,
-    /// The CNAME/DNAME chain loops or never ends.
+    /// The CNAME/DNAME chain comes back to a name it passed.
     AliasLoop,
+    /// The CNAME/DNAME chain is longer than a resolver follows.
+    AliasChainTooLong,
+    /// This machine ran out of a resource (open files, buffers) before it could ask: says
+    /// nothing about the name.
+    LocalLimit,
     /// The reply could not be read as a DNS message (beyond the CAA records we read leniently).
     BadResponse,
 }
@@ -108,6 +113,8 @@ impl FailureKind {
             FailureKind::Unreachable => "unreachable".into(),
             FailureKind::Truncated => "truncated".into(),
             FailureKind::AliasLoop => "alias-loop".into(),
+            FailureKind::AliasChainTooLong => "alias-chain-too-long".into(),
+            FailureKind::LocalLimit => "local-limit".into(),
             FailureKind::BadResponse => "bad-response".into(),
         }
     }
@@ -143,6 +150,9 @@ pub struct Lookup {
     pub answer: Answer,
     /// The server that gave the final answer, or the last one tried when none did.
     pub server: Option<SocketAddr>,
+    /// Owners of the answer's CAA records other than the name they belong to (the name asked,
+    /// or the end of its alias chain): a broken server's. The CA counts the records anyway.
+    pub other_owners: Vec<String>,
 }
 
 impl Lookup {
@@ -153,6 +163,7 @@ impl Lookup {
             aliases: Vec::new(),
             answer,
             server: None,
+            other_owners: Vec::new(),
         }
     }
 

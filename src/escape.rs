@@ -4,6 +4,9 @@
 //! a record shown in a report can be pasted into a zone.
 
 use std::fmt::Write;
+use std::io;
+
+use serde::Serialize;
 
 /// RFC 1035 §5.1 `<character-string>` contents: printable ASCII stays, `"` and `\` get a
 /// backslash, every other byte becomes `\DDD` (three decimal digits). The result is printable
@@ -73,9 +76,73 @@ pub fn quoted(bytes: &[u8]) -> String {
     format!("\"{}\"", zone_escape(bytes))
 }
 
+/// Characters that are invisible or change how the text around them shows: DEL and the C1
+/// controls (some terminals read U+009B as an escape), zero-width characters and direction
+/// marks (U+200B to U+200F), line and paragraph separators, direction embeddings and overrides
+/// (U+202A to U+202E), invisible operators (U+2060 to U+2064), direction isolates (U+2066 to
+/// U+2069), the Arabic letter mark and the byte-order mark.
+pub fn is_deceptive(c: char) -> bool {
+    matches!(
+        c,
+        '\u{7f}'..='\u{9f}'
+            | '\u{61c}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
+
+/// `value` as one line of JSON in which `is_deceptive` characters are `\uXXXX` escapes (JSON
+/// itself escapes only the C0 controls, quotes and backslashes), so that `cat report.jsonl`
+/// cannot show a lie.
+pub fn json_line<T: Serialize>(value: &T) -> String {
+    let mut line = Vec::with_capacity(1024);
+    let mut serializer = serde_json::Serializer::with_formatter(&mut line, PlainJson);
+    // Serialising our report types into memory cannot fail: they hold only strings, numbers,
+    // booleans and maps with string keys.
+    if value.serialize(&mut serializer).is_err() {
+        return String::from("{}");
+    }
+    // The formatter writes only what serde_json gives it, and ASCII escapes: valid UTF-8.
+    String::from_utf8(line).unwrap_or_default()
+}
+
+/// serde_json's compact output, with `is_deceptive` characters escaped.
+struct PlainJson;
+
+impl serde_json::ser::Formatter for PlainJson {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some((at, deceptive)) = rest.char_indices().find(|&(_, c)| is_deceptive(c)) {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            write!(writer, "\\u{:04x}", u32::from(deceptive))?;
+            rest = &rest[at + deceptive.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_escapes_invisible_and_direction_changing_characters() {
+        let text = "a\u{202e}b\u{200b}c\u{2066}d\u{9b}e\u{7f}é\u{1b}";
+        let line = json_line(&serde_json::json!({ "name": text }));
+        assert_eq!(
+            line,
+            r#"{"name":"a\u202eb\u200bc\u2066d\u009be\u007fé\u001b"}"#
+        );
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back["name"], text);
+    }
 
     #[test]
     fn control_bytes_quotes_backslashes_and_non_ascii_are_escaped() {

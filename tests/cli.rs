@@ -248,3 +248,32 @@ async fn corner_flags_are_normalised_or_refused() {
     assert_eq!(report["ca"], "letsencrypt.org");
     assert_eq!(report["verdict"], "allowed");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_escapes_characters_that_would_make_cat_show_a_lie() {
+    let server = DnsServer::start(Behaviour::default()).await;
+    let nameserver = server.nameserver();
+    // A line whose right-to-left override would make a terminal show "allowed" reversed in.
+    let hostile = "evil\u{202e}dewolla\u{2066}.example.test\u{200b}\n";
+    let output = support::certready_with_stdin(
+        &[
+            "check",
+            "--json",
+            "--nameserver",
+            &nameserver,
+            "--input",
+            "-",
+        ],
+        hostile.as_bytes(),
+    )
+    .await;
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    for deceptive in ['\u{202e}', '\u{2066}', '\u{200b}'] {
+        assert!(!stdout.contains(deceptive), "{stdout}");
+    }
+    assert!(
+        stdout.contains(r"evil\u202edewolla\u2066.example.test\u200b"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("\"verdict\":\"invalid\""), "{stdout}");
+}

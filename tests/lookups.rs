@@ -342,3 +342,57 @@ async fn behaviour_4_a_cname_loop_is_an_error_not_no_records() {
     assert_eq!(reports[0]["verdict"], "error");
     assert_eq!(reports[0]["lookups"][0]["outcome"], "alias-loop");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_chain_longer_than_resolvers_follow_is_alias_chain_too_long_not_a_loop() {
+    let server = DnsServer::start(Behaviour::default()).await;
+    let (output, reports) = check_json(&server, &["long-chain.example.test"], &[]).await;
+    assert_eq!(status(&output), 3);
+    assert_eq!(reports[0]["verdict"], "error");
+    assert_eq!(reports[0]["lookups"][0]["outcome"], "alias-chain-too-long");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rule_8_caa_records_in_an_nxdomain_answer_count_as_boulder_counts_them() {
+    let server = DnsServer::start(Behaviour::default().fault(
+        "gone.example.test",
+        Fault::NxDomainWithCaa(vec![raw_caa(0, "issue", b"digicert.com")]),
+    ))
+    .await;
+    let report = report(&server, "gone.example.test", &[]).await;
+    assert_eq!(report["verdict"], "denied");
+    assert_eq!(report["lookups"][0]["outcome"], "records");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rule_7_records_owned_by_another_name_count_and_the_report_names_their_owner() {
+    let server = DnsServer::start(Behaviour::default().fault(
+        "stray.example.test",
+        Fault::CaaOwnedBy(
+            "elsewhere.example.test",
+            vec![raw_caa(0, "issue", b"digicert.com")],
+        ),
+    ))
+    .await;
+    let report = report(&server, "stray.example.test", &[]).await;
+    assert_eq!(report["verdict"], "denied");
+    assert_eq!(
+        report["lookups"][0]["other_owners"],
+        serde_json::json!(["elsewhere.example.test"])
+    );
+    assert!(report["lookups"][1].get("other_owners").is_none());
+    let nameserver = server.nameserver();
+    let human = certready(&[
+        "check",
+        "--no-name-policy",
+        "--nameserver",
+        &nameserver,
+        "stray.example.test",
+    ])
+    .await;
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("records owned by elsewhere.example.test, not stray.example.test"),
+        "{text}"
+    );
+}

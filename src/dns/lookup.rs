@@ -15,7 +15,7 @@ use crate::escape::label_escape;
 
 use super::resolver::Resolver;
 use super::transport::{ExchangeError, Transport, describe};
-use super::wire::{AnswerRecord, Reply, wire_name, wire_name_of};
+use super::wire::{AnswerRecord, Reply, WireName, wire_name, wire_name_of};
 
 /// Queries one lookup may spend chasing alias targets that a server did not answer for.
 const MAX_QUERIES: usize = 8;
@@ -56,7 +56,7 @@ pub async fn lookup_caa(resolver: &Resolver, name: &str) -> Lookup {
         if reply
             .answers
             .iter()
-            .any(|record| !matches!(record, AnswerRecord::Caa(_)))
+            .any(|record| !matches!(record, AnswerRecord::Caa { .. }))
         {
             let question = match question.take() {
                 Some(question) => question,
@@ -79,8 +79,16 @@ pub async fn lookup_caa(resolver: &Resolver, name: &str) -> Lookup {
                 }
             }
         }
-        match classify(reply, end) {
+        let expected_owner = match &end {
+            Some(end) => wire_name_of(end),
+            None => Some(wire),
+        };
+        // Boulder counts the records of an NXDOMAIN answer, except for a TLD.
+        match classify(reply, end, name.contains('.')) {
             Ok(answer) => {
+                if matches!(answer, Answer::Records(_)) {
+                    lookup.other_owners = other_owners(reply, expected_owner.as_ref());
+                }
                 lookup.answer = answer;
                 return lookup;
             }
@@ -98,22 +106,44 @@ pub async fn lookup_caa(resolver: &Resolver, name: &str) -> Lookup {
         }
     }
     lookup.answer = failed(
-        FailureKind::AliasLoop,
+        FailureKind::AliasChainTooLong,
         format!("still following aliases after {MAX_QUERIES} queries"),
     );
     lookup
 }
 
+/// The owners, other than `expected` (the name asked, or the end of its alias chain), of the
+/// reply's CAA records: they count all the same (rule 7), but a report must say whose they are.
+fn other_owners(reply: &Reply, expected: Option<&WireName>) -> Vec<String> {
+    let mut owners: Vec<String> = Vec::new();
+    for record in &reply.answers {
+        if let AnswerRecord::Caa { owner, .. } = record
+            && wire_name_of(owner).as_ref() != expected
+        {
+            let owner = name_text(owner);
+            if !owners.contains(&owner) {
+                owners.push(owner);
+            }
+        }
+    }
+    owners
+}
+
 /// Rules 7 to 9 and 13: what a reply means for the lookup; or, when its alias chain ends (at
 /// `end`, if the reply led away from the question) at a name the reply does not answer for,
-/// that name, to be asked next.
-fn classify(reply: &Reply, end: Option<Name>) -> Result<Answer, Name> {
+/// that name, to be asked next. With `records_despite_nxdomain`, CAA records in an NXDOMAIN
+/// answer count, as Boulder counts them for any name but a TLD.
+fn classify(
+    reply: &Reply,
+    end: Option<Name>,
+    records_despite_nxdomain: bool,
+) -> Result<Answer, Name> {
     // Like the CA, every CAA record of the answer section counts, whatever its owner name.
     let records: Vec<CaaRecord> = reply
         .answers
         .iter()
         .filter_map(|record| match record {
-            AnswerRecord::Caa(caa) => Some(caa.clone()),
+            AnswerRecord::Caa { record, .. } => Some(record.clone()),
             _ => None,
         })
         .collect();
@@ -127,6 +157,9 @@ fn classify(reply: &Reply, end: Option<Name>) -> Result<Answer, Name> {
             Some(end) if !answers_for(&reply.soa_owners, &end) => return Err(end),
             _ => Answer::NoData,
         },
+        RCODE_NXDOMAIN if records_despite_nxdomain && !records.is_empty() => {
+            Answer::Records(records)
+        }
         RCODE_NXDOMAIN => Answer::NxDomain,
         RCODE_SERVFAIL => failed(
             FailureKind::ServFail,
@@ -181,7 +214,7 @@ fn follow_chain(
         }
         if aliases.len() > MAX_ALIASES {
             return Err(Failure {
-                kind: FailureKind::AliasLoop,
+                kind: FailureKind::AliasChainTooLong,
                 detail: format!("the alias chain is longer than {MAX_ALIASES} steps"),
             });
         }
@@ -236,6 +269,7 @@ fn exchange_failure(error: &ExchangeError, transport: &Transport) -> Answer {
         ExchangeError::Unreachable(_) => FailureKind::Unreachable,
         ExchangeError::Truncated(_) => FailureKind::Truncated,
         ExchangeError::BadResponse(_) => FailureKind::BadResponse,
+        ExchangeError::LocalLimit(_) => FailureKind::LocalLimit,
     };
     let detail = match error {
         ExchangeError::Timeout => format!(
@@ -324,7 +358,7 @@ mod tests {
     }
 
     #[test]
-    fn loops_and_endless_chains_are_failures() {
+    fn loops_and_overlong_chains_are_failures_of_their_own_kinds() {
         let (end, _) = follow(
             "a.test.",
             &[cname("a.test.", "b.test."), cname("b.test.", "a.test.")],
@@ -336,10 +370,53 @@ mod tests {
             .map(|i| cname(&format!("n{i}.test."), &format!("n{}.test.", i + 1)))
             .collect();
         let (end, _) = follow("n0.test.", &endless);
-        assert_eq!(end.unwrap_err().kind, FailureKind::AliasLoop);
+        assert_eq!(end.unwrap_err().kind, FailureKind::AliasChainTooLong);
         // A DNAME under its own target grows the name until it no longer fits.
         let (end, _) = follow("x.d.test.", &[dname("d.test.", "a.b.c.d.test.")]);
         assert!(end.is_err());
+    }
+
+    fn caa(owner: &str, record: CaaRecord) -> AnswerRecord {
+        AnswerRecord::Caa {
+            owner: name(owner),
+            record,
+        }
+    }
+
+    #[test]
+    fn caa_records_in_an_nxdomain_answer_count_except_for_a_tld() {
+        let records = vec![caa("a.test.", CaaRecord::new(0, "issue", "ca.example"))];
+        assert_eq!(
+            classify(&reply(3, records.clone(), &[]), None, true),
+            Ok(Answer::Records(vec![CaaRecord::new(
+                0,
+                "issue",
+                "ca.example"
+            )]))
+        );
+        assert_eq!(
+            classify(&reply(3, records, &[]), None, false),
+            Ok(Answer::NxDomain)
+        );
+        assert_eq!(
+            classify(&reply(3, vec![], &[]), None, true),
+            Ok(Answer::NxDomain)
+        );
+    }
+
+    #[test]
+    fn records_owned_by_another_name_are_named_once_each() {
+        let reply = reply(
+            0,
+            vec![
+                caa("a.test.", CaaRecord::new(0, "issue", "x")),
+                caa("Other.test.", CaaRecord::new(0, "issue", "y")),
+                caa("other.test.", CaaRecord::new(0, "iodef", "z")),
+            ],
+            &[],
+        );
+        let asked = wire_name("a.test");
+        assert_eq!(other_owners(&reply, asked.as_ref()), vec!["other.test"]);
     }
 
     fn reply(rcode: u16, answers: Vec<AnswerRecord>, soa_owners: &[&str]) -> Reply {
@@ -360,33 +437,44 @@ mod tests {
         let target = name("cdn.b.test.");
         let chain = vec![cname("www.a.test.", "cdn.b.test.")];
         assert_eq!(
-            classify(&reply(0, chain.clone(), &[]), Some(target.clone())),
+            classify(&reply(0, chain.clone(), &[]), Some(target.clone()), true),
             Err(target.clone())
         );
         assert_eq!(
-            classify(&reply(0, chain.clone(), &["b.test."]), Some(target.clone())),
+            classify(
+                &reply(0, chain.clone(), &["b.test."]),
+                Some(target.clone()),
+                true
+            ),
             Ok(Answer::NoData)
         );
         // The SOA of the alias's own zone says nothing about the target.
         assert_eq!(
-            classify(&reply(0, chain, &["a.test."]), Some(target.clone())),
+            classify(&reply(0, chain, &["a.test."]), Some(target.clone()), true),
             Err(target)
         );
-        assert_eq!(classify(&reply(0, vec![], &[]), None), Ok(Answer::NoData));
+        assert_eq!(
+            classify(&reply(0, vec![], &[]), None, true),
+            Ok(Answer::NoData)
+        );
     }
 
     #[test]
     fn rule_8_and_13_nxdomain_at_the_end_of_a_chain_is_nxdomain() {
         let chain = vec![cname("www.a.test.", "gone.b.test.")];
         assert_eq!(
-            classify(&reply(3, chain, &["b.test."]), Some(name("gone.b.test."))),
+            classify(
+                &reply(3, chain, &["b.test."]),
+                Some(name("gone.b.test.")),
+                true
+            ),
             Ok(Answer::NxDomain)
         );
     }
 
     #[test]
     fn rule_9_rcodes_are_failures_named_by_kind() {
-        let kind = |rcode| match classify(&reply(rcode, vec![], &[]), None) {
+        let kind = |rcode| match classify(&reply(rcode, vec![], &[]), None, true) {
             Ok(Answer::Failed(failure)) => failure.kind,
             other => panic!("{other:?}"),
         };
@@ -400,10 +488,10 @@ mod tests {
     fn every_caa_record_of_the_answer_counts_whatever_its_owner() {
         let records = vec![
             cname("www.a.test.", "cdn.b.test."),
-            AnswerRecord::Caa(CaaRecord::new(0, "issue", "ca.example")),
+            caa("elsewhere.test.", CaaRecord::new(0, "issue", "ca.example")),
         ];
         assert_eq!(
-            classify(&reply(0, records, &[]), Some(name("cdn.b.test."))),
+            classify(&reply(0, records, &[]), Some(name("cdn.b.test.")), true),
             Ok(Answer::Records(vec![CaaRecord::new(
                 0,
                 "issue",

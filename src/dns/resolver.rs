@@ -187,7 +187,7 @@ impl Inner {
         let has_aliases = reply
             .answers
             .iter()
-            .any(|record| !matches!(record, AnswerRecord::Caa(_)));
+            .any(|record| !matches!(record, AnswerRecord::Caa { .. }));
         if !has_aliases {
             reply.soa_owners = Vec::new();
         }

@@ -72,6 +72,8 @@ pub enum ExchangeError {
     Truncated(String),
     /// A reply that is not a DNS message we can read.
     BadResponse(String),
+    /// This machine ran out of open files or buffers: nothing was learnt about the server.
+    LocalLimit(String),
 }
 
 /// The server last asked, and what came of it.
@@ -262,13 +264,31 @@ async fn tcp_exchange(
     decode_reply(&reply, wire).map_err(bad_response)
 }
 
+/// A socket error as the exchange's failure: this machine's own limits apart from the
+/// server's silence or refusal.
 fn unreachable(error: io::Error) -> ExchangeError {
+    if let Some(limit) = local_limit(&error) {
+        return ExchangeError::LocalLimit(limit.to_owned());
+    }
     let text = match error.kind() {
         io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
         io::ErrorKind::UnexpectedEof => "connection closed before the reply was complete".into(),
         _ => error.to_string(),
     };
     ExchangeError::Unreachable(text)
+}
+
+/// The local resource an OS error says ran out, if it is one (Linux numbering).
+fn local_limit(error: &io::Error) -> Option<&'static str> {
+    const ENFILE: i32 = 23;
+    const EMFILE: i32 = 24;
+    const ENOBUFS: i32 = 105;
+    match error.raw_os_error()? {
+        EMFILE => Some("too many open files in this process (EMFILE)"),
+        ENFILE => Some("too many open files on this machine (ENFILE)"),
+        ENOBUFS => Some("no buffer space (ENOBUFS)"),
+        _ => None,
+    }
 }
 
 fn bad_response(error: impl ToString) -> ExchangeError {
@@ -282,5 +302,23 @@ pub fn describe(error: &ExchangeError) -> String {
         ExchangeError::Unreachable(why) => why.clone(),
         ExchangeError::Truncated(why) => why.clone(),
         ExchangeError::BadResponse(why) => format!("unreadable reply: {why}"),
+        ExchangeError::LocalLimit(why) => format!("this machine's limit: {why}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn running_out_of_file_descriptors_is_a_local_limit_not_an_unreachable_server() {
+        assert!(matches!(
+            unreachable(io::Error::from_raw_os_error(24)),
+            ExchangeError::LocalLimit(why) if why.contains("EMFILE")
+        ));
+        assert_eq!(
+            unreachable(io::ErrorKind::ConnectionRefused.into()),
+            ExchangeError::Unreachable("connection refused".into())
+        );
     }
 }

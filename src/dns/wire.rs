@@ -143,7 +143,7 @@ pub struct Reply {
 /// An answer-section record that matters for a CAA lookup.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AnswerRecord {
-    Caa(CaaRecord),
+    Caa { owner: Name, record: CaaRecord },
     Cname { owner: Name, target: Name },
     Dname { owner: Name, target: Name },
 }
@@ -173,7 +173,10 @@ pub fn decode_reply(bytes: &[u8], asked: &[u8]) -> Result<Reply, DecodeError> {
     for _ in 0..header.counts.answers {
         let record = read_record(&mut decoder, bytes)?;
         let answer = match record.rtype {
-            TYPE_CAA if record.class == CLASS_IN => Some(AnswerRecord::Caa(read_caa(record.rdata))),
+            TYPE_CAA if record.class == CLASS_IN => Some(AnswerRecord::Caa {
+                record: read_caa(record.rdata),
+                owner: record.owner,
+            }),
             TYPE_CNAME => Some(AnswerRecord::Cname {
                 owner: record.owner,
                 target: read_rdata_name(bytes, record.rdata_offset)?,
@@ -448,14 +451,25 @@ mod tests {
         assert_eq!(reply.id, 7);
         assert!(reply.answers_question);
         assert_eq!(reply.rcode, 0);
+        let records: Vec<CaaRecord> = reply
+            .answers
+            .iter()
+            .map(|answer| match answer {
+                AnswerRecord::Caa { owner, record } => {
+                    assert_eq!(owner, &Name::from_ascii("example.test.").unwrap());
+                    record.clone()
+                }
+                other => panic!("{other:?}"),
+            })
+            .collect();
         assert_eq!(
-            reply.answers,
+            records,
             vec![
-                AnswerRecord::Caa(CaaRecord::new(0, "issue", "letsencrypt.org")),
-                AnswerRecord::Caa(CaaRecord::new(128, "bad-tag", "x")),
-                AnswerRecord::Caa(CaaRecord::new(0, "averyveryverylongtag", "y")),
-                AnswerRecord::Caa(CaaRecord::new(0, "", "z")),
-                AnswerRecord::Caa(CaaRecord::new(0, "issue", &b"\xff\x00\x1b"[..])),
+                CaaRecord::new(0, "issue", "letsencrypt.org"),
+                CaaRecord::new(128, "bad-tag", "x"),
+                CaaRecord::new(0, "averyveryverylongtag", "y"),
+                CaaRecord::new(0, "", "z"),
+                CaaRecord::new(0, "issue", &b"\xff\x00\x1b"[..]),
             ]
         );
     }

@@ -109,14 +109,24 @@ fn failure_advice(lookup: &Lookup) -> Vec<String> {
             "The answer for {name} is too large for UDP and could not be completed over TCP: the servers, and any firewall in front of them, must allow DNS over TCP port 53."
         ),
         FailureKind::AliasLoop => format!(
-            "The CNAME/DNAME chain from {name} loops or never ends: correct the alias records."
+            "The CNAME/DNAME chain from {name} comes back to a name it passed: correct the alias records."
+        ),
+        FailureKind::AliasChainTooLong => format!(
+            "The CNAME/DNAME chain from {name} is longer than resolvers follow: point the first alias nearer its final target."
+        ),
+        FailureKind::LocalLimit => format!(
+            "This machine ran out of a resource before asking for {name} ({}): raise the open-files limit (ulimit -n) or lower --concurrency. This says nothing about the name or what the CA sees.",
+            failure.detail
         ),
         FailureKind::BadResponse => {
             format!("A server sent an unreadable reply for {name}: a broken server or middlebox.")
         }
     };
     let mut advice = vec![cause];
-    if failure.kind != FailureKind::Unreachable {
+    if !matches!(
+        failure.kind,
+        FailureKind::Unreachable | FailureKind::LocalLimit
+    ) {
         advice.push(format!(
             "No CAA record change fixes this: the CA's lookup for {name} fails the same way, so it will not issue until the DNS operator repairs it."
         ));

@@ -284,6 +284,13 @@ fn lookup_details(lookup: &Lookup) -> Vec<String> {
     if !lookup.aliases.is_empty() {
         details.push(format!("via {}", alias_chain(lookup)));
     }
+    if !lookup.other_owners.is_empty() {
+        details.push(format!(
+            "records owned by {}, not {} (a server error; the CA counts them all the same)",
+            lookup.other_owners.join(", "),
+            lookup.records_owner()
+        ));
+    }
     let records = lookup.records();
     details.extend(records.iter().take(RECORDS_SHOWN).map(record_text));
     if records.len() > RECORDS_SHOWN {
@@ -307,13 +314,14 @@ fn consequence(check: &Check) -> Option<String> {
             let lookup = &check.lookups[*index];
             let problem = match &lookup.answer {
                 Answer::Failed(failure) => match failure.kind {
-                    FailureKind::Unreachable => return None,
+                    FailureKind::Unreachable | FailureKind::LocalLimit => return None,
                     FailureKind::Timeout => "query timed out".to_owned(),
                     // The CA's own resolver meets the same loop, the same server without TCP,
                     // the same garbage, and answers the CA SERVFAIL.
-                    FailureKind::AliasLoop | FailureKind::Truncated | FailureKind::BadResponse => {
-                        "SERVFAIL".to_owned()
-                    }
+                    FailureKind::AliasLoop
+                    | FailureKind::AliasChainTooLong
+                    | FailureKind::Truncated
+                    | FailureKind::BadResponse => "SERVFAIL".to_owned(),
                     kind => kind.name().to_uppercase(),
                 },
                 _ => "NXDOMAIN".to_owned(),

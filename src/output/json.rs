@@ -13,7 +13,7 @@ use crate::answers::{Alias, Answer, CaaRecord, Lookup};
 use crate::caa::Requester;
 use crate::caa::verdict::Basis;
 use crate::check::Check;
-use crate::escape::hex;
+use crate::escape::{hex, json_line};
 use crate::fix::{Change, plan};
 use crate::zone::zone_line;
 
@@ -85,6 +85,8 @@ struct LookupJson<'a> {
     detail: Option<&'a str>,
     #[serde(serialize_with = "server_text")]
     server: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    other_owners: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -117,13 +119,12 @@ struct InvalidJson<'a> {
 
 /// The JSON object for an input line that is not a name, as a single line.
 pub fn render_invalid(line: u64, input: &str, reason: &str) -> String {
-    serde_json::to_string(&InvalidJson {
+    json_line(&InvalidJson {
         name: input,
         line,
         verdict: "invalid",
         reason,
     })
-    .expect("strings and numbers always serialise")
 }
 
 /// The JSON object for one checked name, as a single line without its newline.
@@ -164,7 +165,7 @@ pub fn render(check: &Check, line: Option<u64>, requester: &Requester) -> String
         fixes: changes.iter().map(fix_json).collect(),
         advice: advice(check, requester, changes),
     };
-    serde_json::to_string(&report).expect("structs of strings and numbers always serialise")
+    json_line(&report)
 }
 
 fn fix_json(change: &Change) -> FixJson<'_> {
@@ -197,6 +198,7 @@ fn lookup_json(lookup: &Lookup) -> LookupJson<'_> {
         records: records_json(lookup.records()),
         detail,
         server: lookup.server,
+        other_owners: &lookup.other_owners,
     }
 }
 

@@ -45,6 +45,10 @@ pub enum Fault {
     /// Answer NOERROR with these CAA records, built in memory: a tag or value no zone file
     /// can express.
     CaaRecords(Vec<CAA>),
+    /// Answer NXDOMAIN with these CAA records in the answer section, as a broken server does.
+    NxDomainWithCaa(Vec<CAA>),
+    /// Answer NOERROR with these CAA records owned by another name than the one asked.
+    CaaOwnedBy(&'static str, Vec<CAA>),
     /// Answer over UDP with TC=1 and nothing else; never answer over TCP.
     TruncatedWithoutTcp,
     /// Answer as the zones say, after this long.
@@ -229,10 +233,12 @@ impl RequestHandler for Handler {
                 edns = Some(extended);
                 Vec::new()
             }
-            Some(Fault::CaaRecords(records)) => records
-                .iter()
-                .map(|caa| Record::from_rdata(owner(&qname), 300, RData::CAA(caa.clone())))
-                .collect(),
+            Some(Fault::CaaRecords(records)) => caa_records(&qname, records),
+            Some(Fault::NxDomainWithCaa(records)) => {
+                metadata.response_code = ResponseCode::NXDomain;
+                caa_records(&qname, records)
+            }
+            Some(Fault::CaaOwnedBy(other, records)) => caa_records(other, records),
             None => match self.dname_answer(&qname) {
                 Some(records) => records,
                 None => {
@@ -286,6 +292,13 @@ impl Handler {
         );
         Some(vec![dname, synthesised])
     }
+}
+
+fn caa_records(at: &str, records: &[CAA]) -> Vec<Record> {
+    records
+        .iter()
+        .map(|caa| Record::from_rdata(owner(at), 300, RData::CAA(caa.clone())))
+        .collect()
 }
 
 fn owner(name: &str) -> Name {
