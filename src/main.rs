@@ -18,10 +18,7 @@ fn main() -> ExitCode {
             return ExitStatus::Usage.into();
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match start_runtime() {
         Ok(runtime) => runtime,
         Err(error) => {
             warn(format_args!("cannot start the async runtime: {error}"));
@@ -37,4 +34,27 @@ fn main() -> ExitCode {
     // awaited: the run has said all it will.
     runtime.shutdown_background();
     status.into()
+}
+
+/// The multi-threaded runtime. Out of file descriptors, parts of tokio panic rather than fail
+/// (its signal and process drivers, for one, when a test build enables them); that panic is
+/// caught and said as one line like any other failure, not as a backtrace.
+fn start_runtime() -> Result<tokio::runtime::Runtime, String> {
+    let previous_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let built = std::panic::catch_unwind(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    });
+    std::panic::set_hook(previous_hook);
+    match built {
+        Ok(Ok(runtime)) => Ok(runtime),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(panic) => Err(panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|text| (*text).to_owned()))
+            .unwrap_or_else(|| "it failed".to_owned())),
+    }
 }

@@ -430,3 +430,38 @@ fn strip_escapes(text: &str) -> String {
     }
     plain
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn running_out_of_file_descriptors_is_a_local_limit_never_unreachable() {
+    let server = DnsServer::start(Behaviour::default()).await;
+    let mut local_limits = 0;
+    // The runtime needs a few descriptors of its own: try limits around where sockets run out.
+    for limit in 6..=16 {
+        let command = format!(
+            "ulimit -n {limit}; exec {} check --no-name-policy --json --nameserver {} allowed.example.test",
+            env!("CARGO_BIN_EXE_certready"),
+            server.nameserver()
+        );
+        let output = tokio::process::Command::new("sh")
+            .args(["-c", &command])
+            .output()
+            .await
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_no_panic(&stderr);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            !stdout.contains("\"unreachable\""),
+            "limit {limit}: {stdout}"
+        );
+        if stdout.contains("\"local-limit\"") {
+            local_limits += 1;
+            assert_eq!(status(&output), 3, "limit {limit}: undetermined");
+            assert!(stdout.contains("EMFILE"), "{stdout}");
+        }
+    }
+    assert!(
+        local_limits > 0,
+        "some limit left no descriptor for a socket"
+    );
+}

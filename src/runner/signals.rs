@@ -16,18 +16,20 @@ pub struct StopRequests {
 }
 
 impl StopRequests {
-    /// Takes over SIGINT, SIGTERM and SIGHUP for the rest of the process. Call inside the
-    /// runtime.
+    /// Takes over SIGINT, SIGTERM and SIGHUP for the rest of the process; a thread of its own
+    /// waits for them, so a busy or stalled run never delays the second one.
     pub fn install() -> io::Result<StopRequests> {
         let mut signals = Signals::new()?;
         let (sender, received) = watch::channel(None);
-        tokio::spawn(async move {
-            let first = signals.next().await;
-            let _ = sender.send(Some(first));
-            let second = signals.next().await;
-            warn(format_args!("{} again: stopping at once", second.name()));
-            std::process::exit(i32::from(ExitStatus::Stopped(second).code()));
-        });
+        std::thread::Builder::new()
+            .name("signals".into())
+            .spawn(move || {
+                let Some(first) = signals.next() else { return };
+                let _ = sender.send(Some(first));
+                let Some(second) = signals.next() else { return };
+                warn(format_args!("{} again: stopping at once", second.name()));
+                std::process::exit(i32::from(ExitStatus::Stopped(second).code()));
+            })?;
         Ok(StopRequests { received })
     }
 
@@ -38,52 +40,54 @@ impl StopRequests {
                 return signal;
             }
             if self.received.changed().await.is_err() {
-                // The watcher task is gone (the runtime is shutting down): no signal will come.
+                // The watching thread is gone: no signal will come.
                 std::future::pending::<()>().await;
             }
         }
     }
 }
 
+/// The three signals, as signal-hook delivers them (registration fails with an error rather
+/// than a panic when the process is out of file descriptors).
 #[cfg(unix)]
-struct Signals {
-    interrupt: tokio::signal::unix::Signal,
-    terminate: tokio::signal::unix::Signal,
-    hangup: tokio::signal::unix::Signal,
-}
+struct Signals(signal_hook::iterator::Signals);
 
 #[cfg(unix)]
 impl Signals {
     fn new() -> io::Result<Signals> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Signals {
-            interrupt: signal(SignalKind::interrupt())?,
-            terminate: signal(SignalKind::terminate())?,
-            hangup: signal(SignalKind::hangup())?,
-        })
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).map(Signals)
     }
 
-    async fn next(&mut self) -> StopSignal {
-        tokio::select! {
-            _ = self.interrupt.recv() => StopSignal::Interrupt,
-            _ = self.terminate.recv() => StopSignal::Terminate,
-            _ = self.hangup.recv() => StopSignal::Hangup,
-        }
+    /// The next stop signal; none if the signals can no longer be read.
+    fn next(&mut self) -> Option<StopSignal> {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        self.0.forever().find_map(|number| match number {
+            SIGINT => Some(StopSignal::Interrupt),
+            SIGTERM => Some(StopSignal::Terminate),
+            SIGHUP => Some(StopSignal::Hangup),
+            _ => None,
+        })
     }
 }
 
 /// Elsewhere only Ctrl-C can be watched.
 #[cfg(not(unix))]
-struct Signals;
+struct Signals(tokio::runtime::Runtime);
 
 #[cfg(not(unix))]
 impl Signals {
     fn new() -> io::Result<Signals> {
-        Ok(Signals)
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map(Signals)
     }
 
-    async fn next(&mut self) -> StopSignal {
-        let _ = tokio::signal::ctrl_c().await;
-        StopSignal::Interrupt
+    fn next(&mut self) -> Option<StopSignal> {
+        self.0
+            .block_on(tokio::signal::ctrl_c())
+            .ok()
+            .map(|()| StopSignal::Interrupt)
     }
 }
