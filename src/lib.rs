@@ -12,7 +12,7 @@
 //! - `check`: one name end to end; `input` and `runner`: a whole run, in order, with a summary,
 //!   stopped cleanly by signals and by output or input that fails; `diagnostics`: stderr.
 //! - `output`: reports for people and scripts; `escape`: untrusted bytes made printable.
-//! - `options`: the command line; `exit`: exit statuses.
+//! - `options`: the command line; `exit`: exit statuses; `generate`: completions and the manual.
 
 pub mod answers;
 pub mod assume;
@@ -23,6 +23,7 @@ pub mod dns;
 pub mod escape;
 pub mod exit;
 pub mod fix;
+pub mod generate;
 pub mod input;
 pub mod name;
 pub mod options;

@@ -2,27 +2,42 @@
 
 use std::process::ExitCode;
 
+use std::io::Write;
+
 use certready::diagnostics::warn;
 use certready::exit::ExitStatus;
-use certready::options::{Cli, Command};
+use certready::generate;
+use certready::options::{CheckPlan, Cli, Command};
 use certready::runner::run;
 
 fn main() -> ExitCode {
-    let plan = Cli::parse_args().and_then(|Cli { command }| match command {
-        Command::Check(args) => args.plan().map_err(|error| error.to_string()),
-    });
-    let plan = match plan {
-        Ok(plan) => plan,
+    let command = match Cli::parse_args() {
+        Ok(Cli { command }) => command,
         Err(error) => {
             warn(error);
             return ExitStatus::Usage.into();
         }
     };
+    match command {
+        Command::Check(args) => match args.plan() {
+            Ok(plan) => check(plan).into(),
+            Err(error) => {
+                warn(error);
+                ExitStatus::Usage.into()
+            }
+        },
+        Command::Completions { shell } => print(Ok(generate::completions(shell))).into(),
+        Command::Man => print(generate::manual()).into(),
+    }
+}
+
+/// Runs a check plan on a multi-threaded runtime.
+fn check(plan: CheckPlan) -> ExitStatus {
     let runtime = match start_runtime() {
         Ok(runtime) => runtime,
         Err(error) => {
             warn(format_args!("cannot start the async runtime: {error}"));
-            return ExitStatus::Unfinished.into();
+            return ExitStatus::Unfinished;
         }
     };
     // The run in a task of its own, so that a panic in it is caught and reported as a run that
@@ -33,7 +48,22 @@ fn main() -> ExitCode {
     // Queries still in flight, or a writer blocked on a stalled stdout, are abandoned, not
     // awaited: the run has said all it will.
     runtime.shutdown_background();
-    status.into()
+    status
+}
+
+/// Writes a generated text to stdout; one that cannot be written did not finish.
+fn print(text: std::io::Result<Vec<u8>>) -> ExitStatus {
+    let written = text.and_then(|text| {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(&text).and_then(|()| stdout.flush())
+    });
+    match written {
+        Ok(()) => ExitStatus::AllAllowed,
+        Err(error) => {
+            warn(format_args!("cannot write to standard output: {error}"));
+            ExitStatus::Unfinished
+        }
+    }
 }
 
 /// The multi-threaded runtime. Out of file descriptors, parts of tokio panic rather than fail

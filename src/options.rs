@@ -33,14 +33,30 @@ Examples:
   certready check example.com --assume 'example.com. CAA 0 issue \"letsencrypt.org\"'
   certready check --input domains.txt --json > report.jsonl
   zcat names.gz | certready check --input - --concurrency 256 --qps 1000 --quiet
+  certready check --no-name-policy www.example.test --nameserver 127.0.0.1:5353
 
 Exit status:
   0    every name allowed
-  1    at least one name denied by a CAA record
+  1    at least one name denied by a CAA record, or refused by the CA's name policy
   2    bad usage or an invalid NAME (nothing was checked), or an --input line that is not a
        valid name (and nothing denied or undetermined)
   3    nothing denied, but at least one name could not be determined (a lookup failed)
-  130  interrupted (Ctrl-C): the reports done so far were written";
+  5    the run did not finish: its output could not be written (a closed pipe, a full
+       disk) or its input could not be read to the end; the summary says how far it got
+  129, 130, 143
+       stopped by SIGHUP, SIGINT (Ctrl-C) or SIGTERM: the reports done so far were written,
+       in input order; a second signal stops at once";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  certready completions bash > /etc/bash_completion.d/certready
+  certready completions zsh > \"${fpath[1]}/_certready\"
+  certready completions fish > ~/.config/fish/completions/certready.fish";
+
+const MAN_EXAMPLES: &str = "\
+Examples:
+  certready man > /usr/local/share/man/man1/certready.1
+  certready man | man -l -";
 
 #[derive(Debug, Parser)]
 #[command(name = "certready", version, about = ABOUT)]
@@ -54,6 +70,15 @@ pub enum Command {
     /// Check whether the CA may issue for each NAME now, and why
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
+    /// Print a completion script for a shell
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff)
+    #[command(after_help = MAN_EXAMPLES)]
+    Man,
 }
 
 #[derive(Debug, Args)]
