@@ -69,7 +69,7 @@ pub struct Cli {
 pub enum Command {
     /// Check whether the CA may issue for each NAME now, and why
     #[command(after_help = CHECK_EXAMPLES)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Print a completion script for a shell
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
