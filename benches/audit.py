@@ -12,10 +12,18 @@ one run, on the same machine:
              (rounds of raw then certready alternate; each figure is the median of its rounds)
   naive      a shell loop around dig over a sample, one name and one parent after another
   million    certready over 1,000,000 names streamed through stdin: peak memory stays bounded
+  sweep      certready over the same names at --concurrency 64, 256, 1024 and 65536:
+             throughput must not fall as concurrency rises, memory must stay under 100 MiB
+  loss       certready over 20,000 names inside a network namespace, first clean, then with
+             10% of the datagrams each way dropped (nftables): the slowdown and the queries
+             added by resends
+  huge       certready over N names streamed through stdin (memory at any input size)
 
-Needs knotd, dnsperf, dig and GNU time (Debian: knot, dnsperf, bind9-dnsutils, time); it builds
-certready in release mode itself.
+Needs knotd, dnsperf, dig and GNU time (Debian: knot, dnsperf, bind9-dnsutils, time); the loss
+run also needs root, iproute2 and nftables. It builds certready in release mode itself, unless
+CERTREADY names a binary to measure (to compare two builds).
 Usage: benches/audit.py [--names 100000] [--zones 2000] [--concurrency 64] [--million]
+                        [--sweep] [--loss] [--huge 6000000]
 """
 
 import argparse
@@ -30,7 +38,7 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(REPO, "target", "release", "certready")
+BINARY = os.environ.get("CERTREADY", os.path.join(REPO, "target", "release", "certready"))
 SEED = 8659
 LABELS = ["www", "api", "app", "shop", "mail", "eu", "us", "dev", "staging", "cdn", "static", "m"]
 
@@ -110,7 +118,7 @@ def free_port():
         return udp.getsockname()[1]
 
 
-def start_knot(directory, files, port):
+def start_knot(directory, files, port, netns=()):
     conf = os.path.join(directory, "knot.conf")
     with open(conf, "w") as out:
         out.write(f"server:\n  listen: 127.0.0.1@{port}\n  rundir: {directory}\n")
@@ -120,9 +128,9 @@ def start_knot(directory, files, port):
         out.write("zone:\n")
         for origin, path in files:
             out.write(f"  - domain: {origin}\n    file: {path}\n")
-    knot = subprocess.Popen(["knotd", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    knot = subprocess.Popen([*netns, "knotd", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for _ in range(200):
-        probe = subprocess.run(["dig", "+short", "+tries=1", "+time=1", "-p", str(port), "@127.0.0.1",
+        probe = subprocess.run([*netns, "dig", "+short", "+tries=1", "+time=1", "-p", str(port), "@127.0.0.1",
                                 "SOA", "z0000.bench"], capture_output=True, text=True)
         if probe.stdout.strip():
             return knot
@@ -166,8 +174,9 @@ def dnsperf_at_best(directory, port, query_names, seconds):
     return (lambda: dnsperf(*best)), best
 
 
-def certready(names_file, port, concurrency, stdin_from=None):
-    command = [BINARY, "check", "--quiet", "--json", "--nameserver", f"127.0.0.1:{port}",
+def certready(names_file, port, concurrency, stdin_from=None, netns=()):
+    command = [*netns, BINARY, "check", "--quiet", "--json", "--no-name-policy",
+               "--nameserver", f"127.0.0.1:{port}",
                "--concurrency", str(concurrency), "--timeout", "2", "--input", names_file]
     elapsed, peak, error, code = measure(command, stdin=stdin_from)
     summary = next((line for line in error.splitlines() if line.startswith("certready:")), "")
@@ -197,11 +206,16 @@ def main():
     parser.add_argument("--dnsperf-seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=5, help="rounds of dnsperf, then certready")
     parser.add_argument("--million", action="store_true", help="also stream 1,000,000 names")
+    parser.add_argument("--sweep", action="store_true", help="also --concurrency 64, 256, 1024, 65536")
+    parser.add_argument("--loss", action="store_true", help="also 20,000 names with 10%% of datagrams dropped")
+    parser.add_argument("--huge", type=int, default=0, metavar="N", help="also stream N names")
+    parser.add_argument("--only", choices=["sweep", "loss", "huge"], help="skip the main rounds")
     args = parser.parse_args()
     for tool in ["knotd", "dnsperf", "dig", "/usr/bin/time"]:
         if not shutil.which(tool):
             sys.exit(f"{tool} not found: apt-get install knot dnsperf bind9-dnsutils time")
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
+    if "CERTREADY" not in os.environ:
+        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
 
     directory = tempfile.mkdtemp(prefix="certready-bench-")
     universe = Universe(args.zones)
@@ -219,6 +233,9 @@ def main():
         print(f"machine: {os.cpu_count()} cores, {platform_line()}")
         print(f"universe: {args.zones} zones, {len(names)} names of 3 to 6 labels, "
               f"{len(distinct)} distinct names to query (climbs and CNAME targets)")
+        if args.only:
+            extra_runs(args, universe, names, names_file, directory, files, port)
+            return
         measure_raw, (clients, outstanding) = dnsperf_at_best(directory, port, sorted(distinct),
                                                               args.dnsperf_seconds)
         # Rounds of dnsperf then certready, so that both see the machine in the same states.
@@ -257,16 +274,86 @@ def main():
                   f"{sent / 1_000_000:.2f} queries per name, peak {peak:.1f} MiB (target < 100 MiB)")
             print(f"           {summary}")
             print(f"           queries sent {sent} vs {len(distinct)} distinct names to query")
+        extra_runs(args, universe, names, names_file, directory, files, port)
     finally:
         knot.terminate()
         knot.wait()
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def million_names(universe):
+def extra_runs(args, universe, names, names_file, directory, files, port):
+    if args.sweep or args.only == "sweep":
+        sweep(names, names_file, port)
+    if args.loss or args.only == "loss":
+        loss(universe, directory, files)
+    if args.huge or args.only == "huge":
+        huge(args.huge or 6_000_000, args.zones, port, args.concurrency)
+
+
+def sweep(names, names_file, port):
+    """Throughput and memory as --concurrency rises: each setting's median of three runs."""
+    for concurrency in [64, 256, 1024, 65536]:
+        runs = sorted((certready(names_file, port, concurrency) for _ in range(3)), key=lambda run: run[0])
+        elapsed, peak, sent, summary, code = runs[1]
+        print(f"sweep      --concurrency {concurrency:>5}: {len(names) / elapsed:,.0f} names/s "
+              f"(runs: {', '.join(f'{len(names) / run[0] / 1000:.1f}k' for run in runs)}), "
+              f"{sent / len(names):.2f} queries per name, peak {peak:.1f} MiB, exit {code}")
+
+
+def loss(universe, directory, files, count=20_000, percent=10):
+    """The same names in a network namespace, clean and then with datagrams dropped both ways."""
+    for tool in ["ip", "nft"]:
+        if not shutil.which(tool):
+            sys.exit(f"{tool} not found: apt-get install iproute2 nftables (and run as root)")
+    namespace = f"certready-loss-{os.getpid()}"
+    netns = ["ip", "netns", "exec", namespace]
+    subprocess.run(["ip", "netns", "add", namespace], check=True)
+    knot = None
+    try:
+        subprocess.run([*netns, "ip", "link", "set", "lo", "up"], check=True)
+        port = free_port()
+        # A knot of its own, with its own configuration and storage beside the main one's.
+        own = os.path.join(directory, "loss")
+        os.makedirs(own, exist_ok=True)
+        knot = start_knot(own, files, port, netns)
+        names_file = os.path.join(directory, "loss-names.txt")
+        with open(names_file, "w") as out:
+            out.write("\n".join(universe.names(count, seed=3)) + "\n")
+        clean = certready(names_file, port, 64, netns=netns)
+        rules = (f"add table inet loss\n"
+                 f"add chain inet loss input {{ type filter hook input priority 0; }}\n"
+                 f"add rule inet loss input udp dport {port} numgen random mod 100 < {percent} drop\n"
+                 f"add rule inet loss input udp sport {port} numgen random mod 100 < {percent} drop\n")
+        subprocess.run([*netns, "nft", "-f", "-"], input=rules, text=True, check=True)
+        lossy = certready(names_file, port, 64, netns=netns)
+        for label, (elapsed, peak, sent, summary, code) in [("clean", clean), (f"{percent}% lost", lossy)]:
+            print(f"loss       {label:>9}: {count} names in {elapsed:.2f} s ({count / elapsed:,.0f} names/s), "
+                  f"{sent} queries ({sent / count:.2f} per name), peak {peak:.1f} MiB, exit {code}")
+            print(f"           {summary}")
+        print(f"loss       {percent}% of datagrams lost each way: {lossy[0] / clean[0]:.1f}x the time, "
+              f"{lossy[2] / clean[2] - 1:+.0%} queries")
+    finally:
+        if knot:
+            knot.terminate()
+            knot.wait()
+        subprocess.run(["ip", "netns", "del", namespace])
+
+
+def huge(count, zones, port, concurrency):
+    """N names streamed through stdin: peak memory must not grow with the input."""
+    generator = subprocess.Popen([sys.executable, __file__, "--emit", str(zones), str(count)],
+                                 stdout=subprocess.PIPE)
+    elapsed, peak, sent, summary, code = certready("-", port, concurrency, generator.stdout)
+    generator.wait()
+    print(f"huge       {count:,} names via stdin in {elapsed:.1f} s: {count / elapsed:,.0f} names/s, "
+          f"peak {peak:.1f} MiB (target < 100 MiB), exit {code}")
+    print(f"           {summary}")
+
+
+def million_names(universe, count=1_000_000):
     """The million names of the streamed run, the same every time."""
     rng = random.Random(2)
-    return (universe.name(rng) for _ in range(1_000_000))
+    return (universe.name(rng) for _ in range(count))
 
 
 def platform_line():
@@ -281,10 +368,11 @@ def platform_line():
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--emit":
-        # Writes the million audit names to stdout, for the streamed run.
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--emit":
+        # Writes the streamed runs' names to stdout (a million unless a count follows).
         out = sys.stdout
-        for name in million_names(Universe(int(sys.argv[2]))):
+        count = int(sys.argv[3]) if len(sys.argv) == 4 else 1_000_000
+        for name in million_names(Universe(int(sys.argv[2])), count):
             out.write(name + "\n")
         out.flush()
     else:

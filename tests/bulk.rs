@@ -49,10 +49,11 @@ async fn a_thousand_names_under_one_zone_share_the_zone_and_tld_answers() {
         1002,
         "1000 names, example.test and test"
     );
-    // Each asked once; a loaded machine may make a datagram look lost and be sent again.
+    // Each asked once; a loaded machine may make a datagram look lost after a few round trips
+    // and send it again, a few percent at most here (the resend budget caps it at a half).
     let sent = server.stats.query_count();
     assert!(
-        (1002..=1012).contains(&sent),
+        (1002..=1052).contains(&sent),
         "{sent} queries for 1002 names"
     );
     assert!(

@@ -208,10 +208,13 @@ impl Shard {
         Some(exchange)
     }
 
-    /// Files a reply in the current generation, starting a new one when it is full.
+    /// Files a reply in the current generation, starting a new one when it is full. The new
+    /// generation reuses the table of the one dropped: after the first two, no table grows
+    /// again, and memory stays flat however long the run.
     fn remember(&mut self, digest: Digest, exchange: Arc<Exchange>) {
         if self.current.len() >= PER_GENERATION {
-            self.previous = std::mem::take(&mut self.current);
+            self.previous.clear();
+            std::mem::swap(&mut self.previous, &mut self.current);
         }
         self.current.insert(digest, exchange);
     }

@@ -1,15 +1,17 @@
 //! One CAA question, one reply: UDP first, TCP when the reply is truncated (rule 11), a timeout
 //! per attempt and retries that rotate through the servers (rule 10); within an attempt, a
-//! datagram that is probably lost is sent again (see `udp`). Every attempt waits for a place
-//! among the queries in flight (`--concurrency`), every sending for its turn under the rate
-//! cap (`--qps`), and every sending is counted.
+//! datagram that is probably lost is sent again (see `udp`), within a budget that grows with
+//! the replies received, so that resends back off when loss rises and never add more than a
+//! quarter to the load (`ResendBudget`). Every attempt waits for a place among the queries in
+//! flight (`--concurrency`), every sending for its turn under the rate cap (`--qps`), and
+//! every sending is counted.
 //!
 //! Only timeouts and unreachable servers are retried, as the CA does: an RCODE is an answer.
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -40,6 +42,52 @@ struct Limits {
     places: usize,
     pace: Option<Pace>,
     sent: AtomicU64,
+    resends: ResendBudget,
+}
+
+/// Resends earned by replies: half a resend per reply received, some to start with, a bounded
+/// amount banked. Random loss costs resends in proportion to the replies that do come back
+/// (10% of datagrams lost each way needs about a quarter more); heavier loss or a dead server
+/// soon exhausts the budget, and queries then wait for their answer (or their attempt's
+/// timeout) instead of adding load.
+#[derive(Debug)]
+struct ResendBudget {
+    /// In quarters of a resend.
+    quarters: AtomicI64,
+}
+
+impl ResendBudget {
+    /// Quarters of a resend earned per reply.
+    const EARNED_PER_REPLY: i64 = 2;
+    /// Quarters one resend costs.
+    const COST: i64 = 4;
+    /// Resends a run may make before any reply (at the start, or from a dead server).
+    const INITIAL: i64 = 32 * Self::COST;
+    /// Resends banked at most.
+    const MOST: i64 = 1024 * Self::COST;
+
+    fn new() -> ResendBudget {
+        ResendBudget {
+            quarters: AtomicI64::new(Self::INITIAL),
+        }
+    }
+
+    fn earn(&self) {
+        let _ = self
+            .quarters
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |quarters| {
+                (quarters < Self::MOST).then_some(quarters + Self::EARNED_PER_REPLY)
+            });
+    }
+
+    /// Takes one resend from the budget, if there is one.
+    fn spend(&self) -> bool {
+        self.quarters
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |quarters| {
+                (quarters >= Self::COST).then_some(quarters - Self::COST)
+            })
+            .is_ok()
+    }
 }
 
 /// A rate cap: attempts start at least `interval` apart.
@@ -111,11 +159,15 @@ impl Transport {
             timeout,
             attempts,
             limits: Arc::new(Limits {
-                pools: servers.iter().copied().map(UdpPool::new).collect(),
+                pools: servers
+                    .iter()
+                    .map(|&server| UdpPool::new(server, in_flight.max(1)))
+                    .collect(),
                 in_flight: Semaphore::new(in_flight.max(1)),
                 places: in_flight.max(1),
                 pace,
                 sent: AtomicU64::new(0),
+                resends: ResendBudget::new(),
             }),
         }
     }
@@ -206,9 +258,10 @@ const LONGEST_RETRANSMIT: Duration = Duration::from_secs(1);
 
 impl Transport {
     /// Sends the query on one of the server's shared sockets and waits for the reply that
-    /// answers it, sending it again (under the same id) whenever it is probably lost: after a
-    /// few round-trip times, then twice as long each time. Stray datagrams with the same id are
-    /// ignored. The caller bounds the whole attempt by the timeout.
+    /// answers it, sending it again (under the same id) whenever it is probably lost and the
+    /// budget allows: after a few round-trip times, then twice as long each time. Stray
+    /// datagrams with the same id are ignored. The caller bounds the whole attempt by the
+    /// timeout.
     async fn udp_exchange(
         &self,
         pool: &UdpPool,
@@ -229,16 +282,19 @@ impl Transport {
                         if !sent_again {
                             pool.observe_rtt(started.elapsed());
                         }
+                        self.limits.resends.earn();
                         return Ok(reply);
                     }
                 }
                 Err(_) => {
-                    if let Some(pace) = &self.limits.pace {
-                        pace.wait_turn().await;
+                    if self.limits.resends.spend() {
+                        if let Some(pace) = &self.limits.pace {
+                            pace.wait_turn().await;
+                        }
+                        waiting.resend(query).await.map_err(unreachable)?;
+                        self.limits.sent.fetch_add(1, Ordering::Relaxed);
+                        sent_again = true;
                     }
-                    waiting.resend(query).await.map_err(unreachable)?;
-                    self.limits.sent.fetch_add(1, Ordering::Relaxed);
-                    sent_again = true;
                     patience = (patience * 2).min(LONGEST_RETRANSMIT);
                 }
             }
@@ -309,6 +365,29 @@ pub fn describe(error: &ExchangeError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resends_are_earned_by_replies_and_bounded() {
+        let budget = ResendBudget::new();
+        let initial = (0..1000).take_while(|_| budget.spend()).count();
+        assert_eq!(initial, 32, "some resends before any reply");
+        for _ in 0..400 {
+            budget.earn();
+        }
+        assert_eq!(
+            (0..1000).take_while(|_| budget.spend()).count(),
+            200,
+            "half a resend per reply"
+        );
+        for _ in 0..100_000 {
+            budget.earn();
+        }
+        assert_eq!(
+            (0..5000).take_while(|_| budget.spend()).count(),
+            1024,
+            "banked at most"
+        );
+    }
 
     #[test]
     fn running_out_of_file_descriptors_is_a_local_limit_not_an_unreachable_server() {

@@ -3,15 +3,22 @@
 //! halves what a bulk audit can ask per second; so each server gets a few long-lived sockets,
 //! and one task per socket hands each reply to the query waiting for its message id.
 //!
-//! A query with no answer after a few round-trip times is sent again (see `Rtt`): a lost
-//! datagram then costs a fraction of a second, not the whole timeout, which matters when
-//! results come out in order and one missing answer holds back every name behind it.
+//! A query with no answer after the round-trip time and four of its deviations (at least two
+//! round trips) is sent again
+//! (see `Rtt`): a lost datagram then costs a few round trips, not the whole timeout, which
+//! matters when results come out in order and one missing answer holds back every name behind
+//! it, and when each query waiting for a lost answer holds a place among those in flight.
 //!
 //! Sockets are connected: only the server's datagrams arrive, and an ICMP "port unreachable"
 //! comes back as an error (it fails the queries then waiting on that socket). Ids are drawn
 //! from a keyed pseudo-random sequence and never reused while in flight on a socket. A run
 //! thus uses a few random source ports rather than one per query: less entropy against an
 //! off-path spoofer, which is acceptable for a tool asking its own resolver.
+//!
+//! The number of sockets grows with the queries a run may have in flight (one per 128, from 2
+//! to 32), and each asks the kernel for a 1 MiB receive buffer: a burst of replies to a
+//! thousand queries then waits in the kernel instead of being dropped, which a default buffer
+//! (about 200 KB, some 150 datagrams) did at `--concurrency 1024`.
 
 use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
@@ -22,11 +29,16 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 use tokio::sync::{OnceCell, oneshot};
 
-/// Sockets per server: spreads the ids in flight and the receive work.
-const SOCKETS: usize = 2;
+/// Queries in flight per socket: spreads the ids in flight and the receive work.
+const IN_FLIGHT_PER_SOCKET: usize = 128;
+/// Sockets per server, at least and at most.
+const SOCKETS: (usize, usize) = (2, 32);
+/// Receive and send buffer asked of the kernel per socket (it may grant less).
+const SOCKET_BUFFER: usize = 1 << 20;
 
 /// What a query waiting on a socket receives: a datagram carrying its id, or the socket's error.
 type Delivery = Result<Vec<u8>, io::ErrorKind>;
@@ -35,43 +47,90 @@ type Delivery = Result<Vec<u8>, io::ErrorKind>;
 #[derive(Debug)]
 pub struct UdpPool {
     server: SocketAddr,
+    /// How many sockets to open on first use.
+    size: usize,
     sockets: OnceCell<Vec<Arc<PooledSocket>>>,
     next: AtomicUsize,
     rtt: Rtt,
 }
 
-/// The server's smoothed round-trip time (RFC 6298's estimator, without the variance term),
-/// from exchanges that were not sent again (Karn's rule): it says when a query with no
-/// answer yet is most likely lost and worth sending again.
+/// The server's round-trip time, smoothed, and its variation (RFC 6298's estimator), from
+/// exchanges that were not sent again (Karn's rule): it says when a query with no answer yet
+/// is most likely lost and worth sending again. Loss is thus noticed in round trips, a few
+/// milliseconds on a local network, rather than in fixed fractions of a second.
 #[derive(Debug, Default)]
 struct Rtt {
     /// Microseconds; 0 until the first sample.
     smoothed: AtomicU64,
+    /// Microseconds: the mean deviation.
+    variation: AtomicU64,
 }
 
 impl Rtt {
     /// Before any sample: long enough for a distant resolver.
     const INITIAL: Duration = Duration::from_millis(500);
-    /// Not sooner: a busy server, or a busy machine, can hold an answer for tens of
-    /// milliseconds, and a needless resend is one more query.
-    const SHORTEST: Duration = Duration::from_millis(200);
+    /// Not sooner: below this, a machine busy scheduling (two cores shared by the run and a
+    /// local server) delays replies as much as a network does.
+    const SHORTEST: Duration = Duration::from_millis(20);
 
+    /// RFC 6298 §2: the smoothed time plus four deviations; but at least twice the smoothed
+    /// time, since a server answering steadily has almost no deviation and replies a little
+    /// late are not lost; and at least `SHORTEST`.
     fn retransmit_after(&self) -> Duration {
         match self.smoothed.load(Ordering::Relaxed) {
             0 => Rtt::INITIAL,
-            smoothed => (Duration::from_micros(smoothed) * 4).max(Rtt::SHORTEST),
+            smoothed => {
+                let variation = self.variation.load(Ordering::Relaxed);
+                let micros = smoothed
+                    .saturating_add(variation.saturating_mul(4))
+                    .max(smoothed.saturating_mul(2));
+                Duration::from_micros(micros).max(Rtt::SHORTEST)
+            }
         }
     }
 
+    /// RFC 6298 §2.2 and §2.3, with its gains of 1/8 and 1/4. Concurrent updates may lose a
+    /// sample now and then, which an estimate can afford.
     fn observe(&self, sample: Duration) {
         let sample = u64::try_from(sample.as_micros()).unwrap_or(u64::MAX).max(1);
         let smoothed = self.smoothed.load(Ordering::Relaxed);
-        let updated = if smoothed == 0 {
-            sample
-        } else {
-            smoothed - smoothed / 8 + sample / 8
-        };
-        self.smoothed.store(updated.max(1), Ordering::Relaxed);
+        if smoothed == 0 {
+            self.smoothed.store(sample, Ordering::Relaxed);
+            self.variation.store(sample / 2, Ordering::Relaxed);
+            return;
+        }
+        let variation = self.variation.load(Ordering::Relaxed);
+        let deviation = smoothed.abs_diff(sample);
+        self.variation
+            .store(variation - variation / 4 + deviation / 4, Ordering::Relaxed);
+        self.smoothed.store(
+            (smoothed - smoothed / 8 + sample / 8).max(1),
+            Ordering::Relaxed,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loss_is_suspected_after_a_few_round_trips_not_a_fixed_fraction_of_a_second() {
+        let rtt = Rtt::default();
+        assert_eq!(rtt.retransmit_after(), Rtt::INITIAL);
+        for _ in 0..50 {
+            rtt.observe(Duration::from_millis(30));
+        }
+        // Steady: twice the round trip.
+        let steady = rtt.retransmit_after();
+        assert!((Duration::from_millis(59)..=Duration::from_millis(61)).contains(&steady));
+        for sample in [10, 50, 10, 50, 10, 50] {
+            rtt.observe(Duration::from_millis(sample));
+        }
+        assert!(rtt.retransmit_after() > steady, "jitter widens it");
+        let fast = Rtt::default();
+        fast.observe(Duration::from_micros(100));
+        assert_eq!(fast.retransmit_after(), Rtt::SHORTEST);
     }
 }
 
@@ -93,16 +152,20 @@ pub struct Waiting {
 }
 
 impl UdpPool {
-    pub fn new(server: SocketAddr) -> UdpPool {
+    /// A pool sized for `in_flight` queries at once.
+    pub fn new(server: SocketAddr, in_flight: usize) -> UdpPool {
         UdpPool {
             server,
+            size: in_flight
+                .div_ceil(IN_FLIGHT_PER_SOCKET)
+                .clamp(SOCKETS.0, SOCKETS.1),
             sockets: OnceCell::new(),
             next: AtomicUsize::new(0),
             rtt: Rtt::default(),
         }
     }
 
-    /// How long to wait for an answer before sending the query again.
+    /// How long to wait for an answer before sending the query again (first time).
     pub fn retransmit_after(&self) -> Duration {
         self.rtt.retransmit_after()
     }
@@ -117,7 +180,7 @@ impl UdpPool {
     pub async fn send(&self, query: &mut [u8]) -> io::Result<Waiting> {
         let sockets = self
             .sockets
-            .get_or_try_init(|| open_sockets(self.server))
+            .get_or_try_init(|| open_sockets(self.server, self.size))
             .await?;
         let socket = &sockets[self.next.fetch_add(1, Ordering::Relaxed) % sockets.len()];
         let (sender, next) = oneshot::channel();
@@ -195,15 +258,10 @@ impl PooledSocket {
     }
 }
 
-async fn open_sockets(server: SocketAddr) -> io::Result<Vec<Arc<PooledSocket>>> {
-    let local = match server {
-        SocketAddr::V4(_) => SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0)),
-        SocketAddr::V6(_) => SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0)),
-    };
-    let mut sockets = Vec::with_capacity(SOCKETS);
-    for _ in 0..SOCKETS {
-        let socket = UdpSocket::bind(local).await?;
-        socket.connect(server).await?;
+async fn open_sockets(server: SocketAddr, count: usize) -> io::Result<Vec<Arc<PooledSocket>>> {
+    let mut sockets = Vec::with_capacity(count);
+    for _ in 0..count {
+        let socket = connected_socket(server)?;
         let pooled = Arc::new(PooledSocket {
             socket,
             waiting: Mutex::new(HashMap::new()),
@@ -214,6 +272,22 @@ async fn open_sockets(server: SocketAddr) -> io::Result<Vec<Arc<PooledSocket>>> 
         sockets.push(pooled);
     }
     Ok(sockets)
+}
+
+/// A non-blocking UDP socket connected to `server`, with large kernel buffers.
+fn connected_socket(server: SocketAddr) -> io::Result<UdpSocket> {
+    let (domain, local) = match server {
+        SocketAddr::V4(_) => (Domain::IPV4, SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0))),
+        SocketAddr::V6(_) => (Domain::IPV6, SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0))),
+    };
+    let socket = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+    // A smaller buffer than asked for is still a working socket.
+    let _ = socket.set_recv_buffer_size(SOCKET_BUFFER);
+    let _ = socket.set_send_buffer_size(SOCKET_BUFFER);
+    socket.set_nonblocking(true)?;
+    socket.bind(&local.into())?;
+    socket.connect(&server.into())?;
+    UdpSocket::from_std(socket.into())
 }
 
 /// Hands every datagram to the query waiting for its id; a socket error goes to every query
