@@ -64,6 +64,30 @@ async fn a_thousand_names_under_one_zone_share_the_zone_and_tld_answers() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_late_name_holds_back_the_output_behind_it_not_the_checks() {
+    let server = DnsServer::start(Behaviour::default().fault(
+        "late.example.test",
+        Fault::Delay(Duration::from_millis(1500)),
+    ))
+    .await;
+    // --concurrency 2: 8 names checked at once, 64 finished reports may wait behind a late one.
+    let mut lines = vec!["late.example.test".to_owned()];
+    lines.extend((0..50).map(|i| format!("n{i}.example.test")));
+    let input = lines.join("\n");
+    let run = audit(&server, &input, &["--concurrency", "2"]);
+    let watch = async {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        server.stats.distinct_names()
+    };
+    let (output, asked_while_late) = tokio::join!(run, watch);
+    assert!(
+        asked_while_late >= 40,
+        "only {asked_while_late} names asked while the first was late"
+    );
+    assert_eq!(names_of(&json_lines(&output)), lines);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn results_keep_the_input_order_when_early_names_are_slow() {
     let server = DnsServer::start(
         Behaviour::default()

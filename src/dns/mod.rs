@@ -11,6 +11,7 @@
 //! - `transport`: one question, one reply: UDP, TCP on truncation, timeouts, retries, the
 //!   run's limits on queries in flight and their rate.
 //! - `udp`: the few UDP sockets per server that a run's queries share.
+//! - `window`: how many queries may be in flight, narrowed when a server drops them.
 //! - `resolver`: each distinct question asked once per run, replies shared.
 //! - `lookup`: one name's lookup: alias chains, loops, outcomes.
 
@@ -18,6 +19,7 @@ pub mod lookup;
 pub mod resolver;
 pub mod transport;
 pub mod udp;
+pub mod window;
 pub mod wire;
 
 use std::net::SocketAddr;

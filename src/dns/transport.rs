@@ -16,10 +16,11 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{Mutex, Semaphore};
-use tokio::time::{Instant, sleep_until, timeout};
+use tokio::sync::Mutex;
+use tokio::time::{Instant, sleep_until, timeout, timeout_at};
 
 use super::udp::UdpPool;
+use super::window::Window;
 use super::wire::{Reply, decode_reply, encode_query};
 
 /// Where and how to ask.
@@ -38,8 +39,7 @@ pub struct Transport {
 struct Limits {
     /// One pool per server, in the order of `Transport::servers`.
     pools: Vec<UdpPool>,
-    in_flight: Semaphore,
-    places: usize,
+    window: Window,
     pace: Option<Pace>,
     sent: AtomicU64,
     resends: ResendBudget,
@@ -163,8 +163,7 @@ impl Transport {
                     .iter()
                     .map(|&server| UdpPool::new(server, in_flight.max(1)))
                     .collect(),
-                in_flight: Semaphore::new(in_flight.max(1)),
-                places: in_flight.max(1),
+                window: Window::new(in_flight),
                 pace,
                 sent: AtomicU64::new(0),
                 resends: ResendBudget::new(),
@@ -174,7 +173,7 @@ impl Transport {
 
     /// How many queries may be in flight at once.
     pub fn in_flight(&self) -> usize {
-        self.limits.places
+        self.limits.window.most()
     }
 
     /// Queries sent so far over UDP and TCP, retries and TCP follow-ups included.
@@ -213,7 +212,7 @@ impl Transport {
     ) -> Result<Reply, ExchangeError> {
         let _place = self
             .limits
-            .in_flight
+            .window
             .acquire()
             .await
             .map_err(|_| ExchangeError::Unreachable("the run is shutting down".into()))?;
@@ -255,11 +254,16 @@ fn answers(reply: &Reply, id: u16) -> bool {
 
 /// The longest wait between two sendings of a query within an attempt.
 const LONGEST_RETRANSMIT: Duration = Duration::from_secs(1);
+/// The backoff stops doubling here (the wait is capped by `LONGEST_RETRANSMIT` anyway).
+const LONGEST_RETRANSMIT_FACTOR: u32 = 64;
+/// While a query waits, it looks at the round-trip estimate again at least this often.
+const RECHECK: Duration = Duration::from_millis(50);
 
 impl Transport {
     /// Sends the query on one of the server's shared sockets and waits for the reply that
     /// answers it, sending it again (under the same id) whenever it is probably lost and the
-    /// budget allows: after a few round-trip times, then twice as long each time. Stray
+    /// budget allows: after a few round-trip times, then twice as long each time (at most a
+    /// second). Each suspected loss narrows the window of queries in flight. Stray
     /// datagrams with the same id are ignored. The caller bounds the whole attempt by the
     /// timeout.
     async fn udp_exchange(
@@ -271,10 +275,15 @@ impl Transport {
         let started = Instant::now();
         let mut waiting = pool.send(query).await.map_err(unreachable)?;
         let id = u16::from_be_bytes([query[0], query[1]]);
-        let mut patience = pool.retransmit_after();
+        let mut sent_at = started;
+        let mut backoff = 1;
         let mut sent_again = false;
         loop {
-            match timeout(patience, waiting.next()).await {
+            // Read the estimate afresh each time: the first queries of a run start before
+            // any round trip is known, and adopt the estimate as soon as one is.
+            let due = sent_at + (pool.retransmit_after() * backoff).min(LONGEST_RETRANSMIT);
+            let wake = due.min(Instant::now() + RECHECK);
+            match timeout_at(wake, waiting.next()).await {
                 Ok(datagram) => {
                     let reply = decode_reply(&datagram.map_err(unreachable)?, wire)
                         .map_err(bad_response)?;
@@ -283,10 +292,13 @@ impl Transport {
                             pool.observe_rtt(started.elapsed());
                         }
                         self.limits.resends.earn();
+                        self.limits.window.on_reply();
                         return Ok(reply);
                     }
                 }
+                Err(_) if Instant::now() < due => {}
                 Err(_) => {
+                    self.limits.window.on_loss(pool.retransmit_after());
                     if self.limits.resends.spend() {
                         if let Some(pace) = &self.limits.pace {
                             pace.wait_turn().await;
@@ -295,7 +307,8 @@ impl Transport {
                         self.limits.sent.fetch_add(1, Ordering::Relaxed);
                         sent_again = true;
                     }
-                    patience = (patience * 2).min(LONGEST_RETRANSMIT);
+                    sent_at = Instant::now();
+                    backoff = (backoff * 2).min(LONGEST_RETRANSMIT_FACTOR);
                 }
             }
         }

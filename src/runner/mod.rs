@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use futures::{StreamExt, stream};
+use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use crate::assume::Assumption;
@@ -41,11 +42,16 @@ use writer::{ReportWriter, WriteFailure};
 /// Names in flight per query allowed in flight: enough to keep every query place busy while
 /// parents come from the cache.
 const NAMES_PER_QUERY_PLACE: usize = 4;
-/// Names in flight at most, whatever `--concurrency` says: each holds its lookups and then its
-/// report until its turn to be written (about 10 KB in all, measured), so this bounds the
-/// run's memory (about 20 MB); and 2048 names in flight keep even a resolver 20 ms away busy
-/// at 100,000 names a second, more than one machine renders.
+/// Names checked at once at most, whatever `--concurrency` says: each holds its lookups (about
+/// 10 KB, measured), so this bounds the run's memory (about 20 MB); and 2048 names in flight
+/// keep even a resolver 20 ms away busy at 100,000 names a second, more than one machine
+/// renders.
 const MOST_NAMES_IN_FLIGHT: usize = 2048;
+/// Finished reports that may wait behind a late name, per name checked at once: so that one
+/// name waiting for a lost datagram does not stop the checks behind it.
+const REPORTS_AHEAD_PER_NAME: usize = 8;
+/// Finished reports waiting at most (about 1.5 KB each in JSON).
+const MOST_REPORTS_AHEAD: usize = 8192;
 /// After a stop signal, what is already rendered may take this long to be written.
 const STOP_GRACE: Duration = Duration::from_millis(300);
 
@@ -96,12 +102,26 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
     let format = plan.format;
     // Each name is checked and rendered in a task of its own, so the workers share the load;
     // the window of task handles keeps the output in input order.
+    // At most `window` names are checked at once, each in a task of its own so the workers
+    // share the load; the names after them wait, small, for a place. A late name holds back the
+    // output behind it, not the checks: up to `ahead` finished reports wait for their turn.
+    let running = Arc::new(Semaphore::new(window.max(1)));
+    let ahead = (window * REPORTS_AHEAD_PER_NAME).min(MOST_REPORTS_AHEAD);
     let outcomes = entries
         .map(|entry| {
             let checker = checker.clone();
-            tokio::spawn(async move { check_and_render(&checker, entry, format).await })
+            let running = running.clone();
+            async move {
+                let place = running.acquire_owned().await;
+                tokio::spawn(async move {
+                    let rendered = check_and_render(&checker, entry, format).await;
+                    drop(place);
+                    rendered
+                })
+                .await
+            }
         })
-        .buffered(window.max(1));
+        .buffered(ahead.max(1));
     let started = Instant::now();
     let mut progress = Progress::new(plan.progress, io::stderr().is_terminal());
     let stdout_is_terminal = io::stdout().is_terminal();
