@@ -209,3 +209,28 @@ async fn color_is_used_only_when_asked_or_on_a_terminal() {
     let output = certready(&["check", "--color", "sometimes", "x.test"]).await;
     assert_eq!(status(&output), 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refusals_by_the_cas_name_policy() {
+    for (snapshot_name, name) in [
+        ("refused_public_suffix", "co.uk"),
+        ("refused_wildcard_of_a_public_suffix", "*.co.uk"),
+        ("refused_no_public_suffix", "localhost"),
+        ("refused_bad_punycode", "xn--zz.example.com"),
+    ] {
+        let output = certready(&[
+            "check",
+            "--color",
+            "never",
+            "--nameserver",
+            "127.0.0.1:9",
+            name,
+        ])
+        .await;
+        assert_eq!(status(&output), 1);
+        snapshot!(
+            snapshot_name,
+            String::from_utf8(output.stdout).expect("the report is UTF-8")
+        );
+    }
+}

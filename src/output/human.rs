@@ -125,7 +125,10 @@ fn headline(check: &Check, requester: &Requester) -> String {
     let relevant = check.relevant_lookup();
     let owner = relevant.map_or("", |lookup| lookup.name.as_str());
     match &check.evaluation.basis {
-        Basis::NamePolicy(refusal) => format!("{ca} refuses {}: {refusal}.", check.name),
+        Basis::NamePolicy(_) => format!(
+            "{ca} refuses {} outright, whatever its CAA records say.",
+            check.name
+        ),
         Basis::NoCaaRecords => {
             format!(
                 "No CAA records anywhere above {}: any CA may issue.",
@@ -306,10 +309,12 @@ fn lookup_details(lookup: &Lookup) -> Vec<String> {
 /// when the failure is most likely this machine's own.
 fn consequence(check: &Check) -> Option<String> {
     let refusal = match &check.evaluation.basis {
-        Basis::NamePolicy(refusal) => format!(
-            "Let's Encrypt rejects the order (\"{}\")",
-            refusal.ca_error()
-        ),
+        Basis::NamePolicy(refusal) => {
+            return Some(format!(
+                "Let's Encrypt rejects the order (\"{}\"): no certificate can be issued for this name, managed (Twilio Link Shortening's, for one) or not.",
+                refusal.ca_error()
+            ));
+        }
         Basis::LookupFailed(index) => {
             let lookup = &check.lookups[*index];
             let problem = match &lookup.answer {
