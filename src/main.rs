@@ -59,6 +59,8 @@ fn print(text: std::io::Result<Vec<u8>>) -> ExitStatus {
     });
     match written {
         Ok(()) => ExitStatus::AllAllowed,
+        // `| head`: the reader has what it wanted; say nothing.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Unfinished,
         Err(error) => {
             warn(format_args!("cannot write to standard output: {error}"));
             ExitStatus::Unfinished

@@ -70,27 +70,8 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
     let arguments = stream::iter(plan.names).map(|name| Entry::Name { line: None, name });
     let lines = match &plan.input {
         None => None,
-        Some(source) => match input::read(source, window) {
-            Ok(receiver) => {
-                let failure = input_failure.clone();
-                Some(
-                    stream::unfold(receiver, |mut receiver| async move {
-                        receiver.recv().await.map(|batch| (batch, receiver))
-                    })
-                    // A failure ends the entries; the run ends when they are done.
-                    .scan((), move |(), batch| {
-                        futures::future::ready(match batch {
-                            Ok(entries) => Some(entries),
-                            Err(error) => {
-                                *failure.lock().unwrap_or_else(PoisonError::into_inner) =
-                                    Some(error);
-                                None
-                            }
-                        })
-                    })
-                    .flat_map(stream::iter),
-                )
-            }
+        Some(source) => match input_lines(source, window, input_failure.clone()) {
+            Ok(lines) => Some(lines),
             Err(error) => {
                 warn(format_args!("cannot read --input {source}: {error}"));
                 return ExitStatus::Usage;
@@ -100,8 +81,6 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
     let entries = arguments.chain(stream::iter(lines).flatten());
     let checker = Arc::new(plan.checker);
     let format = plan.format;
-    // Each name is checked and rendered in a task of its own, so the workers share the load;
-    // the window of task handles keeps the output in input order.
     // At most `window` names are checked at once, each in a task of its own so the workers
     // share the load; the names after them wait, small, for a place. A late name holds back the
     // output behind it, not the checks: up to `ahead` finished reports wait for their turn.
@@ -210,6 +189,29 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
         }
         Stop::Done => done.tally.status(),
     }
+}
+
+/// The entries of `--input`, read on a thread of their own about `window` at a time; a read
+/// error ends them and is left in `failure` for the run to report once the rest is done.
+fn input_lines(
+    source: &Source,
+    window: usize,
+    failure: Arc<Mutex<Option<InputFailure>>>,
+) -> io::Result<impl futures::Stream<Item = Entry> + use<>> {
+    let receiver = input::read(source, window)?;
+    Ok(stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|batch| (batch, receiver))
+    })
+    .scan((), move |(), batch| {
+        futures::future::ready(match batch {
+            Ok(entries) => Some(entries),
+            Err(error) => {
+                *failure.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
+                None
+            }
+        })
+    })
+    .flat_map(stream::iter))
 }
 
 fn take(failure: &Mutex<Option<InputFailure>>) -> Option<InputFailure> {
