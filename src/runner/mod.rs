@@ -51,7 +51,7 @@ const MOST_NAMES_IN_FLIGHT: usize = 2048;
 /// name waiting for a lost datagram does not stop the checks behind it.
 const REPORTS_AHEAD_PER_NAME: usize = 8;
 /// Finished reports waiting at most (about 1.5 KB each in JSON).
-const MOST_REPORTS_AHEAD: usize = 8192;
+const MOST_REPORTS_AHEAD: usize = 4096;
 /// After a stop signal, what is already rendered may take this long to be written.
 const STOP_GRACE: Duration = Duration::from_millis(300);
 
