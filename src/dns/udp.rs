@@ -16,7 +16,7 @@
 //! off-path spoofer, which is acceptable for a tool asking its own resolver.
 //!
 //! The number of sockets grows with the queries a run may have in flight (one per 128, from 2
-//! to 32), and each asks the kernel for a 1 MiB receive buffer: a burst of replies to a
+//! to 8), and each asks the kernel for a 1 MiB receive buffer: a burst of replies to a
 //! thousand queries then waits in the kernel instead of being dropped, which a default buffer
 //! (about 200 KB, some 150 datagrams) did at `--concurrency 1024`.
 
@@ -36,7 +36,7 @@ use tokio::sync::{OnceCell, oneshot};
 /// Queries in flight per socket: spreads the ids in flight and the receive work.
 const IN_FLIGHT_PER_SOCKET: usize = 128;
 /// Sockets per server, at least and at most.
-const SOCKETS: (usize, usize) = (2, 32);
+const SOCKETS: (usize, usize) = (2, 8);
 /// Receive and send buffer asked of the kernel per socket (it may grant less).
 const SOCKET_BUFFER: usize = 1 << 20;
 
