@@ -2,11 +2,13 @@
 //! (or a resolver) flooded with more queries than its receive buffer holds drops them, and
 //! every drop costs a resend and a wait: at `--concurrency 1024` a local server dropped one
 //! query in seven and the run slowed by half. So the window adapts as TCP's congestion window
-//! does (RFC 5681's additive increase, multiplicative decrease): it starts at the ceiling,
-//! loses a quarter of its places when a datagram goes missing (at most once per round trip,
-//! as one burst causes many losses), and gains a place back for every window's worth of
-//! replies. It never shrinks below 64 places (the default): random loss on a path, which no
-//! backing off cures, then costs no more than it does at the default.
+//! does (RFC 5681's additive increase, multiplicative decrease). It starts at the ceiling, or
+//! at 1024 if that is lower (a thousand queries in flight saturate any one server measured,
+//! and starting higher only floods it first); it loses a quarter of its places when a datagram
+//! goes missing (at most once per round trip, as one burst causes many losses), and gains a
+//! place back for every window's worth of replies. It never shrinks below 64 places (the
+//! default): random loss on a path, which no backing off cures, then costs no more than it
+//! does at the default.
 
 use std::sync::Mutex;
 use std::sync::PoisonError;
@@ -18,6 +20,8 @@ use tokio::time::Instant;
 
 /// The smallest window a cut leaves (or the ceiling, if lower).
 const LEAST: usize = 64;
+/// The largest window a run starts with; it may grow beyond, up to the ceiling.
+const START_AT_MOST: usize = 1024;
 
 /// The adaptive limit on queries in flight.
 #[derive(Debug)]
@@ -49,12 +53,13 @@ pub struct Place<'a> {
 impl Window {
     pub fn new(most: usize) -> Window {
         let most = most.max(1);
+        let start = most.min(START_AT_MOST);
         Window {
-            places: Semaphore::new(most),
+            places: Semaphore::new(start),
             most,
             least: LEAST.min(most),
             state: Mutex::new(State {
-                size: most,
+                size: start,
                 replies: 0,
                 last_cut: None,
             }),
@@ -175,6 +180,14 @@ mod tests {
         assert_eq!(window.size(), 75);
         drop(held);
         assert_eq!(window.places.available_permits(), 75);
+    }
+
+    #[tokio::test]
+    async fn a_high_ceiling_starts_at_1024() {
+        let window = Window::new(65_536);
+        assert_eq!(window.size(), 1024);
+        assert_eq!(window.places.available_permits(), 1024);
+        assert_eq!(window.most(), 65_536);
     }
 
     #[tokio::test]
