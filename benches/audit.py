@@ -290,14 +290,22 @@ def extra_runs(args, universe, names, names_file, directory, files, port):
         huge(args.huge or 6_000_000, args.zones, port, args.concurrency)
 
 
-def sweep(names, names_file, port):
-    """Throughput and memory as --concurrency rises: each setting's median of three runs."""
-    for concurrency in [64, 256, 1024, 65536]:
-        runs = sorted((certready(names_file, port, concurrency) for _ in range(3)), key=lambda run: run[0])
-        elapsed, peak, sent, summary, code = runs[1]
+def sweep(names, names_file, port, rounds=3):
+    """Throughput and memory as --concurrency rises: rounds go through every setting in turn, so
+    that a machine slowing down or speeding up over the minutes weighs on each alike; each
+    setting's figure is the median of its rounds."""
+    settings = [64, 256, 1024, 65536]
+    runs = {concurrency: [] for concurrency in settings}
+    for _ in range(rounds):
+        for concurrency in settings:
+            runs[concurrency].append(certready(names_file, port, concurrency))
+    for concurrency in settings:
+        ordered = sorted(runs[concurrency], key=lambda run: run[0])
+        elapsed, peak, sent, summary, code = ordered[len(ordered) // 2]
         print(f"sweep      --concurrency {concurrency:>5}: {len(names) / elapsed:,.0f} names/s "
-              f"(runs: {', '.join(f'{len(names) / run[0] / 1000:.1f}k' for run in runs)}), "
-              f"{sent / len(names):.2f} queries per name, peak {peak:.1f} MiB, exit {code}")
+              f"(runs: {', '.join(f'{len(names) / run[0] / 1000:.1f}k' for run in runs[concurrency])}), "
+              f"{sent / len(names):.2f} queries per name, peak {max(run[1] for run in runs[concurrency]):.1f} MiB, "
+              f"exit {code}")
 
 
 def loss(universe, directory, files, count=20_000, percent=10):
