@@ -1,0 +1,37 @@
+//! `dns::wire::decode_reply` on arbitrary bytes: it reads every reply from the network, so no
+//! reply, however malformed or hostile, may panic it (a panic would kill a whole run). The
+//! first input byte picks the name the query asked for, from a few fixed names, so that replies
+//! that repeat the question (and do not) are both reached; the rest is the reply.
+//!
+//! Beyond "no panic": an Extended DNS Error text is shown to people, so it must be printable
+//! ASCII (the server's extra text goes through `zone_escape`), and the full RCODE has 12 bits.
+
+#![no_main]
+
+use certready::dns::wire::{decode_reply, wire_name};
+use libfuzzer_sys::fuzz_target;
+
+/// Names a query may have asked for. The seeds ask for `www.example.test` (index 1).
+const ASKED: [&str; 5] = [
+    "example.test",
+    "www.example.test",
+    "",
+    "a.b.c.d.e.f.g.h.example.test",
+    "xn--bcher-kva.example",
+];
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&pick, reply)) = data.split_first() else {
+        return;
+    };
+    let asked = wire_name(ASKED[usize::from(pick) % ASKED.len()]).expect("a fixed, short name");
+    if let Ok(reply) = decode_reply(reply, &asked) {
+        assert!(reply.rcode <= 0xfff, "RCODE {} over 12 bits", reply.rcode);
+        if let Some(text) = &reply.extended_error {
+            assert!(
+                text.bytes().all(|b| (b' '..=b'~').contains(&b)),
+                "extended error not printable ASCII: {text:?}"
+            );
+        }
+    }
+});
