@@ -90,7 +90,7 @@ impl Checker {
     /// refuses is judged without asking DNS.
     pub async fn check(&self, name: CheckName) -> Check {
         if self.requester.name_policy
-            && let Some(refusal) = refusal(&name)
+            && let Some(refusal) = refusal(&name, &self.requester.ca)
         {
             return Check {
                 name,

@@ -77,20 +77,27 @@ pub fn quoted(bytes: &[u8]) -> String {
 }
 
 /// Characters that are invisible or change how the text around them shows: DEL and the C1
-/// controls (some terminals read U+009B as an escape), zero-width characters and direction
-/// marks (U+200B to U+200F), line and paragraph separators, direction embeddings and overrides
-/// (U+202A to U+202E), invisible operators (U+2060 to U+2064), direction isolates (U+2066 to
-/// U+2069), the Arabic letter mark and the byte-order mark.
+/// controls (some terminals read U+009B as an escape), the soft hyphen, zero-width characters
+/// and direction marks (U+200B to U+200F), line and paragraph separators, direction
+/// embeddings and overrides (U+202A to U+202E), invisible operators (U+2060 to U+2064),
+/// direction isolates (U+2066 to U+2069), the Arabic letter mark, the Mongolian vowel
+/// separator, variation selectors (U+FE00 to U+FE0F), the byte-order mark, interlinear
+/// annotation marks (U+FFF9 to U+FFFB) and tag characters (U+E0000 to U+E007F).
 pub fn is_deceptive(c: char) -> bool {
     matches!(
         c,
         '\u{7f}'..='\u{9f}'
+            | '\u{ad}'
             | '\u{61c}'
+            | '\u{180e}'
             | '\u{200b}'..='\u{200f}'
             | '\u{2028}'..='\u{202e}'
             | '\u{2060}'..='\u{2064}'
             | '\u{2066}'..='\u{2069}'
+            | '\u{fe00}'..='\u{fe0f}'
             | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{e0000}'..='\u{e007f}'
     )
 }
 

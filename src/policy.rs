@@ -3,8 +3,7 @@
 //! them. The Baseline Requirements forbid certificates for public suffixes, judged on the ICANN
 //! section of the Public Suffix List only (BR §3.2.2.6), and define a valid P-Label (§1.6.1).
 //!
-//! Each rule is a small pure function named after what it checks; `refusal` applies them in
-//! Boulder's order. They judge names that `name::CheckName::parse` accepted (lowercase ASCII,
+//! Each rule is a small pure function named after what it checks; `refusal` applies them. They judge names that `name::CheckName::parse` accepted (lowercase ASCII,
 //! labels of 1 to 63 letters, digits and inner hyphens), so what is left is the CA's policy.
 //! `--no-name-policy` skips them, for private test zones (`.test`, made-up TLDs).
 
@@ -17,6 +16,8 @@ use crate::name::CheckName;
 const MAX_NAME_OCTETS: usize = 253;
 /// Boulder's `maxLabels`.
 const MAX_LABELS: usize = 10;
+/// The CA whose own limits (beyond the Baseline Requirements) these are.
+const LETS_ENCRYPT: &str = "letsencrypt.org";
 
 /// Why the CA refuses a name outright. Each has a stable code (JSON `refusal.code`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,13 +128,17 @@ impl fmt::Display for Refusal {
     }
 }
 
-/// Boulder's `ValidDomain`, in its order: the first reason the CA refuses `name`, if any.
-pub fn refusal(name: &CheckName) -> Option<Refusal> {
+/// The first reason the CA refuses `name`, if any: Boulder's `ValidDomain` checks, with the
+/// length first (a wildcard's `*.` counted: the certificate carries the whole name, and a
+/// 254-octet name is no DNS name). Boulder checks a wildcard's public suffix before the rest;
+/// only which reason is named first differs. The 10-label limit is Let's Encrypt's own and
+/// applies only when `ca` is `letsencrypt.org`; the rest is the Baseline Requirements' and any
+/// CA's.
+pub fn refusal(name: &CheckName, ca: &str) -> Option<Refusal> {
     name_too_long(name)
-        .or_else(|| wildcard_of_public_suffix(name))
-        .or_else(|| too_many_labels(&name.base))
+        .or_else(|| too_many_labels(&name.base).filter(|_| ca == LETS_ENCRYPT))
         .or_else(|| name.base.split('.').find_map(label_refusal))
-        .or_else(|| public_suffix(&name.base))
+        .or_else(|| public_suffix_refusal(name))
 }
 
 /// `maxDNSIdentifierLength`: at most 253 octets, a wildcard's `*.` included.
@@ -184,27 +189,18 @@ fn punycode_problem(encoded: &str) -> Option<PunycodeProblem> {
     }
 }
 
-/// Boulder's `ValidDomain` for a wildcard: the base must be under an ICANN public suffix and not
-/// be one (no `*.com`, no `*.co.uk`).
-fn wildcard_of_public_suffix(name: &CheckName) -> Option<Refusal> {
-    if !name.wildcard {
-        return None;
-    }
+/// BR §3.2.2.6 and Boulder's `iana.ExtractSuffix`: the name must end in an ICANN public suffix
+/// and must not be one; nor may a wildcard stand directly under one (no `*.com`, no
+/// `*.co.uk`).
+fn public_suffix_refusal(name: &CheckName) -> Option<Refusal> {
     match icann_suffix(&name.base) {
         None => Some(Refusal::NoPublicSuffix),
-        Some(suffix) if suffix == name.base => Some(Refusal::WildcardOfPublicSuffix {
-            suffix: suffix.to_owned(),
-        }),
-        Some(_) => None,
-    }
-}
-
-/// BR §3.2.2.6 and Boulder's `iana.ExtractSuffix`: the name must end in an ICANN public suffix
-/// and must not be one.
-fn public_suffix(base: &str) -> Option<Refusal> {
-    match icann_suffix(base) {
-        None => Some(Refusal::NoPublicSuffix),
-        Some(suffix) if suffix == base => Some(Refusal::PublicSuffix),
+        Some(suffix) if suffix == name.base && name.wildcard => {
+            Some(Refusal::WildcardOfPublicSuffix {
+                suffix: suffix.to_owned(),
+            })
+        }
+        Some(suffix) if suffix == name.base => Some(Refusal::PublicSuffix),
         Some(_) => None,
     }
 }
@@ -231,7 +227,7 @@ mod tests {
 
     fn refused(input: &str) -> Option<&'static str> {
         let name = CheckName::parse(input).unwrap();
-        refusal(&name).map(|refusal| refusal.code())
+        refusal(&name, LETS_ENCRYPT).map(|refusal| refusal.code())
     }
 
     #[test]
@@ -315,5 +311,13 @@ mod tests {
             Some("too-many-labels")
         );
         assert_eq!(refused("a.b.c.d.e.f.g.h.example.com"), None);
+        // The 10-label limit is Let's Encrypt's own; the rest holds for any CA.
+        let eleven = CheckName::parse("a.b.c.d.e.f.g.h.i.example.com").unwrap();
+        assert_eq!(refusal(&eleven, "digicert.com"), None);
+        let suffix = CheckName::parse("co.uk").unwrap();
+        assert_eq!(
+            refusal(&suffix, "digicert.com"),
+            Some(Refusal::PublicSuffix)
+        );
     }
 }

@@ -134,6 +134,10 @@ async fn a_reader_that_closes_the_pipe_ends_the_run_quietly_with_status_5() {
             stderr.contains("stopped: the reader of the report went away"),
             "{stderr}"
         );
+        assert!(
+            stderr.contains(" written"),
+            "the summary counts what was written: {stderr}"
+        );
     }
 }
 
@@ -464,4 +468,32 @@ async fn running_out_of_file_descriptors_is_a_local_limit_never_unreachable() {
         local_limits > 0,
         "some limit left no descriptor for a socket"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_signal_stops_the_run_within_a_second_on_a_stalled_terminal() {
+    let server = DnsServer::start(Behaviour::default()).await;
+    let (master, slave) = pty();
+    let input = InputFile::new(&names(5000));
+    // Nobody reads the terminal: once its buffer is full, every write to stdout and stderr
+    // (reports, progress line, summary) blocks, as under a pager stopped with Ctrl-S.
+    let mut child = spawn(
+        &server,
+        &["--json", "--input", input.arg()],
+        Stdio::null(),
+        Stdio::from(open_slave(&slave)),
+        Stdio::from(open_slave(&slave)),
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(child.try_wait().unwrap().is_none(), "still running");
+    let sent = Instant::now();
+    send(&child, Signal::TERM);
+    let code = exits_within(&mut child, Duration::from_secs(5)).await;
+    assert_eq!(code, 143);
+    assert!(
+        sent.elapsed() < Duration::from_secs(1),
+        "stopped after {:?}",
+        sent.elapsed()
+    );
+    drop(master);
 }

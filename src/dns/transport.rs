@@ -1,10 +1,10 @@
 //! One CAA question, one reply: UDP first, TCP when the reply is truncated (rule 11), a timeout
 //! per attempt and retries that rotate through the servers (rule 10); within an attempt, a
 //! datagram that is probably lost is sent again (see `udp`), within a budget that grows with
-//! the replies received, so that resends back off when loss rises and never add more than a
-//! quarter to the load (`ResendBudget`). Every attempt waits for a place among the queries in
-//! flight (`--concurrency`), every sending for its turn under the rate cap (`--qps`), and
-//! every sending is counted.
+//! the replies received, so that resends back off when loss rises and never add more than
+//! half to the load (`ResendBudget`). Every attempt waits for a place among the queries in
+//! flight (`window`: `--concurrency` as a ceiling, narrowed while datagrams go missing), every
+//! sending for its turn under the rate cap (`--qps`), and every sending is counted.
 //!
 //! Only timeouts and unreachable servers are retried, as the CA does: an RCODE is an answer.
 
@@ -347,15 +347,16 @@ fn unreachable(error: io::Error) -> ExchangeError {
     ExchangeError::Unreachable(text)
 }
 
-/// The local resource an OS error says ran out, if it is one (Linux numbering).
+/// The local resource an OS error says ran out, if it is one. ENFILE and EMFILE are 23 and 24
+/// on every Unix; ENOBUFS is 105 on Linux only.
 fn local_limit(error: &io::Error) -> Option<&'static str> {
     const ENFILE: i32 = 23;
     const EMFILE: i32 = 24;
-    const ENOBUFS: i32 = 105;
+    const LINUX_ENOBUFS: i32 = 105;
     match error.raw_os_error()? {
         EMFILE => Some("too many open files in this process (EMFILE)"),
         ENFILE => Some("too many open files on this machine (ENFILE)"),
-        ENOBUFS => Some("no buffer space (ENOBUFS)"),
+        LINUX_ENOBUFS if cfg!(target_os = "linux") => Some("no buffer space (ENOBUFS)"),
         _ => None,
     }
 }

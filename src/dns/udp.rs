@@ -189,9 +189,12 @@ impl UdpPool {
                 .waiting
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
-            let id = std::iter::repeat_with(|| socket.next_id())
-                .find(|id| !waiting.contains_key(id))
-                .unwrap_or_default();
+            // Ids in flight per socket stay far below 65,536 (names checked at once are
+            // capped), so a free one is found within a few draws.
+            let mut id = socket.next_id();
+            while waiting.contains_key(&id) {
+                id = socket.next_id();
+            }
             waiting.insert(id, Some(sender));
             id
         };
@@ -262,18 +265,24 @@ impl PooledSocket {
     }
 }
 
+/// Opens all the sockets first and only then starts their delivery tasks: a socket opened
+/// before another failed (out of file descriptors) is closed again rather than kept alive by a
+/// task, so a later attempt can succeed.
 async fn open_sockets(server: SocketAddr, count: usize) -> io::Result<Vec<Arc<PooledSocket>>> {
-    let mut sockets = Vec::with_capacity(count);
-    for _ in 0..count {
-        let socket = connected_socket(server)?;
-        let pooled = Arc::new(PooledSocket {
-            socket,
-            waiting: Mutex::new(HashMap::new()),
-            ids: AtomicU64::new(0),
-            id_key: RandomState::new(),
-        });
+    let sockets = (0..count)
+        .map(|_| {
+            connected_socket(server).map(|socket| {
+                Arc::new(PooledSocket {
+                    socket,
+                    waiting: Mutex::new(HashMap::new()),
+                    ids: AtomicU64::new(0),
+                    id_key: RandomState::new(),
+                })
+            })
+        })
+        .collect::<io::Result<Vec<_>>>()?;
+    for pooled in &sockets {
         tokio::spawn(deliver(pooled.clone()));
-        sockets.push(pooled);
     }
     Ok(sockets)
 }

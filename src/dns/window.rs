@@ -73,7 +73,8 @@ impl Window {
     }
 
     /// The current size.
-    pub fn size(&self) -> usize {
+    #[cfg(test)]
+    fn size(&self) -> usize {
         self.state().size
     }
 

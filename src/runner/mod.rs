@@ -28,7 +28,7 @@ use tokio::time::Instant;
 use crate::assume::Assumption;
 use crate::caa::Verdict;
 use crate::check::{Checker, Outcome};
-use crate::diagnostics::warn;
+use crate::diagnostics::{warn, warn_within};
 use crate::exit::{ExitStatus, StopSignal, Tally};
 use crate::input::{self, Entry, InputFailure, Source};
 use crate::options::{CheckPlan, wildcard_method_refusal};
@@ -55,6 +55,8 @@ const REPORTS_AHEAD_PER_NAME: usize = 8;
 const MOST_REPORTS_AHEAD: usize = 4096;
 /// After a stop signal, what is already rendered may take this long to be written.
 const STOP_GRACE: Duration = Duration::from_millis(300);
+/// The summary may take this long to be written to a stalled stderr; then the run ends anyway.
+const LAST_WORDS: Duration = Duration::from_millis(300);
 
 /// Checks everything the plan names, writes the reports, and says how it went.
 pub async fn run(plan: CheckPlan) -> ExitStatus {
@@ -105,13 +107,14 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
     let started = Instant::now();
     let mut progress = Progress::new(plan.progress, io::stderr().is_terminal());
     let stdout_is_terminal = io::stdout().is_terminal();
-    let mut writer = ReportWriter::start(
+    let mut writer: ReportWriter<Reached> = ReportWriter::start(
         stdout_is_terminal,
         progress
             .as_ref()
             .filter(|_| stdout_is_terminal)
             .map(Progress::bar),
     );
+    let written = writer.written();
     let mut done = Done::default();
     let stop = {
         let mut outcomes = pin!(outcomes);
@@ -122,7 +125,7 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
                 biased;
                 signal = stops.requested() => break Stop::Signal(signal),
                 place = writer.send_when_due() => match place {
-                    Ok(place) => writer.send(place),
+                    Ok(place) => writer.send(place, done.reached),
                     Err(()) => break Stop::WriteFailed(writer.failure().await),
                 },
                 outcome = outcomes.next(), if !writer.backlogged() => match outcome {
@@ -130,7 +133,7 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
                         done.count(&rendered, &checker);
                         writer.push(&rendered.text);
                         if let Some(progress) = &mut progress {
-                            progress.update(&done.tally);
+                            progress.update(&done.reached.tally);
                         }
                     }
                     // A check task ends only by finishing, or by a panic (a bug) whose
@@ -142,7 +145,7 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
                 () = &mut show_progress, if progress_pending => {
                     progress_pending = false;
                     if let Some(progress) = &mut progress {
-                        progress.show(&done.tally);
+                        progress.show(&done.reached.tally);
                     }
                 }
             }
@@ -154,7 +157,7 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
         Stop::Done | Stop::Broken => tokio::select! {
             biased;
             signal = stops.requested() => Stop::Signal(signal),
-            written = writer.finish() => match (written, stop) {
+            written = writer.finish(done.reached) => match (written, stop) {
                 (Err(failure), _) => Stop::WriteFailed(failure),
                 (Ok(()), Stop::Broken) => Stop::Broken,
                 (Ok(()), _) => match take(&input_failure) {
@@ -164,7 +167,7 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
             },
         },
         Stop::Signal(_) => {
-            let _ = tokio::time::timeout(STOP_GRACE, writer.finish()).await;
+            let _ = tokio::time::timeout(STOP_GRACE, writer.finish(done.reached)).await;
             stop
         }
         Stop::WriteFailed(_) | Stop::InputFailed(_) => stop,
@@ -174,13 +177,18 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
     }
     let finished = matches!(stop, Stop::Done);
     if plan.input.is_some() || !finished {
-        warn(summary(
-            &done,
-            started.elapsed(),
-            &checker,
-            &stop,
-            plan.input.as_ref(),
-        ));
+        // A run cut short counts what its written report holds, not what it checked.
+        let reached = *written.lock().unwrap_or_else(PoisonError::into_inner);
+        warn_within(
+            summary(
+                if finished { &done.reached } else { &reached },
+                started.elapsed(),
+                &checker,
+                &stop,
+                plan.input.as_ref(),
+            ),
+            LAST_WORDS,
+        );
     }
     match stop {
         Stop::Signal(signal) => ExitStatus::Stopped(signal),
@@ -188,7 +196,7 @@ pub async fn run(plan: CheckPlan) -> ExitStatus {
         Stop::Done if warn_unused_assumptions(&checker, &done.assumptions_used) => {
             ExitStatus::Usage
         }
-        Stop::Done => done.tally.status(),
+        Stop::Done => done.reached.tally.status(),
     }
 }
 
@@ -287,21 +295,27 @@ async fn check_and_render(checker: &Checker, entry: Entry, format: Format) -> Re
     }
 }
 
-/// What has been written so far: the tally, the last input line, the assumptions used.
-#[derive(Default)]
-struct Done {
+/// How far the reports go: each verdict's count and the last input line.
+#[derive(Clone, Copy, Debug, Default)]
+struct Reached {
     tally: Tally,
     last_line: Option<u64>,
+}
+
+/// What has been rendered so far, and which assumptions changed anything.
+#[derive(Default)]
+struct Done {
+    reached: Reached,
     assumptions_used: Vec<bool>,
 }
 
 impl Done {
     fn count(&mut self, rendered: &Rendered, checker: &Checker) {
         match rendered.verdict {
-            Some(verdict) => self.tally.count(verdict),
-            None => self.tally.invalid += 1,
+            Some(verdict) => self.reached.tally.count(verdict),
+            None => self.reached.tally.invalid += 1,
         }
-        self.last_line = rendered.line.or(self.last_line);
+        self.reached.last_line = rendered.line.or(self.reached.last_line);
         self.assumptions_used
             .resize(checker.assumptions.len(), false);
         for (used, assumption) in self.assumptions_used.iter_mut().zip(&checker.assumptions) {
@@ -313,16 +327,16 @@ impl Done {
 /// One line for stderr: why the run stopped if it did not finish, counts per verdict, names
 /// per second, queries sent.
 fn summary(
-    done: &Done,
+    reached: &Reached,
     elapsed: Duration,
     checker: &Checker,
     stop: &Stop,
     input: Option<&Source>,
 ) -> String {
-    let names = done.tally.total();
-    let checked = names - done.tally.invalid - done.tally.refused;
+    let names = reached.tally.total();
+    let checked = names - reached.tally.invalid - reached.tally.refused;
     let sent = checker.resolver.transport().queries_sent();
-    let how_far = match done.last_line {
+    let how_far = match reached.last_line {
         Some(line) => format!(" (through input line {line})"),
         None => String::new(),
     };
@@ -341,13 +355,23 @@ fn summary(
         }
         Stop::Broken => "stopped: a check failed unexpectedly (a bug; please report it): ".into(),
     };
+    let finished = matches!(stop, Stop::Done);
+    // Queries went to names not yet written too: a share per written name would mislead.
+    let per_name = if finished {
+        format!(
+            " ({:.2} per name checked)",
+            sent as f64 / checked.max(1) as f64
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "{why}{names} {}{how_far} in {:.1} s ({}): {}; {sent} queries sent ({:.2} per name checked)",
+        "{why}{names} {}{}{how_far} in {:.1} s ({}): {}; {sent} queries sent{per_name}",
         if names == 1 { "name" } else { "names" },
+        if finished { "" } else { " written" },
         elapsed.as_secs_f64(),
         rate(names, elapsed),
-        done.tally.counts(),
-        sent as f64 / checked.max(1) as f64,
+        reached.tally.counts(),
     )
 }
 

@@ -1,8 +1,9 @@
 //! The progress line on stderr while a long run goes on: names done, every verdict's count and
 //! the rate, e.g. `⠙ 12345 names: 9000 allowed, 3000 denied, 0 refused, 300 error, 45 invalid;
 //! 3456 names/s`. Shown only when stderr is a terminal, never with `--quiet`, and only once a
-//! run has lasted a second; it never touches stdout.
+//! run has lasted a second; it never touches stdout. A thread of its own draws it.
 
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -20,7 +21,21 @@ pub struct Progress {
     started: Instant,
     shown: bool,
     refreshed: Option<Instant>,
+    /// To the thread that draws: the run never touches the bar itself, since the writer holds
+    /// the bar's lock while a stalled terminal blocks its write.
+    drawing: SyncSender<Draw>,
+    drawn_last: Receiver<()>,
 }
+
+/// What the drawing thread is asked to do.
+enum Draw {
+    Show(String),
+    Message(String),
+    Clear,
+}
+
+/// How long the run waits for the line to be cleared before writing its summary.
+const CLEAR_WAIT: Duration = Duration::from_millis(200);
 
 impl Progress {
     /// A progress line, hidden until `show`, when `wanted` and stderr is a terminal.
@@ -31,11 +46,33 @@ impl Progress {
                 ProgressStyle::with_template("{spinner} {msg}")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
+            let (drawing, requests) = sync_channel(1);
+            let (cleared, drawn_last) = sync_channel(1);
+            let drawn = bar.clone();
+            std::thread::spawn(move || {
+                for request in requests {
+                    match request {
+                        Draw::Show(line) => {
+                            drawn.set_draw_target(ProgressDrawTarget::stderr());
+                            drawn.enable_steady_tick(Duration::from_millis(200));
+                            drawn.set_message(line);
+                        }
+                        Draw::Message(line) => drawn.set_message(line),
+                        Draw::Clear => {
+                            drawn.finish_and_clear();
+                            break;
+                        }
+                    }
+                }
+                let _ = cleared.send(());
+            });
             Progress {
                 bar,
                 started: Instant::now(),
                 shown: false,
                 refreshed: None,
+                drawing,
+                drawn_last,
             }
         })
     }
@@ -47,29 +84,38 @@ impl Progress {
 
     /// Draws the line from now on.
     pub fn show(&mut self, tally: &Tally) {
-        if !self.shown {
-            self.bar.set_draw_target(ProgressDrawTarget::stderr());
-            self.bar.enable_steady_tick(Duration::from_millis(200));
-            self.shown = true;
-        }
-        self.refreshed = None;
-        self.update(tally);
+        self.shown = true;
+        self.refreshed = Some(Instant::now());
+        let _ = self.drawing.try_send(Draw::Show(self.line(tally)));
     }
 
-    /// New counts; redrawn at most every `REFRESH`.
+    /// New counts; redrawn at most every `REFRESH`, and never waiting for the drawing thread
+    /// (a request it has no room for is dropped: the next one brings newer counts).
     pub fn update(&mut self, tally: &Tally) {
         let now = Instant::now();
-        if self.refreshed.is_some_and(|last| now - last < REFRESH) {
+        if !self.shown || self.refreshed.is_some_and(|last| now - last < REFRESH) {
             return;
         }
         self.refreshed = Some(now);
-        self.bar
-            .set_message(line(tally, now.duration_since(self.started)));
+        let _ = self.drawing.try_send(Draw::Message(self.line(tally)));
     }
 
-    /// Clears the line, for the summary to take its place.
+    /// Clears the line, for the summary to take its place; waits a moment at most.
     pub fn finish(&self) {
-        self.bar.finish_and_clear();
+        let deadline = std::time::Instant::now() + CLEAR_WAIT;
+        while self.drawing.try_send(Draw::Clear).is_err() {
+            if std::time::Instant::now() >= deadline {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = self
+            .drawn_last
+            .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()));
+    }
+
+    fn line(&self, tally: &Tally) -> String {
+        line(tally, self.started.elapsed())
     }
 }
 

@@ -7,7 +7,6 @@ use std::io;
 
 use tokio::sync::watch;
 
-use crate::diagnostics::warn;
 use crate::exit::{ExitStatus, StopSignal};
 
 /// The first stop signal received, once one has been.
@@ -27,7 +26,7 @@ impl StopRequests {
                 let Some(first) = signals.next() else { return };
                 let _ = sender.send(Some(first));
                 let Some(second) = signals.next() else { return };
-                warn(format_args!("{} again: stopping at once", second.name()));
+                // Nothing is written first: stderr may be the very thing that is stalled.
                 std::process::exit(i32::from(ExitStatus::Stopped(second).code()));
             })?;
         Ok(StopRequests { received })
