@@ -16,17 +16,22 @@
 # run under `nice -n 19`, one fuzzer at a time. Debug assertions and overflow checks are on.
 # No sanitizer by default (FUZZ_SANITIZER=address to add ASan): certready has no `unsafe`, the
 # targets look for panics and broken round trips, and ASan made the zone-line target about 18
-# times slower on 65,535-octet records (allocation-heavy escaping). A final line per target gives its executions,
-# exec/s and corpus size; the full libFuzzer log is in fuzz/artifacts/<target>/fuzz.log.
+# times slower on 65,535-octet records (allocation-heavy escaping). A final line per target
+# gives its executions, exec/s and corpus size; the full libFuzzer log is in
+# fuzz/artifacts/<target>/fuzz.log.
 #
 # A crash leaves its input in fuzz/artifacts/<target>/crash-<sha1> (or oom-/timeout-/leak-).
 # To reproduce, minimise and keep one:
-#   cargo +nightly fuzz run -s none <target> fuzz/artifacts/<target>/crash-<sha1>
-#   cargo +nightly fuzz tmin -s none <target> fuzz/artifacts/<target>/crash-<sha1>
+#   cargo +nightly fuzz run -a -s none <target> fuzz/artifacts/<target>/crash-<sha1>
+#   cargo +nightly fuzz tmin -a -s none <target> fuzz/artifacts/<target>/crash-<sha1>
 #   mkdir -p fuzz/regressions/<target> && cp <minimised input> fuzz/regressions/<target>/<name>
 # Every input kept in fuzz/regressions/<target>/ can be replayed the same way (`fuzz run`
-# with the file as argument runs it once). To shrink a corpus after long runs:
-#   cargo +nightly fuzz cmin -s none <target> -- -max_len=<same as below>
+# with the file as argument runs it once). To shrink a corpus after long runs (the committed
+# ones hold about 200 files at most):
+#   cargo +nightly fuzz cmin -a -s none <target> -- -max_len=<same as below>
+#   python3 fuzz/select_corpus.py fuzz/target/*/release/<target> fuzz/corpus/<target> OUT <max_len>
+# then replace fuzz/corpus/<target> with OUT (seed-* files are always kept; make_seeds.py
+# rewrites them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
