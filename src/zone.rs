@@ -57,8 +57,8 @@ fn error(text: impl Into<String>) -> ZoneLineError {
 pub fn parse_zone_line(line: &str) -> Result<(String, CaaRecord), ZoneLineError> {
     let tokens = tokenize(line)?;
     let mut tokens = tokens.iter();
-    let owner = tokens.next().ok_or_else(|| error("the line is empty"))?;
-    let owner = String::from_utf8(owner.clone())
+    let owner = text_of(tokens.next().ok_or_else(|| error("the line is empty"))?)?;
+    let owner = String::from_utf8(owner.to_vec())
         .ok()
         .and_then(|owner| CheckName::parse(&owner).ok())
         .filter(|name| !name.wildcard)
@@ -66,7 +66,7 @@ pub fn parse_zone_line(line: &str) -> Result<(String, CaaRecord), ZoneLineError>
         .base;
     let mut record_type = None;
     for token in tokens.by_ref() {
-        let text = String::from_utf8_lossy(token).to_ascii_uppercase();
+        let text = String::from_utf8_lossy(text_of(token)?).to_ascii_uppercase();
         match text.as_str() {
             "IN" => continue,
             "CAA" | "TYPE257" => {
@@ -84,10 +84,19 @@ pub fn parse_zone_line(line: &str) -> Result<(String, CaaRecord), ZoneLineError>
     if record_type.is_none() {
         return Err(error("no CAA type in the line"));
     }
-    let rdata: Vec<&Vec<u8>> = tokens.collect();
+    let rdata: Vec<&Token> = tokens.collect();
     let record = match rdata.as_slice() {
-        [generic, rest @ ..] if generic.as_slice() == b"\\#" => generic_rdata(rest)?,
-        [flags, tag, value] => CaaRecord::new(parse_flags(flags)?, tag.to_vec(), value.to_vec()),
+        [Token::GenericMarker, rest @ ..] => generic_rdata(
+            &rest
+                .iter()
+                .map(|token| text_of(token))
+                .collect::<Result<Vec<_>, _>>()?,
+        )?,
+        [flags, tag, value] => CaaRecord::new(
+            parse_flags(text_of(flags)?)?,
+            text_of(tag)?,
+            text_of(value)?,
+        ),
         _ => return Err(error("expected FLAGS TAG VALUE after CAA")),
     };
     if record.tag.len() > MAX_TAG {
@@ -106,27 +115,47 @@ pub fn parse_zone_line(line: &str) -> Result<(String, CaaRecord), ZoneLineError>
 }
 
 fn parse_flags(token: &[u8]) -> Result<u8, ZoneLineError> {
-    std::str::from_utf8(token)
-        .ok()
-        .and_then(|text| text.parse::<u8>().ok())
-        .ok_or_else(|| error("the flags must be a number from 0 to 255"))
+    decimal(token).ok_or_else(|| error("the flags must be a number from 0 to 255"))
+}
+
+/// Decimal digits only (Rust's parsers would take a leading `+` too).
+fn decimal<T: std::str::FromStr>(token: &[u8]) -> Option<T> {
+    if token.is_empty() || !token.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(token).ok()?.parse().ok()
+}
+
+/// A token of a zone line: text, or the RFC 3597 marker `\#` written bare.
+#[derive(Debug)]
+enum Token {
+    GenericMarker,
+    Text(Vec<u8>),
+}
+
+/// The bytes of a text token; the marker has none to give.
+fn text_of(token: &Token) -> Result<&[u8], ZoneLineError> {
+    match token {
+        Token::Text(bytes) => Ok(bytes),
+        Token::GenericMarker => Err(error("\\# may stand only right after CAA")),
+    }
 }
 
 /// RFC 3597 §5: `\# LENGTH HEX...`, the hex possibly split into several words.
-fn generic_rdata(tokens: &[&Vec<u8>]) -> Result<CaaRecord, ZoneLineError> {
+fn generic_rdata(tokens: &[&[u8]]) -> Result<CaaRecord, ZoneLineError> {
     let (length, hex) = tokens
         .split_first()
         .ok_or_else(|| error("expected a length after \\#"))?;
-    let length: usize = std::str::from_utf8(length)
-        .ok()
-        .and_then(|text| text.parse().ok())
+    let length: usize = decimal(length)
         .filter(|&length| length <= MAX_RDATA)
         .ok_or_else(|| error(format!("the \\# length must be a number up to {MAX_RDATA}")))?;
     let hex: Vec<u8> = hex.iter().flat_map(|word| word.iter().copied()).collect();
     let rdata: Option<Vec<u8>> = hex
         .chunks(2)
         .map(|pair| {
-            let pair = std::str::from_utf8(pair).ok().filter(|p| p.len() == 2)?;
+            let pair = std::str::from_utf8(pair)
+                .ok()
+                .filter(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()))?;
             u8::from_str_radix(pair, 16).ok()
         })
         .collect();
@@ -148,7 +177,7 @@ fn generic_rdata(tokens: &[&Vec<u8>]) -> Result<CaaRecord, ZoneLineError> {
 
 /// Splits a line into tokens: quoted strings or runs of non-blank characters, both with
 /// `\X` and `\DDD` escapes decoded to bytes. An unquoted `;` starts a comment.
-fn tokenize(line: &str) -> Result<Vec<Vec<u8>>, ZoneLineError> {
+fn tokenize(line: &str) -> Result<Vec<Token>, ZoneLineError> {
     let mut tokens = Vec::new();
     let mut bytes = line.bytes().peekable();
     while let Some(&byte) = bytes.peek() {
@@ -169,30 +198,32 @@ fn tokenize(line: &str) -> Result<Vec<Vec<u8>>, ZoneLineError> {
                         Some(other) => token.push(other),
                     }
                 }
-                tokens.push(token);
+                tokens.push(Token::Text(token));
             }
             _ => {
                 let mut token = Vec::new();
+                // Only a bare `\#`, as written, is the RFC 3597 marker: not `\092#`, not "\\#".
+                let mut marker = false;
                 while let Some(&byte) = bytes.peek() {
                     match byte {
                         b' ' | b'\t' | b'\r' | b'\n' | b';' | b'"' | b'(' | b')' => break,
                         b'\\' => {
                             bytes.next();
-                            // `\#` stays as written: it marks RFC 3597 data.
-                            if bytes.peek() == Some(&b'#') && token.is_empty() {
-                                bytes.next();
-                                token.extend(b"\\#");
-                            } else {
-                                token.push(escaped(&mut bytes)?);
-                            }
+                            marker = token.is_empty() && bytes.peek() == Some(&b'#');
+                            token.push(escaped(&mut bytes)?);
                         }
                         _ => {
+                            marker = false;
                             token.push(byte);
                             bytes.next();
                         }
                     }
                 }
-                tokens.push(token);
+                tokens.push(if marker && token == b"#" {
+                    Token::GenericMarker
+                } else {
+                    Token::Text(token)
+                });
             }
         }
     }
@@ -288,6 +319,11 @@ mod tests {
             ("x.test. CAA 0 issue \"\\300\"", "more than 255"),
             ("x.test. CAA \\# 3 0000", "not the 3 announced"),
             ("x.test. CAA \\# 65536 00", "up to 65535"),
+            ("x.test. CAA +5 issue \"x\"", "0 to 255"),
+            ("x.test. CAA \\# +1 00", "a number"),
+            ("x.test. CAA \\# 3 00+105", "pairs of hex digits"),
+            ("x.test. CAA \\092# 3 000000", "0 to 255"),
+            ("x.test. CAA \"\\\\#\" 3 000000", "0 to 255"),
         ] {
             let error = parse_zone_line(line).unwrap_err().to_string();
             assert!(error.contains(expected), "{line:?}: {error}");
