@@ -95,6 +95,14 @@ async fn exits_within(child: &mut tokio::process::Child, limit: Duration) -> i32
         .expect("exited with a status")
 }
 
+/// Status 5, and one line on stderr saying `why`, with no panic.
+fn assert_unfinished_in_one_line(code: i32, stderr: &str, why: &str) {
+    assert_eq!(code, 5, "{stderr}");
+    assert_no_panic(stderr);
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(why), "{stderr}");
+}
+
 fn assert_no_panic(stderr: &str) {
     for sign in ["panicked", "backtrace", "RUST_BACKTRACE"] {
         assert!(!stderr.contains(sign), "{sign} on stderr: {stderr}");
@@ -127,13 +135,7 @@ async fn a_reader_that_closes_the_pipe_ends_the_run_quietly_with_status_5() {
         }
         let code = exits_within(&mut child, Duration::from_secs(10)).await;
         let stderr = stderr.await.unwrap();
-        assert_eq!(code, 5, "{stderr}");
-        assert_no_panic(&stderr);
-        assert_eq!(stderr.lines().count(), 1, "one summary line: {stderr}");
-        assert!(
-            stderr.contains("stopped: the reader of the report went away"),
-            "{stderr}"
-        );
+        assert_unfinished_in_one_line(code, &stderr, "stopped: the reader of the report went away");
         assert!(
             stderr.contains(" written"),
             "the summary counts what was written: {stderr}"
@@ -153,13 +155,10 @@ async fn a_full_disk_is_one_clear_line_and_status_5() {
         Stdio::piped(),
     );
     let output = child.wait_with_output().await.unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(status(&output), 5, "{stderr}");
-    assert_no_panic(&stderr);
-    assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(
-        stderr.contains("cannot write the report to standard output: No space left on device"),
-        "{stderr}"
+    assert_unfinished_in_one_line(
+        status(&output),
+        &String::from_utf8_lossy(&output.stderr),
+        "cannot write the report to standard output: No space left on device",
     );
 }
 
