@@ -330,3 +330,32 @@ async fn qps_caps_the_rate_of_queries() {
     let span = *arrivals.last().unwrap() - arrivals[0];
     assert!(span >= Duration::from_millis(21 * 20 * 9 / 10), "{span:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_resend_waiting_for_its_qps_turn_still_reads_the_reply() {
+    // slow.example.test answers after 300 ms: long past its resend time, so a resend waits for
+    // a --qps turn seconds away, behind the other names' queries. The late reply must be read
+    // meanwhile, not left until the attempt times out.
+    let server = DnsServer::start(Behaviour::default().fault(
+        "slow.example.test",
+        Fault::Delay(Duration::from_millis(300)),
+    ))
+    .await;
+    let mut lines: Vec<String> = (0..12)
+        .map(|i| format!("n{i}.allowed.example.test"))
+        .collect();
+    lines.insert(2, "slow.example.test".into());
+    let output = audit(
+        &server,
+        &lines.join("\n"),
+        &["--qps", "4", "--timeout", "2", "--retries", "0"],
+    )
+    .await;
+    let reports = json_lines(&output);
+    let slow = reports
+        .iter()
+        .find(|report| report["name"] == "slow.example.test")
+        .unwrap();
+    assert_eq!(slow["verdict"], "allowed", "{slow}");
+    assert_eq!(status(&output), 0, "{}", stderr(&output));
+}

@@ -10,13 +10,12 @@
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::Mutex;
 use tokio::time::{Instant, sleep_until, timeout, timeout_at};
 
 use super::udp::UdpPool;
@@ -98,14 +97,16 @@ struct Pace {
 }
 
 impl Pace {
+    /// Takes the next free turn and says when it comes.
+    fn reserve_turn(&self) -> Instant {
+        let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
+        let turn = (*next).max(Instant::now());
+        *next = turn + self.interval;
+        turn
+    }
+
     async fn wait_turn(&self) {
-        let turn = {
-            let mut next = self.next.lock().await;
-            let turn = (*next).max(Instant::now());
-            *next = turn + self.interval;
-            turn
-        };
-        sleep_until(turn).await;
+        sleep_until(self.reserve_turn()).await;
     }
 }
 
@@ -278,11 +279,13 @@ impl Transport {
         let mut sent_at = started;
         let mut backoff = 1;
         let mut sent_again = false;
+        // A resend waiting for its turn under `--qps`: the reply is still read meanwhile.
+        let mut resend_at: Option<Instant> = None;
         loop {
             // Read the estimate afresh each time: the first queries of a run start before
             // any round trip is known, and adopt the estimate as soon as one is.
             let due = sent_at + (pool.retransmit_after() * backoff).min(LONGEST_RETRANSMIT);
-            let wake = due.min(Instant::now() + RECHECK);
+            let wake = resend_at.unwrap_or_else(|| due.min(Instant::now() + RECHECK));
             match timeout_at(wake, waiting.next()).await {
                 Ok(datagram) => {
                     let reply = decode_reply(&datagram.map_err(unreachable)?, wire)
@@ -296,16 +299,26 @@ impl Transport {
                         return Ok(reply);
                     }
                 }
-                Err(_) if Instant::now() < due => {}
                 Err(_) => {
-                    self.limits.window.on_loss(pool.retransmit_after());
-                    if self.limits.resends.spend() {
-                        if let Some(pace) = &self.limits.pace {
-                            pace.wait_turn().await;
-                        }
+                    if resend_at.take().is_some() {
+                        // The resend's turn has come.
                         waiting.resend(query).await.map_err(unreachable)?;
                         self.limits.sent.fetch_add(1, Ordering::Relaxed);
                         sent_again = true;
+                        sent_at = Instant::now();
+                        continue;
+                    }
+                    if Instant::now() < due {
+                        continue;
+                    }
+                    self.limits.window.on_loss(pool.retransmit_after());
+                    if self.limits.resends.spend() {
+                        resend_at = Some(
+                            self.limits
+                                .pace
+                                .as_ref()
+                                .map_or_else(Instant::now, Pace::reserve_turn),
+                        );
                     }
                     sent_at = Instant::now();
                     backoff = (backoff * 2).min(LONGEST_RETRANSMIT_FACTOR);
