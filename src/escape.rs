@@ -125,6 +125,10 @@ impl serde_json::ser::Formatter for PlainJson {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Every deceptive character is DEL or beyond ASCII: most fragments need no look.
+        if fragment.bytes().all(|byte| byte < 0x7f) {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut rest = fragment;
         while let Some((at, deceptive)) = rest.char_indices().find(|&(_, c)| is_deceptive(c)) {
             writer.write_all(&rest.as_bytes()[..at])?;

@@ -65,6 +65,15 @@ impl CheckName {
         })
     }
 
+    /// A domain name that is not a wildcard (a record's owner, a CA's identifying domain),
+    /// normalised as a certificate name is: lowercase ASCII, no trailing dot.
+    pub fn plain_domain(input: &str) -> Option<String> {
+        CheckName::parse(input)
+            .ok()
+            .filter(|name| !name.wildcard)
+            .map(|name| name.base)
+    }
+
     /// Rule 4: the names to query, from the base name up to its TLD.
     pub fn climb(&self) -> Vec<String> {
         names_to_query(&self.base)

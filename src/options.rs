@@ -285,7 +285,9 @@ impl CheckArgs {
                 reason,
             });
         }
-        let ca = normalise_ca(&self.ca).ok_or_else(|| UsageError::InvalidCa(self.ca.clone()))?;
+        // `--ca` as issue values spell a CA: `LetsEncrypt.org.` is `letsencrypt.org`.
+        let ca = CheckName::plain_domain(&self.ca)
+            .ok_or_else(|| UsageError::InvalidCa(self.ca.clone()))?;
         if let Some(both) = self.assume.iter().find(|present| {
             self.assume_absent
                 .iter()
@@ -359,15 +361,6 @@ pub fn wildcard_method_refusal(name: &CheckName, method: Option<Method>) -> Opti
             "--method {method} cannot validate a wildcard name; Let's Encrypt validates wildcard names only with dns-01"
         )
     })
-}
-
-/// `--ca` as issue values spell a CA: a domain name in lowercase ASCII without a trailing dot
-/// (`LetsEncrypt.org.` is `letsencrypt.org`); none for anything else.
-fn normalise_ca(text: &str) -> Option<String> {
-    CheckName::parse(text)
-        .ok()
-        .filter(|name| !name.wildcard)
-        .map(|name| name.base)
 }
 
 /// Non-empty printable ASCII without spaces or `;`: what can stand in a CAA issue value.

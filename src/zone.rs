@@ -58,12 +58,10 @@ pub fn parse_zone_line(line: &str) -> Result<(String, CaaRecord), ZoneLineError>
     let tokens = tokenize(line)?;
     let mut tokens = tokens.iter();
     let owner = text_of(tokens.next().ok_or_else(|| error("the line is empty"))?)?;
-    let owner = String::from_utf8(owner.to_vec())
+    let owner = std::str::from_utf8(owner)
         .ok()
-        .and_then(|owner| CheckName::parse(&owner).ok())
-        .filter(|name| !name.wildcard)
-        .ok_or_else(|| error("the owner is not a valid DNS name"))?
-        .base;
+        .and_then(CheckName::plain_domain)
+        .ok_or_else(|| error("the owner is not a valid DNS name"))?;
     let mut record_type = None;
     for token in tokens.by_ref() {
         let text = String::from_utf8_lossy(text_of(token)?).to_ascii_uppercase();
@@ -73,7 +71,7 @@ pub fn parse_zone_line(line: &str) -> Result<(String, CaaRecord), ZoneLineError>
                 record_type = Some(text);
                 break;
             }
-            ttl if !ttl.is_empty() && ttl.bytes().all(|b| b.is_ascii_digit()) => continue,
+            ttl if decimal::<u32>(ttl.as_bytes()).is_some() => continue,
             other => {
                 return Err(error(format!(
                     "expected OWNER [TTL] [IN] CAA ..., found {other:?}"
