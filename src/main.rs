@@ -4,10 +4,10 @@ use std::process::ExitCode;
 
 use std::io::Write;
 
+use certready::cli::args::{CheckPlan, Cli, Command};
+use certready::cli::generate;
 use certready::diagnostics::warn;
 use certready::exit::ExitStatus;
-use certready::generate;
-use certready::options::{CheckPlan, Cli, Command};
 use certready::runner::run;
 
 fn main() -> ExitCode {

@@ -8,7 +8,7 @@
 
 #![no_main]
 
-use certready::input::{Entry, parse_line};
+use certready::runner::input::{Entry, parse_line};
 use certready::name::CheckName;
 use libfuzzer_sys::fuzz_target;
 

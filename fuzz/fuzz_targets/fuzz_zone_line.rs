@@ -14,8 +14,8 @@
 
 #![no_main]
 
-use certready::answers::CaaRecord;
-use certready::zone::{MAX_RDATA, MAX_TAG, parse_zone_line, zone_line};
+use certready::caa::answers::CaaRecord;
+use certready::caa::zone::{MAX_RDATA, MAX_TAG, parse_zone_line, zone_line};
 use libfuzzer_sys::fuzz_target;
 
 fn assert_printable(line: &str) {

@@ -1,7 +1,7 @@
 //! Which names are asked and which answer decides: rulebook §2 and §3, rules 4 to 9
 //! (RFC 8659 §3, "relevant RRset"; the climb as Boulder's `getCAA` and `selectCAA` do it).
 
-use crate::answers::{Answer, Lookup};
+use crate::caa::answers::{Answer, Lookup};
 
 /// Rule 4: the name and every parent down to and including the TLD, never the root, from the
 /// full name upward. No public-suffix list: `shop.example.co.uk` climbs through `co.uk`.
@@ -75,7 +75,7 @@ pub fn select_relevant(lookups: &[Lookup]) -> Climb {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::answers::{CaaRecord, Failure, FailureKind};
+    use crate::caa::answers::{CaaRecord, Failure, FailureKind};
 
     fn records() -> Answer {
         Answer::Records(vec![CaaRecord::new(0, "issue", "ca.example")])

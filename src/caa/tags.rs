@@ -1,6 +1,6 @@
 //! Property tags and the critical flag: rulebook §5, rules 15 to 17 (RFC 8659 §4.1, §5.1).
 
-use crate::answers::CaaRecord;
+use crate::caa::answers::CaaRecord;
 
 /// A CAA property tag as the CA classifies it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

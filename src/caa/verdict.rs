@@ -2,12 +2,13 @@
 //! §5 and §6, rules 17 to 21, tying together the climb (rule 5) and each record's reading
 //! (rules 22 to 33). It mirrors Boulder's `validateCAA`.
 
-use crate::answers::{CaaRecord, Lookup};
-use crate::policy::Refusal;
+use crate::caa::answers::{CaaRecord, Lookup};
+use crate::caa::policy::Refusal;
 
-use super::issue_value::{Malformed, issuer_matches, parse_issue_value};
+use super::finding::{Assessment, Finding};
+use super::issue_value::{issuer_matches, parse_issue_value};
 use super::relevant::{Climb, select_relevant};
-use super::requester::{AdmittedMethods, Method, Requester, check_account, check_methods};
+use super::requester::{Requester, check_account, check_methods};
 use super::tags::{Property, classify_tag, is_critical_unknown};
 
 /// The CA's answer.
@@ -61,46 +62,6 @@ pub enum Basis {
     Assessed {
         property: Property,
         assessments: Vec<Assessment>,
-    },
-}
-
-/// One `issue` / `issuewild` record and what it says about this requester.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Assessment {
-    pub record: usize,
-    pub finding: Finding,
-}
-
-/// Whether one record authorises the requester, and if not, the first reason it does not, in
-/// the CA's order: syntax, issuer, account, method.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Finding {
-    Authorises,
-    /// Rule 24: the value does not parse; the record authorises nobody but still restricts.
-    Malformed(Malformed),
-    /// Rule 21: `issue ";"` or `issue ""`: nobody is authorised.
-    NoIssuer,
-    /// Rule 25: another issuer domain, as served (escape before display).
-    OtherIssuer(Vec<u8>),
-    /// Rule 27: more than one `accounturi`: can never match.
-    AccountUriRepeated,
-    /// Rule 27: `accounturi=` with nothing after it.
-    AccountUriEmpty,
-    /// Rule 28: restricted to another account.
-    OtherAccount {
-        accounturi: String,
-    },
-    /// Rule 32: restricted to an account, and the requester is a platform whose account we do
-    /// not know, so this cannot be shown to authorise it.
-    AccountRestricted {
-        accounturi: String,
-    },
-    /// Rule 29: more than one `validationmethods`: can never match.
-    MethodsRepeated,
-    /// Rules 30, 31 and 33: no method the requester can use is admitted.
-    MethodNotAdmitted {
-        admitted: AdmittedMethods,
-        usable: Vec<Method>,
     },
 }
 
@@ -218,7 +179,8 @@ fn indices_where(records: &[CaaRecord], keep: impl Fn(&CaaRecord) -> bool) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::answers::{Answer, Failure, FailureKind};
+    use crate::caa::answers::{Answer, Failure, FailureKind};
+    use crate::caa::methods::Method;
 
     const V2: &str = "https://acme-v02.api.letsencrypt.org/acme/acct/7";
 

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use hickory_resolver::proto::rr::Name;
 
-use crate::answers::{Alias, AliasKind, Answer, CaaRecord, Failure, FailureKind, Lookup};
+use crate::caa::answers::{Alias, AliasKind, Answer, CaaRecord, Failure, FailureKind, Lookup};
 use crate::escape::label_escape;
 
 use super::resolver::Resolver;

@@ -27,7 +27,7 @@ use std::net::SocketAddr;
 use futures::future::join_all;
 use tokio::time::{Instant, timeout_at};
 
-use crate::answers::{Answer, Failure, FailureKind, Lookup};
+use crate::caa::answers::{Answer, Failure, FailureKind, Lookup};
 pub use resolver::Resolver;
 pub use transport::Transport;
 

@@ -12,7 +12,7 @@ use hickory_resolver::proto::op::{Header, MessageType};
 use hickory_resolver::proto::rr::Name;
 use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError};
 
-use crate::answers::CaaRecord;
+use crate::caa::answers::CaaRecord;
 use crate::escape::zone_escape;
 
 /// The EDNS UDP payload size we advertise: the DNS Flag Day 2020 value, which avoids IP

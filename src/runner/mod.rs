@@ -12,6 +12,7 @@
 //!
 //! - `writer`: stdout on a thread of its own; `progress`: the progress line; `signals`: stops.
 
+pub mod input;
 mod progress;
 mod signals;
 mod writer;
@@ -25,15 +26,15 @@ use futures::{StreamExt, stream};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use crate::assume::Assumption;
 use crate::caa::Verdict;
-use crate::check::{Checker, Outcome};
+use crate::caa::assume::Assumption;
+use crate::caa::zone::zone_line;
+use crate::cli::args::{CheckPlan, wildcard_method_refusal};
+use crate::commands::check::{Checker, Outcome};
 use crate::diagnostics::{warn, warn_within};
 use crate::exit::{ExitStatus, StopSignal, Tally};
-use crate::input::{self, Entry, InputFailure, Source};
-use crate::options::{CheckPlan, wildcard_method_refusal};
-use crate::output::{Format, render};
-use crate::zone::zone_line;
+use crate::render::{Format, render};
+use input::{Entry, InputFailure, Source};
 
 use progress::{Progress, rate};
 use signals::StopRequests;

@@ -2,12 +2,10 @@
 //! lines in place, dead servers, exit statuses, the summary, limits and Ctrl-C. The binary
 //! against a hickory-server on loopback that counts what it is asked.
 
-mod support;
-
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{
+use crate::support::{
     Behaviour, DnsServer, Fault, certready, certready_with_stdin, json_lines, status, stderr,
 };
 

@@ -5,14 +5,15 @@
 
 use std::fmt::Write;
 
-use crate::answers::{Answer, FailureKind, Lookup};
+use crate::caa::Check;
 use crate::caa::Requester;
+use crate::caa::answers::{Answer, FailureKind, Lookup};
+use crate::caa::finding::Finding;
+use crate::caa::fix::{Change, names_the_ca, plan};
 use crate::caa::tags::Property;
-use crate::caa::verdict::{Basis, Finding, Verdict};
-use crate::check::Check;
+use crate::caa::verdict::{Basis, Verdict};
+use crate::caa::zone::zone_line;
 use crate::escape::quoted;
-use crate::fix::{Change, names_the_ca, plan};
-use crate::zone::zone_line;
 
 use super::advice::{advice, ca_name};
 use super::reasons::{alias_chain, method_list, reasons, record_text};

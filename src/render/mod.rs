@@ -11,8 +11,9 @@ pub mod json;
 pub mod reasons;
 pub mod style;
 
+use crate::caa::Check;
 use crate::caa::Requester;
-use crate::check::{Check, Outcome};
+use crate::commands::check::Outcome;
 
 /// How reports are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! itself, or of a name whose alias chain ends at OWNER. A failed lookup stays failed: assuming
 //! records does not repair a server.
 
-use crate::answers::{Answer, CaaRecord, Lookup};
+use crate::caa::answers::{Answer, CaaRecord, Lookup};
 
 /// One record assumed present or absent at an owner (lowercase, no trailing dot).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -83,7 +83,7 @@ fn apply(answer: &mut Answer, assumption: &Assumption) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::answers::{Alias, AliasKind, Failure, FailureKind};
+    use crate::caa::answers::{Alias, AliasKind, Failure, FailureKind};
 
     fn assume(owner: &str, value: &str, present: bool) -> Assumption {
         Assumption {

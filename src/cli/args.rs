@@ -9,15 +9,15 @@ use std::time::Duration;
 use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::assume::Assumption;
+use crate::caa::assume::Assumption;
 use crate::caa::issue_value::is_parameter_value;
+use crate::caa::zone::{parse_zone_line, zone_line};
 use crate::caa::{Method, Requester};
-use crate::check::Checker;
+use crate::commands::check::Checker;
 use crate::dns::{Resolver, Transport, system_nameservers};
-use crate::input::Source;
 use crate::name::{CheckName, NameError};
-use crate::output::{Detail, Format, HumanStyle};
-use crate::zone::{parse_zone_line, zone_line};
+use crate::render::{Detail, Format, HumanStyle};
+use crate::runner::input::Source;
 
 const ABOUT: &str = "May this CA issue a certificate for this name right now? \
 Walks the DNS tree for CAA records exactly as Let's Encrypt does and says why.";

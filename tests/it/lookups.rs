@@ -2,14 +2,12 @@
 //! parallel climb. The binary against a hickory-server on loopback; each test names the rule
 //! or behaviour of the issue it covers.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
 use hickory_server::net::xfer::Protocol;
 use hickory_server::proto::op::ResponseCode;
 use serde_json::Value;
-use support::{
+use crate::support::{
     Behaviour, DnsServer, Fault, certready, check_json, raw_caa, report, status, stderr,
 };
 

@@ -6,7 +6,7 @@
 //! (a hyphenated, empty or over-long tag, as real zones hold) is written in the generic form of
 //! RFC 3597 (`\# LENGTH HEX`), which every server reads.
 
-use crate::answers::CaaRecord;
+use crate::caa::answers::CaaRecord;
 use crate::escape::{hex, quoted, token_escape};
 use crate::name::CheckName;
 

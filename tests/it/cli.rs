@@ -1,9 +1,7 @@
 //! The command line as a contract: exit statuses, one-line errors that name the bad input,
 //! JSON Lines in the order given, nothing but the report on stdout.
 
-mod support;
-
-use support::{Behaviour, DnsServer, certready, check_json, status, stderr};
+use crate::support::{Behaviour, DnsServer, certready, check_json, status, stderr};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn exit_0_when_every_name_is_allowed() {
@@ -211,7 +209,7 @@ async fn no_name_policy_judges_caa_alone() {
 async fn refused_input_lines_are_counted_in_the_summary() {
     let server = DnsServer::start(Behaviour::default()).await;
     let nameserver = server.nameserver();
-    let output = support::certready_with_stdin(
+    let output = crate::support::certready_with_stdin(
         &[
             "check",
             "--quiet",
@@ -239,7 +237,7 @@ async fn corner_flags_are_normalised_or_refused() {
     let error = usage_error(&["--assume", line, "--assume-absent", line, "example.com"]).await;
     assert!(error.contains("both assumed present"), "{error}");
     let server = DnsServer::start(Behaviour::default()).await;
-    let report = support::report(
+    let report = crate::support::report(
         &server,
         "allowed.example.test",
         &["--ca", "LetsEncrypt.ORG."],
@@ -255,7 +253,7 @@ async fn json_escapes_characters_that_would_make_cat_show_a_lie() {
     let nameserver = server.nameserver();
     // A line whose right-to-left override would make a terminal show "allowed" reversed in.
     let hostile = "evil\u{202e}dewolla\u{2066}.example.test\u{200b}\n";
-    let output = support::certready_with_stdin(
+    let output = crate::support::certready_with_stdin(
         &[
             "check",
             "--json",

@@ -2,16 +2,17 @@
 //! the records come through an alias, what a fix keeps or widens. Shared by the JSON `advice`
 //! field and the human report. DNS data in it is escaped.
 
-use crate::answers::{Answer, FailureKind, Lookup};
+use crate::caa::Check;
 use crate::caa::Requester;
+use crate::caa::answers::{Answer, FailureKind, Lookup};
+use crate::caa::finding::Finding;
+use crate::caa::fix::{Change, names_the_ca};
+use crate::caa::policy::Refusal;
 use crate::caa::relevant::is_tld;
 use crate::caa::tags::{Property, classify_tag};
-use crate::caa::verdict::{Basis, Finding, Verdict};
-use crate::check::Check;
+use crate::caa::verdict::{Basis, Verdict};
+use crate::caa::zone::zone_line;
 use crate::escape::quoted;
-use crate::fix::{Change, names_the_ca};
-use crate::policy::Refusal;
-use crate::zone::zone_line;
 
 /// Sentences of advice for `check`, given the changes planned for it.
 pub fn advice(check: &Check, requester: &Requester, changes: &[Change]) -> Vec<String> {
@@ -169,7 +170,7 @@ fn change_notes(check: &Check, requester: &Requester, changes: &[Change]) -> Vec
         match change {
             Change::Remove { owner, record } => notes.push(format!(
                 "Instead of removing the critical record, you may keep it with its flags cleared: {}",
-                zone_line(owner, &crate::answers::CaaRecord::new(0, record.tag.clone(), record.value.clone()))
+                zone_line(owner, &crate::caa::answers::CaaRecord::new(0, record.tag.clone(), record.value.clone()))
             )),
             Change::Replace { old, new, .. }
                 if requester.account_uri.is_none()

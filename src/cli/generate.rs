@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::options::Cli;
+use crate::cli::args::Cli;
 
 /// The completion script for `shell`.
 pub fn completions(shell: Shell) -> Vec<u8> {

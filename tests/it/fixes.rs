@@ -3,12 +3,10 @@
 //! `--assume-absent`) and when the fixed zone is actually served. Every zone line reads back
 //! as the same record, with our reader and with hickory's zone-file parser.
 
-mod support;
-
-use certready::answers::CaaRecord;
-use certready::zone::parse_zone_line;
+use certready::caa::answers::CaaRecord;
+use certready::caa::zone::parse_zone_line;
 use serde_json::Value;
-use support::{Behaviour, DnsServer, report};
+use crate::support::{Behaviour, DnsServer, report};
 
 const ACCOUNT_1: &str = "https://acme-v02.api.letsencrypt.org/acme/acct/1";
 const ACCOUNT_2: &str = "https://acme-v02.api.letsencrypt.org/acme/acct/2";

@@ -14,14 +14,15 @@
 //! same rules; a plan that would not allow is replaced by the plain addition, which always does.
 //! A failed lookup has no record fix: the report explains it instead.
 
-use crate::answers::CaaRecord;
-use crate::assume::{Assumption, overlay};
+use crate::caa::Check;
+use crate::caa::answers::CaaRecord;
+use crate::caa::assume::{Assumption, overlay};
+use crate::caa::finding::Finding;
 use crate::caa::issue_value::{is_parameter_value, parse_issue_value, trim_blanks};
-use crate::caa::requester::{is_method_label, read_validation_methods};
+use crate::caa::methods::{is_method_label, read_validation_methods};
 use crate::caa::tags::{Property, classify_tag, is_critical_unknown};
-use crate::caa::verdict::{Finding, applicable_property, assess_record};
+use crate::caa::verdict::{applicable_property, assess_record};
 use crate::caa::{Requester, Verdict, evaluate};
-use crate::check::Check;
 
 /// One change to a zone.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -307,8 +308,8 @@ fn admit_a_method(parameters: &mut Vec<(String, String)>, requester: &Requester,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::answers::{Answer, Lookup};
     use crate::caa::Method;
+    use crate::caa::answers::{Answer, Lookup};
     use crate::name::CheckName;
 
     const V2_1: &str = "https://acme-v02.api.letsencrypt.org/acme/acct/1";

@@ -8,7 +8,7 @@
 //! synthesise a DNAME (the server has no DNAME type). It counts the queries it sees and how
 //! many were in flight at once.
 
-#![allow(dead_code)] // Each test file uses a different part of the harness.
+
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;

@@ -2,13 +2,14 @@
 //! Shared by the JSON `reasons` field and the human report. Every piece of DNS data in them is
 //! escaped.
 
-use crate::answers::{Answer, CaaRecord, Lookup};
+use crate::caa::Check;
 use crate::caa::Requester;
+use crate::caa::answers::{Answer, CaaRecord, Lookup};
+use crate::caa::finding::Finding;
+use crate::caa::methods::Method;
 use crate::caa::relevant::is_tld;
-use crate::caa::requester::Method;
 use crate::caa::tags::Property;
-use crate::caa::verdict::{Basis, Finding, Verdict};
-use crate::check::Check;
+use crate::caa::verdict::{Basis, Verdict};
 use crate::escape::{quoted, zone_escape};
 
 use super::advice::ca_name;

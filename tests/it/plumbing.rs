@@ -2,8 +2,6 @@
 //! closes the pipe, a full disk, a broken stderr, an input that fails partway, signals while
 //! stdout is stalled, and a terminal shared by the reports and the progress line.
 
-mod support;
-
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::fd::OwnedFd;
@@ -12,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal, kill_process};
 use serde_json::Value;
-use support::{Behaviour, DnsServer, status};
+use crate::support::{Behaviour, DnsServer, status};
 use tokio::io::AsyncReadExt;
 
 /// `certready check --no-name-policy --nameserver SERVER ARGS` with stdin, stdout and stderr
@@ -313,7 +311,7 @@ async fn sigint_sigterm_and_sighup_stop_with_the_prefix_a_summary_and_128_plus_s
     ] {
         let server = DnsServer::start(Behaviour::default().fault(
             "stuck.example.test",
-            support::Fault::Delay(Duration::from_secs(30)),
+            crate::support::Fault::Delay(Duration::from_secs(30)),
         ))
         .await;
         let mut child = spawn(

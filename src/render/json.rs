@@ -9,13 +9,13 @@ use std::net::SocketAddr;
 
 use serde::Serialize;
 
-use crate::answers::{Alias, Answer, CaaRecord, Lookup};
+use crate::caa::Check;
 use crate::caa::Requester;
+use crate::caa::answers::{Alias, Answer, CaaRecord, Lookup};
+use crate::caa::fix::{Change, plan};
 use crate::caa::verdict::Basis;
-use crate::check::Check;
+use crate::caa::zone::zone_line;
 use crate::escape::{hex, json_line};
-use crate::fix::{Change, plan};
-use crate::zone::zone_line;
 
 use super::advice::advice;
 use super::reasons::reasons;

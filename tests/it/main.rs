@@ -1,0 +1,17 @@
+//! The integration tests, in one test binary (one build of the support module, one link): the
+//! real certready binary run against real servers started on loopback inside each test.
+//!
+//! - `support`: the servers and the ways to run the binary.
+//! - `verdicts`, `lookups`, `fixes`, `reports`: `check` against DNS.
+//! - `cli`, `bulk`, `plumbing`: the command line, audits over many names, and the run as a
+//!   hostile user meets it.
+
+mod support;
+
+mod bulk;
+mod cli;
+mod fixes;
+mod lookups;
+mod plumbing;
+mod reports;
+mod verdicts;
