@@ -1,22 +1,26 @@
-//! Exit statuses, a contract for scripts (documented in README.md and in `--help`), and the
-//! tally of a run's verdicts they are drawn from.
+//! Exit statuses, one contract for scripts across every command (documented in README.md and
+//! in each command's `--help`), and the tally of a run's results they are folded from.
 
+use std::marker::PhantomData;
 use std::process::ExitCode;
 
-use crate::caa::Verdict;
-
-/// What the exit status says about a run.
+/// What the exit status says about a run: one scheme for every command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
-    /// 0: every name allowed.
-    AllAllowed,
-    /// 1: at least one name denied by a CAA record, or refused by the CA's name policy.
-    Denied,
+    /// 0: all good: every name allowed, every certificate sound.
+    Success,
+    /// 1: the CA will not issue (a name denied or refused), or a certificate has a problem
+    /// that makes it fail (expired, wrong name, broken chain, a bundle the upload rejects).
+    Fails,
     /// 2: bad usage; or, in a run that otherwise went through, an input line that is not a
-    /// valid name.
+    /// valid entry.
     Usage,
-    /// 3: nothing denied, but at least one name could not be determined (a lookup failed).
+    /// 3: nothing fails, but something could not be determined (a lookup failed, a server
+    /// could not be reached).
     Undetermined,
+    /// 4: nothing fails or is undetermined, but there are warnings (a certificate expiring
+    /// soon, a bundle without its root).
+    Warnings,
     /// 5: the run did not finish: its output could not be written, or its input could not be
     /// read. Never 0: an audit cut short is not a clean audit.
     Unfinished,
@@ -27,12 +31,32 @@ pub enum ExitStatus {
 impl ExitStatus {
     pub fn code(self) -> u8 {
         match self {
-            ExitStatus::AllAllowed => 0,
-            ExitStatus::Denied => 1,
+            ExitStatus::Success => 0,
+            ExitStatus::Fails => 1,
             ExitStatus::Usage => 2,
             ExitStatus::Undetermined => 3,
+            ExitStatus::Warnings => 4,
             ExitStatus::Unfinished => 5,
             ExitStatus::Stopped(signal) => 128 + signal.number(),
+        }
+    }
+
+    /// Of two outcomes within a finished run, the one the run reports: fails outranks
+    /// undetermined, which outranks an invalid input line, which outranks warnings, which
+    /// outrank success.
+    pub fn worse(self, other: ExitStatus) -> ExitStatus {
+        let rank = |status: ExitStatus| match status {
+            ExitStatus::Success => 0,
+            ExitStatus::Warnings => 1,
+            ExitStatus::Usage => 2,
+            ExitStatus::Undetermined => 3,
+            ExitStatus::Fails => 4,
+            ExitStatus::Unfinished | ExitStatus::Stopped(_) => 5,
+        };
+        if rank(other) > rank(self) {
+            other
+        } else {
+            self
         }
     }
 }
@@ -73,50 +97,80 @@ impl StopSignal {
     }
 }
 
-/// How many names got each verdict, and how many input lines were not names.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Tally {
-    pub allowed: u64,
-    pub denied: u64,
-    pub refused: u64,
-    pub error: u64,
-    pub invalid: u64,
+/// The kinds of result a command gives each entry (the verdicts of `check`, the states of
+/// `expiry`): what the tally counts and the exit status is folded from.
+pub trait Class: Copy + Eq + Send + Sync + 'static {
+    /// Every class, in the order the summary lists them.
+    const ALL: &'static [Self];
+    /// The name the summary, the progress line and JSON use.
+    fn label(self) -> &'static str;
+    /// What an entry of this class makes of the run's exit status.
+    fn status(self) -> ExitStatus;
 }
 
-impl Tally {
-    pub fn count(&mut self, verdict: Verdict) {
-        match verdict {
-            Verdict::Allowed => self.allowed += 1,
-            Verdict::Denied => self.denied += 1,
-            Verdict::Refused => self.refused += 1,
-            Verdict::Error => self.error += 1,
+/// Classes a command may have at most.
+const MOST_CLASSES: usize = 8;
+
+/// How many entries got each class, and how many input lines were not valid entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tally<C> {
+    counts: [u64; MOST_CLASSES],
+    pub invalid: u64,
+    class: PhantomData<C>,
+}
+
+impl<C> Default for Tally<C> {
+    fn default() -> Self {
+        Tally {
+            counts: [0; MOST_CLASSES],
+            invalid: 0,
+            class: PhantomData,
         }
+    }
+}
+
+impl<C: Class> Tally<C> {
+    pub fn count(&mut self, class: C) {
+        self.counts[Self::slot(class)] += 1;
+    }
+
+    /// How many entries got `class`.
+    pub fn of(&self, class: C) -> u64 {
+        self.counts[Self::slot(class)]
+    }
+
+    /// Where `class` is counted: its place in `C::ALL`.
+    fn slot(class: C) -> usize {
+        const { assert!(C::ALL.len() <= MOST_CLASSES) };
+        C::ALL
+            .iter()
+            .position(|&known| known == class)
+            .unwrap_or(MOST_CLASSES - 1)
     }
 
     pub fn total(&self) -> u64 {
-        self.allowed + self.denied + self.refused + self.error + self.invalid
+        self.counts.iter().sum::<u64>() + self.invalid
     }
 
-    /// Denied or refused outranks an error, which outranks an invalid line, which outranks
-    /// allowed.
+    /// The worst status any counted entry makes.
     pub fn status(&self) -> ExitStatus {
-        if self.denied + self.refused > 0 {
-            ExitStatus::Denied
-        } else if self.error > 0 {
-            ExitStatus::Undetermined
-        } else if self.invalid > 0 {
-            ExitStatus::Usage
-        } else {
-            ExitStatus::AllAllowed
-        }
+        let invalid = (self.invalid > 0).then_some(ExitStatus::Usage);
+        C::ALL
+            .iter()
+            .filter(|&&class| self.of(class) > 0)
+            .map(|class| class.status())
+            .chain(invalid)
+            .fold(ExitStatus::Success, ExitStatus::worse)
     }
 
-    /// Every verdict's count, as the summary and the progress line say them.
+    /// Every class's count, as the summary and the progress line say them.
     pub fn counts(&self) -> String {
-        format!(
-            "{} allowed, {} denied, {} refused, {} error, {} invalid",
-            self.allowed, self.denied, self.refused, self.error, self.invalid
-        )
+        C::ALL
+            .iter()
+            .map(|&class| format!("{} {}", self.of(class), class.label()))
+            .chain([format!("{} invalid", self.invalid)])
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -124,43 +178,65 @@ impl Tally {
 mod tests {
     use super::*;
 
-    fn tally(allowed: u64, denied: u64, refused: u64, error: u64, invalid: u64) -> Tally {
-        Tally {
-            allowed,
-            denied,
-            refused,
-            error,
+    /// A command's classes, as `check`'s verdicts and `expiry`'s states are.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Light {
+        Green,
+        Amber,
+        Grey,
+        Red,
+    }
+
+    impl Class for Light {
+        const ALL: &'static [Light] = &[Light::Green, Light::Amber, Light::Grey, Light::Red];
+        fn label(self) -> &'static str {
+            match self {
+                Light::Green => "green",
+                Light::Amber => "amber",
+                Light::Grey => "grey",
+                Light::Red => "red",
+            }
+        }
+        fn status(self) -> ExitStatus {
+            match self {
+                Light::Green => ExitStatus::Success,
+                Light::Amber => ExitStatus::Warnings,
+                Light::Grey => ExitStatus::Undetermined,
+                Light::Red => ExitStatus::Fails,
+            }
+        }
+    }
+
+    fn tally(lights: &[Light], invalid: u64) -> Tally<Light> {
+        let mut tally = Tally {
             invalid,
+            ..Tally::default()
+        };
+        for &light in lights {
+            tally.count(light);
         }
+        tally
     }
 
     #[test]
-    fn denied_or_refused_outranks_error_outranks_invalid_outranks_allowed() {
-        assert_eq!(tally(2, 0, 0, 0, 0).status().code(), 0);
-        assert_eq!(tally(1, 0, 0, 0, 1).status().code(), 2);
-        assert_eq!(tally(1, 0, 0, 1, 1).status().code(), 3);
-        assert_eq!(tally(1, 1, 0, 1, 1).status().code(), 1);
-        assert_eq!(tally(1, 0, 1, 1, 1).status().code(), 1);
-        assert_eq!(tally(0, 0, 0, 0, 0).status().code(), 0);
+    fn fails_outranks_undetermined_outranks_invalid_outranks_warnings_outranks_success() {
+        use Light::*;
+        assert_eq!(tally(&[Green, Green], 0).status().code(), 0);
+        assert_eq!(tally(&[Green, Amber], 0).status().code(), 4);
+        assert_eq!(tally(&[Green, Amber], 1).status().code(), 2);
+        assert_eq!(tally(&[Green, Grey, Amber], 1).status().code(), 3);
+        assert_eq!(tally(&[Red, Grey, Amber], 1).status().code(), 1);
+        assert_eq!(tally(&[], 0).status().code(), 0);
     }
 
     #[test]
-    fn verdicts_are_counted() {
-        let mut counted = Tally::default();
-        for verdict in [
-            Verdict::Allowed,
-            Verdict::Denied,
-            Verdict::Denied,
-            Verdict::Refused,
-            Verdict::Error,
-        ] {
-            counted.count(verdict);
-        }
-        assert_eq!(counted, tally(1, 2, 1, 1, 0));
+    fn every_class_is_counted_in_order() {
+        let counted = tally(&[Light::Red, Light::Green, Light::Red], 2);
+        assert_eq!(counted.of(Light::Red), 2);
         assert_eq!(counted.total(), 5);
         assert_eq!(
             counted.counts(),
-            "1 allowed, 2 denied, 1 refused, 1 error, 0 invalid"
+            "1 green, 0 amber, 0 grey, 2 red, 2 invalid"
         );
     }
 

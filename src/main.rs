@@ -4,11 +4,12 @@ use std::process::ExitCode;
 
 use std::io::Write;
 
-use certready::cli::args::{CheckPlan, Cli, Command};
+use certready::cli::args::{Cli, Command};
 use certready::cli::generate;
+use certready::cli::wiring;
 use certready::diagnostics::warn;
 use certready::exit::ExitStatus;
-use certready::runner::run;
+use certready::runner::{Job, RunPlan, run};
 
 fn main() -> ExitCode {
     let command = match Cli::parse_args() {
@@ -19,8 +20,8 @@ fn main() -> ExitCode {
         }
     };
     match command {
-        Command::Check(args) => match args.plan() {
-            Ok(plan) => check(plan).into(),
+        Command::Check(args) => match args.validate().and_then(wiring::check_plan) {
+            Ok(plan) => run_job(plan).into(),
             Err(error) => {
                 warn(error);
                 ExitStatus::Usage.into()
@@ -31,8 +32,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs a check plan on a multi-threaded runtime.
-fn check(plan: CheckPlan) -> ExitStatus {
+/// Runs a bulk command's plan on a multi-threaded runtime.
+fn run_job<J: Job>(plan: RunPlan<J>) -> ExitStatus {
     let runtime = match start_runtime() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -58,7 +59,7 @@ fn print(text: std::io::Result<Vec<u8>>) -> ExitStatus {
         stdout.write_all(&text).and_then(|()| stdout.flush())
     });
     match written {
-        Ok(()) => ExitStatus::AllAllowed,
+        Ok(()) => ExitStatus::Success,
         // `| head`: the reader has what it wanted; say nothing.
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Unfinished,
         Err(error) => {

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::name::CheckName;
+
 /// An ACME validation method.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -86,6 +88,18 @@ pub fn is_method_label(label: &str) -> bool {
         && label
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Rule 31: Let's Encrypt validates wildcard names only with dns-01, so a wildcard name has no
+/// verdict under another `--method`. Why, for such a name; an argument is then a usage error,
+/// an `--input` line an invalid one.
+pub fn wildcard_method_refusal(name: &CheckName, method: Option<Method>) -> Option<String> {
+    let method = method.filter(|&method| method != Method::Dns01)?;
+    name.wildcard.then(|| {
+        format!(
+            "--method {method} cannot validate a wildcard name; Let's Encrypt validates wildcard names only with dns-01"
+        )
+    })
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
-//! The command line. Every flag is defined and documented once, here; `CheckArgs::plan` turns
-//! what was typed into a validated `CheckPlan`, or a one-line error naming the bad input.
+//! The command line as typed: every flag defined and documented once, here, and checked for
+//! what can be known from the typing alone (`CheckArgs::validate`), into a `CheckRequest` or a
+//! one-line error naming the bad input. Nothing here reads the environment or builds
+//! anything: that is `wiring`.
 
-use std::ffi::OsStr;
-use std::io::IsTerminal;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
@@ -11,12 +11,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::caa::assume::Assumption;
 use crate::caa::issue_value::is_parameter_value;
+use crate::caa::methods::wildcard_method_refusal;
 use crate::caa::zone::{parse_zone_line, zone_line};
 use crate::caa::{Method, Requester};
-use crate::commands::check::Checker;
-use crate::dns::{Resolver, Transport, system_nameservers};
 use crate::name::{CheckName, NameError};
-use crate::render::{Detail, Format, HumanStyle};
+use crate::render::Detail;
 use crate::runner::input::Source;
 
 const ABOUT: &str = "May this CA issue a certificate for this name right now? \
@@ -107,27 +106,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "M", help_heading = "Who asks")]
     pub method: Option<Method>,
 
-    /// IP or IP:PORT of a resolver to ask ([IPv6]:PORT with a port); repeatable.
-    /// Default: the system's resolvers (/etc/resolv.conf)
-    #[arg(long = "nameserver", value_name = "ADDR", value_parser = parse_nameserver, help_heading = "DNS")]
-    pub nameservers: Vec<SocketAddr>,
-
-    /// Seconds to wait for each query attempt (fractions allowed)
-    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds, help_heading = "DNS")]
-    pub timeout: Duration,
-
-    /// Further attempts after a query times out, rotating through the nameservers
-    #[arg(long, value_name = "N", default_value_t = 2, help_heading = "DNS")]
-    pub retries: u32,
+    #[command(flatten)]
+    pub dns: DnsArgs,
 
     /// Judge CAA alone: skip the CA's name policy (public suffixes, names outside the public
     /// TLDs, reserved labels), for private test zones such as .test
     #[arg(long, help_heading = "Who asks")]
     pub no_name_policy: bool,
-
-    /// Print JSON Lines: one object per name, one line each, in the order given
-    #[arg(long, help_heading = "Output")]
-    pub json: bool,
 
     /// A CAA record, as a zone-file line, assumed present on top of what DNS returns
     /// ('example.com. CAA 0 issue "letsencrypt.org"'); repeatable. The report says it is
@@ -140,23 +125,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "RECORD", value_parser = parse_assumed_absent, help_heading = "What-if")]
     pub assume_absent: Vec<Assumption>,
 
-    /// Colour the human report: auto (when stdout is a terminal and NO_COLOR is not set),
-    /// always or never
-    #[arg(
-        long,
-        value_name = "WHEN",
-        default_value = "auto",
-        help_heading = "Output"
-    )]
-    pub color: ColorChoice,
-
-    /// Show the climb and the reasons for allowed names too
-    #[arg(short, long, conflicts_with = "quiet", help_heading = "Output")]
-    pub verbose: bool,
-
-    /// Print only one verdict line per name, and no progress
-    #[arg(short, long, help_heading = "Output")]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Also check the names in FILE ('-' for standard input), after any NAME: one per line;
     /// blank lines and # comments skipped. A line that is not a valid name gets an "invalid"
@@ -177,32 +147,66 @@ pub struct CheckArgs {
     pub deadline: Duration,
 }
 
+/// How names are resolved: shared by every command that asks DNS.
+#[derive(Clone, Debug, Args)]
+pub struct DnsArgs {
+    /// IP or IP:PORT of a resolver to ask ([IPv6]:PORT with a port); repeatable.
+    /// Default: the system's resolvers (/etc/resolv.conf)
+    #[arg(long = "nameserver", value_name = "ADDR", value_parser = parse_nameserver, help_heading = "DNS")]
+    pub nameservers: Vec<SocketAddr>,
+
+    /// Seconds to wait for each query attempt (fractions allowed)
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds, help_heading = "DNS")]
+    pub timeout: Duration,
+
+    /// Further attempts after a query times out, rotating through the nameservers
+    #[arg(long, value_name = "N", default_value_t = 2, help_heading = "DNS")]
+    pub retries: u32,
+}
+
+/// How reports are written: shared by every command.
+#[derive(Clone, Copy, Debug, Args)]
+pub struct OutputArgs {
+    /// Print JSON Lines: one object per entry, one line each, in the order given
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+
+    /// Colour the human report: auto (when stdout is a terminal and NO_COLOR is not set),
+    /// always or never
+    #[arg(
+        long,
+        value_name = "WHEN",
+        default_value = "auto",
+        help_heading = "Output"
+    )]
+    pub color: ColorChoice,
+
+    /// Show the details for sound results too
+    #[arg(short, long, conflicts_with = "quiet", help_heading = "Output")]
+    pub verbose: bool,
+
+    /// Print only one line per entry, and no progress
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
+}
+
+impl OutputArgs {
+    /// How much the human report says, as typed.
+    pub fn detail(&self) -> Detail {
+        match (self.quiet, self.verbose) {
+            (true, _) => Detail::Quiet,
+            (_, true) => Detail::Verbose,
+            _ => Detail::Normal,
+        }
+    }
+}
+
 /// When to colour the human report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
     Always,
     Never,
-}
-
-impl ColorChoice {
-    fn enabled(self) -> bool {
-        wants_color(
-            self,
-            std::env::var_os("NO_COLOR").as_deref(),
-            std::io::stdout().is_terminal(),
-        )
-    }
-}
-
-/// `auto` follows https://no-color.org: a NO_COLOR variable that is set and not empty turns
-/// colour off; so does a stdout that is not a terminal. `always` and `never` override both.
-fn wants_color(choice: ColorChoice, no_color: Option<&OsStr>, terminal: bool) -> bool {
-    match choice {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => terminal && no_color.is_none_or(OsStr::is_empty),
-    }
 }
 
 impl Cli {
@@ -231,16 +235,20 @@ fn one_line(message: &str) -> String {
     format!("{text} (see --help)")
 }
 
-/// Everything a check run needs, validated.
+/// A check as typed, validated: everything but what the environment supplies.
 #[derive(Debug)]
-pub struct CheckPlan {
+pub struct CheckRequest {
     /// The names given as arguments, checked first.
     pub names: Vec<CheckName>,
+    pub requester: Requester,
+    pub assumptions: Vec<Assumption>,
+    pub dns: DnsArgs,
+    /// Queries in flight at most, and per second.
+    pub concurrency: usize,
+    pub qps: Option<u32>,
+    pub deadline: Duration,
     pub input: Option<Source>,
-    pub checker: Checker,
-    pub format: Format,
-    /// Whether a progress line may be shown on stderr (when it is a terminal).
-    pub progress: bool,
+    pub output: OutputArgs,
 }
 
 /// A command line that cannot be run, said in one line that names the input.
@@ -265,7 +273,7 @@ pub enum UsageError {
 }
 
 impl CheckArgs {
-    pub fn plan(self) -> Result<CheckPlan, UsageError> {
+    pub fn validate(self) -> Result<CheckRequest, UsageError> {
         let names = self
             .names
             .iter()
@@ -298,69 +306,28 @@ impl CheckArgs {
                 zone_line(&both.owner, &both.record)
             )));
         }
-        if let Some(path) = self.input.as_deref().filter(|path| *path != "-")
-            && std::fs::metadata(path).is_ok_and(|metadata| metadata.is_dir())
-        {
-            return Err(UsageError::InputIsDirectory(path.to_owned()));
-        }
         if let Some(uri) = &self.account_uri
             && !(is_token(uri) && uri.contains("://"))
         {
             return Err(UsageError::InvalidAccountUri(uri.clone()));
         }
-        let servers = if self.nameservers.is_empty() {
-            system_nameservers().map_err(UsageError::NoNameservers)?
-        } else {
-            self.nameservers
-        };
-        let format = if self.json {
-            Format::Json
-        } else {
-            Format::Human(HumanStyle {
-                color: self.color.enabled(),
-                detail: match (self.quiet, self.verbose) {
-                    (true, _) => Detail::Quiet,
-                    (_, true) => Detail::Verbose,
-                    _ => Detail::Normal,
-                },
-            })
-        };
-        Ok(CheckPlan {
+        Ok(CheckRequest {
             names,
-            checker: Checker {
-                requester: Requester {
-                    ca,
-                    account_uri: self.account_uri,
-                    method: self.method,
-                    name_policy: !self.no_name_policy,
-                },
-                assumptions: self.assume.into_iter().chain(self.assume_absent).collect(),
-                resolver: Resolver::new(Transport::new(
-                    servers,
-                    self.timeout,
-                    self.retries.saturating_add(1),
-                    self.concurrency as usize,
-                    self.qps,
-                )),
-                deadline: self.deadline,
+            requester: Requester {
+                ca,
+                account_uri: self.account_uri,
+                method: self.method,
+                name_policy: !self.no_name_policy,
             },
-            format,
-            progress: !self.quiet,
+            assumptions: self.assume.into_iter().chain(self.assume_absent).collect(),
+            dns: self.dns,
+            concurrency: self.concurrency as usize,
+            qps: self.qps,
+            deadline: self.deadline,
             input: self.input.as_deref().map(Source::from_arg),
+            output: self.output,
         })
     }
-}
-
-/// Rule 31: Let's Encrypt validates wildcard names only with dns-01, so a wildcard name has no
-/// verdict under another `--method`. Why, for such a name; an argument is then a usage error,
-/// an `--input` line an invalid one.
-pub fn wildcard_method_refusal(name: &CheckName, method: Option<Method>) -> Option<String> {
-    let method = method.filter(|&method| method != Method::Dns01)?;
-    name.wildcard.then(|| {
-        format!(
-            "--method {method} cannot validate a wildcard name; Let's Encrypt validates wildcard names only with dns-01"
-        )
-    })
 }
 
 /// Non-empty printable ASCII without spaces or `;`: what can stand in a CAA issue value.
@@ -415,18 +382,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn colour_follows_the_flag_then_no_color_then_the_terminal() {
-        let set = Some(OsStr::new("1"));
-        let empty = Some(OsStr::new(""));
-        assert!(wants_color(ColorChoice::Auto, None, true));
-        assert!(wants_color(ColorChoice::Auto, empty, true));
-        assert!(!wants_color(ColorChoice::Auto, set, true));
-        assert!(!wants_color(ColorChoice::Auto, None, false));
-        assert!(wants_color(ColorChoice::Always, set, false));
-        assert!(!wants_color(ColorChoice::Never, None, true));
-    }
-
-    #[test]
     fn clap_errors_fold_into_one_line() {
         let message = "error: the following required arguments were not provided:\n  <NAME>...\n\nUsage: certready check <NAME>...\n";
         assert_eq!(
@@ -472,26 +427,30 @@ mod tests {
             ca: "letsencrypt.org".into(),
             account_uri: None,
             method: None,
-            nameservers: vec!["127.0.0.1:53".parse().unwrap()],
-            timeout: Duration::from_secs(1),
-            retries: 0,
-            json: false,
+            dns: DnsArgs {
+                nameservers: vec!["127.0.0.1:53".parse().unwrap()],
+                timeout: Duration::from_secs(1),
+                retries: 0,
+            },
             input: None,
             concurrency: 64,
             qps: None,
             deadline: Duration::from_secs(30),
             assume: vec![],
             assume_absent: vec![],
-            color: ColorChoice::Never,
-            verbose: false,
-            quiet: false,
+            output: OutputArgs {
+                json: false,
+                color: ColorChoice::Never,
+                verbose: false,
+                quiet: false,
+            },
             no_name_policy: false,
         }
     }
 
     #[test]
     fn an_invalid_name_is_named_in_the_error() {
-        let error = args(&["ok.example", "192.0.2.1"]).plan().unwrap_err();
+        let error = args(&["ok.example", "192.0.2.1"]).validate().unwrap_err();
         assert_eq!(
             error.to_string(),
             "invalid name \"192.0.2.1\": CAA does not apply to IP addresses: a CA checks no CAA records for an IP certificate"
@@ -503,12 +462,12 @@ mod tests {
         let mut wild = args(&["*.example.com"]);
         wild.method = Some(Method::Http01);
         assert!(matches!(
-            wild.plan(),
+            wild.validate(),
             Err(UsageError::WildcardMethod { .. })
         ));
         let mut dns = args(&["*.example.com"]);
         dns.method = Some(Method::Dns01);
-        assert!(dns.plan().is_ok());
+        assert!(dns.validate().is_ok());
     }
 
     #[test]
@@ -516,13 +475,16 @@ mod tests {
         let mut spaced = args(&["example.com"]);
         spaced.account_uri = Some("https://x/acct/1 2".into());
         assert!(matches!(
-            spaced.plan(),
+            spaced.validate(),
             Err(UsageError::InvalidAccountUri(_))
         ));
         for bad in ["lets encrypt", "*.digicert.com", "192.0.2.1", ""] {
             let mut ca = args(&["example.com"]);
             ca.ca = bad.into();
-            assert!(matches!(ca.plan(), Err(UsageError::InvalidCa(_))), "{bad}");
+            assert!(
+                matches!(ca.validate(), Err(UsageError::InvalidCa(_))),
+                "{bad}"
+            );
         }
     }
 
@@ -530,7 +492,7 @@ mod tests {
     fn the_ca_domain_is_normalised_as_issue_values_spell_it() {
         let mut ca = args(&["example.com"]);
         ca.ca = "LetsEncrypt.ORG.".into();
-        assert_eq!(ca.plan().unwrap().checker.requester.ca, "letsencrypt.org");
+        assert_eq!(ca.validate().unwrap().requester.ca, "letsencrypt.org");
     }
 
     #[test]
@@ -539,14 +501,7 @@ mod tests {
         let mut both = args(&["example.com"]);
         both.assume = vec![parse_assumed_present(line).unwrap()];
         both.assume_absent = vec![parse_assumed_absent(line).unwrap()];
-        let error = both.plan().unwrap_err().to_string();
+        let error = both.validate().unwrap_err().to_string();
         assert!(error.contains("both assumed present"), "{error}");
-    }
-
-    #[test]
-    fn an_input_directory_is_bad_usage() {
-        let mut input = args(&[]);
-        input.input = Some(std::env::temp_dir().display().to_string());
-        assert!(matches!(input.plan(), Err(UsageError::InputIsDirectory(_))));
     }
 }

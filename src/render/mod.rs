@@ -13,7 +13,6 @@ pub mod style;
 
 use crate::caa::Check;
 use crate::caa::Requester;
-use crate::commands::check::Outcome;
 
 /// How reports are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,24 +39,24 @@ pub enum Detail {
     Verbose,
 }
 
-/// The report for one outcome of a run, without a trailing newline.
-pub fn render(outcome: &Outcome, requester: &Requester, format: Format) -> String {
-    match outcome {
-        Outcome::Checked { line, check } => render_check(check, *line, requester, format),
-        Outcome::Invalid {
-            line,
-            input,
-            reason,
-        } => match format {
-            Format::Human(_) => human::render_invalid(*line, input, reason),
-            Format::Json => json::render_invalid(*line, input, reason),
-        },
-    }
-}
-
-fn render_check(check: &Check, line: Option<u64>, requester: &Requester, format: Format) -> String {
+/// The report for one checked name, without a trailing newline.
+pub fn render_check(
+    check: &Check,
+    line: Option<u64>,
+    requester: &Requester,
+    format: Format,
+) -> String {
     match format {
         Format::Human(style) => human::render(check, requester, style),
         Format::Json => json::render(check, line, requester),
+    }
+}
+
+/// The report for an input line that is not a valid entry: its number, the line (escaped)
+/// and why.
+pub fn render_invalid(line: u64, input: &str, reason: &str, format: Format) -> String {
+    match format {
+        Format::Human(_) => human::render_invalid(line, input, reason),
+        Format::Json => json::render_invalid(line, input, reason),
     }
 }

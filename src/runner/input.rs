@@ -1,10 +1,11 @@
-//! Names to check from a file or standard input (`--input`): one name per line; blank lines
-//! and `#` comments skipped; surrounding whitespace ignored. A line that is not a valid name
-//! becomes an `Invalid` entry in its place, so a run reports it and goes on.
+//! Entries from a file or standard input (`--input`): one per line (a name for `check`, a host
+//! for `expiry`, read by the command's own parser); blank lines and `#` comments skipped;
+//! surrounding whitespace ignored. A line that is not a valid entry becomes an `Invalid` entry
+//! in its place, so a run reports it and goes on.
 //!
 //! Lines are read on a thread of their own and handed over through a bounded channel: memory
 //! does not grow with the input, and a slow check holds the reader back instead of piling up
-//! names. A line longer than any name is refused without being kept. An input that fails
+//! names. A line longer than any entry is refused without being kept. An input that fails
 //! partway (a read error on a pipe, a socket, a disk) ends the batches with an `InputFailure`:
 //! the run cannot be complete, so it is no invalid line but the end of the run.
 
@@ -13,8 +14,6 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::PathBuf;
 
 use tokio::sync::mpsc;
-
-use crate::name::CheckName;
 
 /// Where `--input` reads from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,13 +41,16 @@ impl Source {
     }
 }
 
-/// One name to check, or one line that is not a name.
+/// What a command's parser makes of one line's text: its target, or why it is not one.
+pub type Parse<T> = fn(&str) -> Result<T, String>;
+
+/// One target of a run (a name, a host), or one line that is not one.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Entry {
-    Name {
+pub enum Entry<T> {
+    Target {
         /// The input line it came from; none for a command-line argument.
         line: Option<u64>,
-        name: CheckName,
+        target: T,
     },
     Invalid {
         line: u64,
@@ -67,7 +69,7 @@ pub struct InputFailure {
 }
 
 /// What the reading thread hands over: entries, or the failure that ended the input.
-pub type Batch = Result<Vec<Entry>, InputFailure>;
+pub type Batch<T> = Result<Vec<Entry<T>>, InputFailure>;
 
 /// Longer than any name (253 octets) with room for blanks and a comment.
 const MAX_LINE: usize = 1024;
@@ -75,14 +77,19 @@ const MAX_LINE: usize = 1024;
 const BATCH: usize = 256;
 
 /// Opens `source` (so that a missing file is an error before anything runs) and reads it on a
-/// thread of its own into a channel holding about `buffered` entries, in batches.
-pub fn read(source: &Source, buffered: usize) -> io::Result<mpsc::Receiver<Batch>> {
+/// thread of its own, each line through `parse`, into a channel holding about `buffered`
+/// entries, in batches.
+pub fn read<T: Send + 'static>(
+    source: &Source,
+    buffered: usize,
+    parse: Parse<T>,
+) -> io::Result<mpsc::Receiver<Batch<T>>> {
     let input: Box<dyn Read + Send> = match source {
         Source::Stdin => Box::new(io::stdin()),
         Source::File(path) => Box::new(File::open(path)?),
     };
     let (sender, receiver) = mpsc::channel((buffered / BATCH).max(1));
-    std::thread::spawn(move || read_entries(BufReader::new(input), &sender));
+    std::thread::spawn(move || read_entries(BufReader::new(input), &sender, parse));
     Ok(receiver)
 }
 
@@ -90,9 +97,13 @@ pub fn read(source: &Source, buffered: usize) -> io::Result<mpsc::Receiver<Batch
 /// when full, or when the next line is not yet read (so names typed or piped in one by one are
 /// checked at once). Stops when the receiver is gone or the input ends; a read error ends it
 /// with the entries read so far, then the failure.
-fn read_entries<R: Read>(mut reader: BufReader<R>, sender: &mpsc::Sender<Batch>) {
+fn read_entries<R: Read, T>(
+    mut reader: BufReader<R>,
+    sender: &mpsc::Sender<Batch<T>>,
+    parse: Parse<T>,
+) {
     let mut batch = Vec::with_capacity(BATCH);
-    let send = |batch: &mut Vec<Entry>| {
+    let send = |batch: &mut Vec<Entry<T>>| {
         let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
         full.is_empty() || sender.blocking_send(Ok(full)).is_ok()
     };
@@ -107,7 +118,7 @@ fn read_entries<R: Read>(mut reader: BufReader<R>, sender: &mpsc::Sender<Batch>)
                 input: String::new(),
                 reason: format!("the line is longer than {MAX_LINE} octets"),
             }),
-            Ok(Some(Line::Read(bytes))) => parse_line(number, &bytes),
+            Ok(Some(Line::Read(bytes))) => parse_line(number, &bytes, parse),
             Err(error) => {
                 if send(&mut batch) {
                     let _ = sender.blocking_send(Err(InputFailure {
@@ -126,7 +137,7 @@ fn read_entries<R: Read>(mut reader: BufReader<R>, sender: &mpsc::Sender<Batch>)
 }
 
 /// One input line as the entry it makes: none for a blank or comment line.
-pub fn parse_line(line: u64, bytes: &[u8]) -> Option<Entry> {
+pub fn parse_line<T>(line: u64, bytes: &[u8], parse: Parse<T>) -> Option<Entry<T>> {
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Some(Entry::Invalid {
             line,
@@ -138,15 +149,15 @@ pub fn parse_line(line: u64, bytes: &[u8]) -> Option<Entry> {
     if text.is_empty() {
         return None;
     }
-    Some(match CheckName::parse(text) {
-        Ok(name) => Entry::Name {
+    Some(match parse(text) {
+        Ok(target) => Entry::Target {
             line: Some(line),
-            name,
+            target,
         },
-        Err(error) => Entry::Invalid {
+        Err(reason) => Entry::Invalid {
             line,
             input: text.to_owned(),
-            reason: error.to_string(),
+            reason,
         },
     })
 }
@@ -194,25 +205,30 @@ fn next_line(reader: &mut impl BufRead) -> io::Result<Option<Line>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::name::CheckName;
 
-    fn batches(reader: impl Read) -> Vec<Batch> {
+    fn parse_name(text: &str) -> Result<CheckName, String> {
+        CheckName::parse(text).map_err(|error| error.to_string())
+    }
+
+    fn batches(reader: impl Read) -> Vec<Batch<CheckName>> {
         let (sender, mut receiver) = mpsc::channel(100);
-        read_entries(BufReader::new(reader), &sender);
+        read_entries(BufReader::new(reader), &sender, parse_name);
         drop(sender);
         std::iter::from_fn(|| receiver.try_recv().ok()).collect()
     }
 
-    fn entries(text: &[u8]) -> Vec<Entry> {
+    fn entries(text: &[u8]) -> Vec<Entry<CheckName>> {
         batches(text)
             .into_iter()
             .flat_map(|batch| batch.expect("a slice always reads"))
             .collect()
     }
 
-    fn name(line: u64, text: &str) -> Entry {
-        Entry::Name {
+    fn name(line: u64, text: &str) -> Entry<CheckName> {
+        Entry::Target {
             line: Some(line),
-            name: CheckName::parse(text).unwrap(),
+            target: CheckName::parse(text).unwrap(),
         }
     }
 
@@ -260,7 +276,7 @@ mod tests {
     fn a_read_error_ends_the_input_with_the_line_reached_not_an_invalid_line() {
         let got = batches(FailingAfter(b"a.example.com\nb.example.com\n"));
         let (failure, entries) = got.split_last().unwrap();
-        let read: Vec<Entry> = entries
+        let read: Vec<Entry<CheckName>> = entries
             .iter()
             .flat_map(|b| b.as_ref().unwrap().clone())
             .collect();

@@ -1,4 +1,4 @@
-//! The progress line on stderr while a long run goes on: names done, every verdict's count and
+//! The progress line on stderr while a long run goes on: entries done, every class's count and
 //! the rate, e.g. `⠙ 12345 names: 9000 allowed, 3000 denied, 0 refused, 300 error, 45 invalid;
 //! 3456 names/s`. Shown only when stderr is a terminal, never with `--quiet`, and only once a
 //! run has lasted a second; it never touches stdout. A thread of its own draws it.
@@ -9,7 +9,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::time::Instant;
 
-use crate::exit::Tally;
+use crate::exit::{Class, Tally};
 
 /// The progress line appears only for runs longer than this.
 pub const SHOW_AFTER: Duration = Duration::from_secs(1);
@@ -18,6 +18,8 @@ const REFRESH: Duration = Duration::from_millis(100);
 
 pub struct Progress {
     bar: ProgressBar,
+    /// What an entry is called: `name`, `host`.
+    noun: &'static str,
     started: Instant,
     shown: bool,
     refreshed: Option<Instant>,
@@ -39,7 +41,7 @@ const CLEAR_WAIT: Duration = Duration::from_millis(200);
 
 impl Progress {
     /// A progress line, hidden until `show`, when `wanted` and stderr is a terminal.
-    pub fn new(wanted: bool, stderr_is_terminal: bool) -> Option<Progress> {
+    pub fn new(wanted: bool, stderr_is_terminal: bool, noun: &'static str) -> Option<Progress> {
         (wanted && stderr_is_terminal).then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
             bar.set_style(
@@ -68,6 +70,7 @@ impl Progress {
             });
             Progress {
                 bar,
+                noun,
                 started: Instant::now(),
                 shown: false,
                 refreshed: None,
@@ -83,7 +86,7 @@ impl Progress {
     }
 
     /// Draws the line from now on.
-    pub fn show(&mut self, tally: &Tally) {
+    pub fn show<C: Class>(&mut self, tally: &Tally<C>) {
         self.shown = true;
         self.refreshed = Some(Instant::now());
         let _ = self.drawing.try_send(Draw::Show(self.line(tally)));
@@ -91,7 +94,7 @@ impl Progress {
 
     /// New counts; redrawn at most every `REFRESH`, and never waiting for the drawing thread
     /// (a request it has no room for is dropped: the next one brings newer counts).
-    pub fn update(&mut self, tally: &Tally) {
+    pub fn update<C: Class>(&mut self, tally: &Tally<C>) {
         let now = Instant::now();
         if !self.shown || self.refreshed.is_some_and(|last| now - last < REFRESH) {
             return;
@@ -114,30 +117,35 @@ impl Progress {
             .recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()));
     }
 
-    fn line(&self, tally: &Tally) -> String {
-        line(tally, self.started.elapsed())
+    fn line<C: Class>(&self, tally: &Tally<C>) -> String {
+        line(tally, self.started.elapsed(), self.noun)
     }
 }
 
 /// `12345 names: 9000 allowed, ...; 3456 names/s`.
-fn line(tally: &Tally, elapsed: Duration) -> String {
-    let names = tally.total();
+fn line<C: Class>(tally: &Tally<C>, elapsed: Duration, noun: &str) -> String {
+    let done = tally.total();
     format!(
-        "{names} {}: {}; {}",
-        if names == 1 { "name" } else { "names" },
+        "{}: {}; {}",
+        counted(done, noun),
         tally.counts(),
-        rate(names, elapsed)
+        rate(done, elapsed, noun)
     )
 }
 
-/// Names per second as people read it: whole numbers, one decimal below ten.
-pub fn rate(names: u64, elapsed: Duration) -> String {
+/// `1 name`, `2 names`.
+pub fn counted(count: u64, noun: &str) -> String {
+    format!("{count} {noun}{}", if count == 1 { "" } else { "s" })
+}
+
+/// Entries per second as people read it: whole numbers, one decimal below ten.
+pub fn rate(done: u64, elapsed: Duration, noun: &str) -> String {
     let seconds = elapsed.as_secs_f64().max(1e-3);
-    let per_second = names as f64 / seconds;
+    let per_second = done as f64 / seconds;
     if per_second < 10.0 {
-        format!("{per_second:.1} names/s")
+        format!("{per_second:.1} {noun}s/s")
     } else {
-        format!("{per_second:.0} names/s")
+        format!("{per_second:.0} {noun}s/s")
     }
 }
 
@@ -145,19 +153,25 @@ pub fn rate(names: u64, elapsed: Duration) -> String {
 mod tests {
     use super::*;
 
+    use crate::caa::Verdict;
+
     #[test]
-    fn the_line_counts_every_verdict_and_a_readable_rate() {
-        let tally = Tally {
-            allowed: 9000,
-            denied: 3000,
-            refused: 1,
-            error: 300,
-            invalid: 45,
-        };
+    fn the_line_counts_every_class_and_a_readable_rate() {
+        let mut tally = Tally::default();
+        tally.invalid = 45;
+        for (verdict, count) in [
+            (Verdict::Allowed, 9000),
+            (Verdict::Denied, 3000),
+            (Verdict::Refused, 1),
+            (Verdict::Error, 300),
+        ] {
+            (0..count).for_each(|_| tally.count(verdict));
+        }
         assert_eq!(
-            line(&tally, Duration::from_secs(2)),
+            line(&tally, Duration::from_secs(2), "name"),
             "12346 names: 9000 allowed, 3000 denied, 1 refused, 300 error, 45 invalid; 6173 names/s"
         );
-        assert_eq!(rate(5, Duration::from_secs(2)), "2.5 names/s");
+        assert_eq!(rate(5, Duration::from_secs(2), "host"), "2.5 hosts/s");
+        assert_eq!(counted(1, "host"), "1 host");
     }
 }

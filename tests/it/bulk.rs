@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
 use crate::support::{
     Behaviour, DnsServer, Fault, certready, certready_with_stdin, json_lines, status, stderr,
 };
+use serde_json::Value;
 
 /// Runs `certready check --json --input - --nameserver SERVER` plus `extra`, `lines` on stdin.
 async fn audit(server: &DnsServer, lines: &str, extra: &[&str]) -> std::process::Output {

@@ -3,10 +3,10 @@
 //! `--assume-absent`) and when the fixed zone is actually served. Every zone line reads back
 //! as the same record, with our reader and with hickory's zone-file parser.
 
+use crate::support::{Behaviour, DnsServer, report};
 use certready::caa::answers::CaaRecord;
 use certready::caa::zone::parse_zone_line;
 use serde_json::Value;
-use crate::support::{Behaviour, DnsServer, report};
 
 const ACCOUNT_1: &str = "https://acme-v02.api.letsencrypt.org/acme/acct/1";
 const ACCOUNT_2: &str = "https://acme-v02.api.letsencrypt.org/acme/acct/2";

@@ -4,12 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use hickory_server::net::xfer::Protocol;
-use hickory_server::proto::op::ResponseCode;
-use serde_json::Value;
 use crate::support::{
     Behaviour, DnsServer, Fault, certready, check_json, raw_caa, report, status, stderr,
 };
+use hickory_server::net::xfer::Protocol;
+use hickory_server::proto::op::ResponseCode;
+use serde_json::Value;
 
 fn outcomes(report: &Value) -> Vec<(String, String)> {
     report["lookups"]

@@ -8,9 +8,9 @@ use std::os::fd::OwnedFd;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::support::{Behaviour, DnsServer, status};
 use rustix::process::{Pid, Signal, kill_process};
 use serde_json::Value;
-use crate::support::{Behaviour, DnsServer, status};
 use tokio::io::AsyncReadExt;
 
 /// `certready check --no-name-policy --nameserver SERVER ARGS` with stdin, stdout and stderr

@@ -1,8 +1,8 @@
 //! The human report as a newcomer sees it, colour off: one snapshot per kind of denial and
 //! error (`tests/it/snapshots`), and untrusted bytes printed escaped, never raw.
 
-use hickory_server::proto::op::ResponseCode;
 use crate::support::{Behaviour, DnsServer, Fault, certready, raw_caa, status};
+use hickory_server::proto::op::ResponseCode;
 
 /// `certready check NAME --color never` plus `flags`, against `server`; stdout.
 async fn human(server: &DnsServer, name: &str, flags: &[&str]) -> String {

@@ -1,9 +1,9 @@
 //! The CA's verdict over real DNS: the binary against a hickory-server on loopback serving
 //! `testdata/zones`. Each test names the rulebook rules it covers.
 
+use crate::support::{Behaviour, DnsServer, Fault, raw_caa, report};
 use hickory_server::proto::op::ResponseCode;
 use serde_json::Value;
-use crate::support::{Behaviour, DnsServer, Fault, raw_caa, report};
 
 const ACCOUNT_1: &str = "https://acme-v02.api.letsencrypt.org/acme/acct/1";
 

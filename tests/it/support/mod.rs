@@ -8,8 +8,6 @@
 //! synthesise a DNAME (the server has no DNAME type). It counts the queries it sees and how
 //! many were in flight at once.
 
-
-
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::Path;

@@ -1,0 +1,112 @@
+//! The second step of the command line: a request as typed and validated (`args`), joined with
+//! what the environment supplies (NO_COLOR and terminals, the system's resolvers, the files
+//! named) into a run ready to go. This is where resolvers and jobs are built.
+
+use std::ffi::OsStr;
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+
+use crate::commands::check::{CheckJob, Checker};
+use crate::dns::{Resolver, Transport, system_nameservers};
+use crate::render::{Format, HumanStyle};
+use crate::runner::RunPlan;
+use crate::runner::input::Source;
+
+use super::args::{CheckRequest, ColorChoice, DnsArgs, OutputArgs, UsageError};
+
+/// A validated check, wired to this machine: its resolver, its report format.
+pub fn check_plan(request: CheckRequest) -> Result<RunPlan<CheckJob>, UsageError> {
+    refuse_input_directory(request.input.as_ref())?;
+    let checker = Checker {
+        requester: request.requester,
+        assumptions: request.assumptions,
+        resolver: Resolver::new(Transport::new(
+            nameservers(&request.dns)?,
+            request.dns.timeout,
+            request.dns.retries.saturating_add(1),
+            request.concurrency,
+            request.qps,
+        )),
+        deadline: request.deadline,
+    };
+    let window = checker.window();
+    Ok(RunPlan {
+        job: CheckJob::new(checker, format(&request.output)),
+        targets: request.names,
+        input: request.input,
+        window,
+        progress: !request.output.quiet,
+    })
+}
+
+/// The resolvers named, or else the system's.
+pub fn nameservers(dns: &DnsArgs) -> Result<Vec<SocketAddr>, UsageError> {
+    if dns.nameservers.is_empty() {
+        system_nameservers().map_err(UsageError::NoNameservers)
+    } else {
+        Ok(dns.nameservers.clone())
+    }
+}
+
+/// `--input` names a directory: bad usage, said before anything is asked.
+pub fn refuse_input_directory(input: Option<&Source>) -> Result<(), UsageError> {
+    match input {
+        Some(Source::File(path)) if path.is_dir() => {
+            Err(UsageError::InputIsDirectory(path.display().to_string()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// How reports are written, with colour as the flag, NO_COLOR and the terminal decide.
+pub fn format(output: &OutputArgs) -> Format {
+    if output.json {
+        Format::Json
+    } else {
+        Format::Human(HumanStyle {
+            color: wants_color(
+                output.color,
+                std::env::var_os("NO_COLOR").as_deref(),
+                std::io::stdout().is_terminal(),
+            ),
+            detail: output.detail(),
+        })
+    }
+}
+
+/// `auto` follows https://no-color.org: a NO_COLOR variable that is set and not empty turns
+/// colour off; so does a stdout that is not a terminal. `always` and `never` override both.
+fn wants_color(choice: ColorChoice, no_color: Option<&OsStr>, terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => terminal && no_color.is_none_or(OsStr::is_empty),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_follows_the_flag_then_no_color_then_the_terminal() {
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        assert!(wants_color(ColorChoice::Auto, None, true));
+        assert!(wants_color(ColorChoice::Auto, empty, true));
+        assert!(!wants_color(ColorChoice::Auto, set, true));
+        assert!(!wants_color(ColorChoice::Auto, None, false));
+        assert!(wants_color(ColorChoice::Always, set, false));
+        assert!(!wants_color(ColorChoice::Never, None, true));
+    }
+
+    #[test]
+    fn an_input_directory_is_bad_usage() {
+        let directory = Source::File(std::env::temp_dir());
+        assert!(matches!(
+            refuse_input_directory(Some(&directory)),
+            Err(UsageError::InputIsDirectory(_))
+        ));
+        assert!(refuse_input_directory(Some(&Source::Stdin)).is_ok());
+    }
+}
