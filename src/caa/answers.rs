@@ -6,7 +6,12 @@
 //! CA judges what was served, and a report must be able to show it.
 
 use std::borrow::Cow;
+use std::fmt;
 use std::net::SocketAddr;
+
+use hickory_resolver::proto::op::ResponseCode;
+
+use crate::escape::zone_escape;
 
 /// One CAA resource record exactly as served: flags, tag and value bytes, nothing decoded.
 ///
@@ -75,6 +80,84 @@ pub struct Failure {
     pub kind: FailureKind,
     /// What happened, for a report: attempts made, the extended DNS error a resolver gave, ...
     pub detail: String,
+    /// The Extended DNS Error (RFC 8914) the server attached to its answer, if any.
+    pub extended_error: Option<ExtendedError>,
+}
+
+impl Failure {
+    pub fn new(kind: FailureKind, detail: impl Into<String>) -> Failure {
+        Failure {
+            kind,
+            detail: detail.into(),
+            extended_error: None,
+        }
+    }
+}
+
+/// An Extended DNS Error (RFC 8914): why a resolver failed, by info code, with the server's
+/// extra text as served (untrusted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtendedError {
+    pub info_code: u16,
+    pub extra_text: Vec<u8>,
+}
+
+impl ExtendedError {
+    /// RFC 8914 §4: info codes 1, 2 and 5 to 12 say DNSSEC validation failed.
+    pub fn is_dnssec_failure(&self) -> bool {
+        matches!(self.info_code, 1 | 2 | 5..=12)
+    }
+
+    /// The registered meaning of the info code (RFC 8914 §4 and IANA's registry).
+    pub fn meaning(&self) -> &'static str {
+        const MEANINGS: [&str; 25] = [
+            "other",
+            "DNSSEC: unsupported DNSKEY algorithm",
+            "DNSSEC: unsupported DS digest type",
+            "stale answer",
+            "forged answer",
+            "DNSSEC: indeterminate",
+            "DNSSEC: bogus",
+            "DNSSEC: signature expired",
+            "DNSSEC: signature not yet valid",
+            "DNSSEC: DNSKEY missing",
+            "DNSSEC: RRSIGs missing",
+            "DNSSEC: no zone key bit set",
+            "DNSSEC: NSEC missing",
+            "cached error",
+            "not ready",
+            "blocked",
+            "censored",
+            "filtered",
+            "prohibited",
+            "stale NXDOMAIN answer",
+            "not authoritative",
+            "not supported",
+            "no reachable authority",
+            "network error",
+            "invalid data",
+        ];
+        MEANINGS
+            .get(usize::from(self.info_code))
+            .copied()
+            .unwrap_or("unassigned")
+    }
+}
+
+/// `extended DNS error 6 (DNSSEC: bogus): extra text`, the extra text escaped.
+impl fmt::Display for ExtendedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "extended DNS error {} ({})",
+            self.info_code,
+            self.meaning()
+        )?;
+        if !self.extra_text.is_empty() {
+            write!(f, ": {}", zone_escape(&self.extra_text))?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,8 +166,8 @@ pub enum FailureKind {
     ServFail,
     /// RCODE 5.
     Refused,
-    /// Any other non-zero RCODE (NOTIMP, FORMERR, ...), by number.
-    Rcode(u16),
+    /// Any other non-zero RCODE (NOTIMP, FORMERR, ...).
+    Rcode(ResponseCode),
     /// No answer within the timeout, after every retry.
     Timeout,
     /// The server could not be reached at all (connection refused, no route).
@@ -121,7 +204,8 @@ impl FailureKind {
 }
 
 /// The IANA mnemonic of an RCODE, lowercase, or `rcode-N` for one without a common name.
-fn rcode_name(code: u16) -> Cow<'static, str> {
+fn rcode_name(code: ResponseCode) -> Cow<'static, str> {
+    let code = u16::from(code);
     let name = match code {
         0 => "noerror",
         1 => "formerr",
@@ -197,8 +281,11 @@ mod tests {
 
     #[test]
     fn rcodes_without_a_variant_are_named_by_mnemonic_or_number() {
-        assert_eq!(FailureKind::Rcode(4).name(), "notimp");
-        assert_eq!(FailureKind::Rcode(1).name(), "formerr");
-        assert_eq!(FailureKind::Rcode(23).name(), "rcode-23");
+        assert_eq!(FailureKind::Rcode(ResponseCode::NotImp).name(), "notimp");
+        assert_eq!(FailureKind::Rcode(ResponseCode::FormErr).name(), "formerr");
+        assert_eq!(
+            FailureKind::Rcode(ResponseCode::Unknown(23)).name(),
+            "rcode-23"
+        );
     }
 }

@@ -151,10 +151,7 @@ mod tests {
     fn a_failed_lookup_stays_failed() {
         let failed = Lookup::new(
             "a.test",
-            Answer::Failed(Failure {
-                kind: FailureKind::ServFail,
-                detail: String::new(),
-            }),
+            Answer::Failed(Failure::new(FailureKind::ServFail, "")),
         );
         let (changed, applied) = overlay(vec![failed.clone()], &[assume("a.test", "ca", true)]);
         assert_eq!(applied, vec![false]);

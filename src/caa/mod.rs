@@ -14,12 +14,13 @@
 //! - `issue_value`: the issue-value grammar and the issuer match (rules 22 to 25).
 //! - `requester`: accounturi (rules 26 to 28, 32); `methods`: validationmethods (rules 29 to
 //!   31, 33).
-//! - `check`: one name judged; `assume`: what-if records overlaid on the answers; `fix`: the
+//! - `check`: one name judged; `diagnosis`: everything a report shows of it, decided; `assume`: what-if records overlaid on the answers; `fix`: the
 //!   smallest change that allows; `zone`: records as zone-file lines.
 
 pub mod answers;
 pub mod assume;
 pub mod check;
+pub mod diagnosis;
 pub mod finding;
 pub mod fix;
 pub mod issue_value;
@@ -32,6 +33,7 @@ pub mod verdict;
 pub mod zone;
 
 pub use check::Check;
+pub use diagnosis::{Diagnosis, diagnose};
 pub use methods::Method;
 pub use requester::Requester;
 pub use verdict::{Evaluation, Verdict, evaluate};

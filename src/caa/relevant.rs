@@ -76,16 +76,14 @@ pub fn select_relevant(lookups: &[Lookup]) -> Climb {
 mod tests {
     use super::*;
     use crate::caa::answers::{CaaRecord, Failure, FailureKind};
+    use hickory_resolver::proto::op::ResponseCode;
 
     fn records() -> Answer {
         Answer::Records(vec![CaaRecord::new(0, "issue", "ca.example")])
     }
 
     fn servfail() -> Answer {
-        Answer::Failed(Failure {
-            kind: FailureKind::ServFail,
-            detail: String::new(),
-        })
+        Answer::Failed(Failure::new(FailureKind::ServFail, ""))
     }
 
     #[test]
@@ -184,18 +182,15 @@ mod tests {
         for kind in [
             FailureKind::ServFail,
             FailureKind::Refused,
-            FailureKind::Rcode(4),
-            FailureKind::Rcode(1),
+            FailureKind::Rcode(ResponseCode::NotImp),
+            FailureKind::Rcode(ResponseCode::FormErr),
             FailureKind::Timeout,
             FailureKind::Truncated,
             FailureKind::Unreachable,
             FailureKind::AliasLoop,
             FailureKind::BadResponse,
         ] {
-            let failed = Answer::Failed(Failure {
-                kind,
-                detail: String::new(),
-            });
+            let failed = Answer::Failed(Failure::new(kind, ""));
             assert_eq!(
                 standing(&Lookup::new("example.com", failed)),
                 Standing::Failed,

@@ -8,6 +8,9 @@ use super::finding::Finding;
 use super::issue_value::Parameter;
 use super::methods::{Method, read_validation_methods};
 
+/// Let's Encrypt's CAA identifying domain: the CA certready checks for unless told otherwise.
+pub const LETS_ENCRYPT: &str = "letsencrypt.org";
+
 /// Let's Encrypt's account URI prefixes (rule 28): production accepts the ACME v2 URI and the
 /// legacy v1 one for the same numeric id; staging has its own.
 const LE_PRODUCTION_PREFIXES: [&str; 2] = [
@@ -39,6 +42,20 @@ impl Requester {
             account_uri: None,
             method: None,
             name_policy: true,
+        }
+    }
+
+    /// Whether the CA is Let's Encrypt, whose errors and account URIs certready knows.
+    pub fn is_lets_encrypt(&self) -> bool {
+        self.ca == LETS_ENCRYPT
+    }
+
+    /// The CA as people know it: `Let's Encrypt` for `letsencrypt.org`, else its domain.
+    pub fn ca_name(&self) -> &str {
+        if self.is_lets_encrypt() {
+            "Let's Encrypt"
+        } else {
+            &self.ca
         }
     }
 

@@ -436,10 +436,7 @@ mod tests {
         let failed = [
             Lookup::new(
                 "www.example.com",
-                Answer::Failed(Failure {
-                    kind: FailureKind::Timeout,
-                    detail: String::new(),
-                }),
+                Answer::Failed(Failure::new(FailureKind::Timeout, "")),
             ),
             Lookup::new(
                 "example.com",

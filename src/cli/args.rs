@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::caa::assume::Assumption;
 use crate::caa::issue_value::is_parameter_value;
 use crate::caa::methods::wildcard_method_refusal;
+use crate::caa::requester::LETS_ENCRYPT;
 use crate::caa::zone::{parse_zone_line, zone_line};
 use crate::caa::{Method, Requester};
 use crate::name::{CheckName, NameError};
@@ -91,7 +92,7 @@ pub struct CheckArgs {
     #[arg(
         long,
         value_name = "DOMAIN",
-        default_value = "letsencrypt.org",
+        default_value = LETS_ENCRYPT,
         help_heading = "Who asks"
     )]
     pub ca: String,

@@ -10,7 +10,7 @@ use crate::caa::assume::Assumption;
 use crate::caa::methods::wildcard_method_refusal;
 use crate::caa::policy::refusal;
 use crate::caa::zone::zone_line;
-use crate::caa::{Check, Evaluation, Requester, Verdict};
+use crate::caa::{Check, Evaluation, Requester, Verdict, diagnose};
 use crate::diagnostics::warn;
 use crate::dns::{Resolver, lookup_climb};
 use crate::exit::{Class, ExitStatus, Tally};
@@ -139,9 +139,11 @@ impl Job for CheckJob {
                 used.store(true, Ordering::Relaxed);
             }
         }
+        let verdict = check.evaluation.verdict;
+        let diagnosis = diagnose(check, &self.checker.requester);
         Performed {
-            class: Some(check.evaluation.verdict),
-            text: render_check(&check, line, &self.checker.requester, self.format),
+            class: Some(verdict),
+            text: render_check(&diagnosis, line, &self.checker.requester, self.format),
         }
     }
 

@@ -8,6 +8,7 @@
 
 use std::collections::HashSet;
 
+use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::Name;
 
 use crate::caa::answers::{Alias, AliasKind, Answer, CaaRecord, Failure, FailureKind, Lookup};
@@ -21,12 +22,6 @@ use super::wire::{AnswerRecord, Reply, WireName, wire_name, wire_name_of};
 const MAX_QUERIES: usize = 8;
 /// Alias steps one lookup may follow in all, loops aside.
 const MAX_ALIASES: usize = 16;
-
-const RCODE_NOERROR: u16 = 0;
-const RCODE_SERVFAIL: u16 = 2;
-const RCODE_NXDOMAIN: u16 = 3;
-const RCODE_REFUSED: u16 = 5;
-const RCODE_YXDOMAIN: u16 = 6;
 
 /// Looks up the CAA records of `name` (ASCII, no trailing dot) and follows its aliases.
 pub async fn lookup_caa(resolver: &Resolver, name: &str) -> Lookup {
@@ -147,35 +142,30 @@ fn classify(
             _ => None,
         })
         .collect();
-    let with_extended_error = |text: &str| match &reply.extended_error {
-        Some(extended) => format!("{text}; {extended}"),
-        None => text.to_owned(),
+    let answered = |kind: FailureKind| {
+        let mut detail = format!("the server answered {}", kind.name().to_uppercase());
+        if let Some(extended) = &reply.extended_error {
+            detail = format!("{detail}; {extended}");
+        }
+        Answer::Failed(Failure {
+            kind,
+            detail,
+            extended_error: reply.extended_error.clone(),
+        })
     };
     let answer = match reply.rcode {
-        RCODE_NOERROR if !records.is_empty() => Answer::Records(records),
-        RCODE_NOERROR => match end {
+        ResponseCode::NoError if !records.is_empty() => Answer::Records(records),
+        ResponseCode::NoError => match end {
             Some(end) if !answers_for(&reply.soa_owners, &end) => return Err(end),
             _ => Answer::NoData,
         },
-        RCODE_NXDOMAIN if records_despite_nxdomain && !records.is_empty() => {
+        ResponseCode::NXDomain if records_despite_nxdomain && !records.is_empty() => {
             Answer::Records(records)
         }
-        RCODE_NXDOMAIN => Answer::NxDomain,
-        RCODE_SERVFAIL => failed(
-            FailureKind::ServFail,
-            with_extended_error("the server answered SERVFAIL"),
-        ),
-        RCODE_REFUSED => failed(
-            FailureKind::Refused,
-            with_extended_error("the server answered REFUSED"),
-        ),
-        rcode => {
-            let name = FailureKind::Rcode(rcode).name().to_uppercase();
-            failed(
-                FailureKind::Rcode(rcode),
-                with_extended_error(&format!("the server answered {name}")),
-            )
-        }
+        ResponseCode::NXDomain => Answer::NxDomain,
+        ResponseCode::ServFail => answered(FailureKind::ServFail),
+        ResponseCode::Refused => answered(FailureKind::Refused),
+        rcode => answered(FailureKind::Rcode(rcode)),
     };
     Ok(answer)
 }
@@ -207,16 +197,16 @@ fn follow_chain(
             to: name_text(&next),
         });
         if !visited.insert(next.clone()) {
-            return Err(Failure {
-                kind: FailureKind::AliasLoop,
-                detail: format!("the alias chain comes back to {}", name_text(&next)),
-            });
+            return Err(Failure::new(
+                FailureKind::AliasLoop,
+                format!("the alias chain comes back to {}", name_text(&next)),
+            ));
         }
         if aliases.len() > MAX_ALIASES {
-            return Err(Failure {
-                kind: FailureKind::AliasChainTooLong,
-                detail: format!("the alias chain is longer than {MAX_ALIASES} steps"),
-            });
+            return Err(Failure::new(
+                FailureKind::AliasChainTooLong,
+                format!("the alias chain is longer than {MAX_ALIASES} steps"),
+            ));
         }
         current = next;
     }
@@ -252,13 +242,15 @@ fn substitute_dname(current: &Name, owner: &Name, target: &Name) -> Result<Name,
     let kept = usize::from(current.num_labels() - owner.num_labels());
     Name::from_labels(current.iter().take(kept))
         .and_then(|prefix| prefix.append_domain(target))
-        .map_err(|_| Failure {
-            kind: FailureKind::Rcode(RCODE_YXDOMAIN),
-            detail: format!(
-                "the DNAME at {} makes {} too long",
-                name_text(owner),
-                name_text(current)
-            ),
+        .map_err(|_| {
+            Failure::new(
+                FailureKind::Rcode(ResponseCode::YXDomain),
+                format!(
+                    "the DNAME at {} makes {} too long",
+                    name_text(owner),
+                    name_text(current)
+                ),
+            )
         })
 }
 
@@ -283,7 +275,7 @@ fn exchange_failure(error: &ExchangeError, transport: &Transport) -> Answer {
 }
 
 fn failed(kind: FailureKind, detail: String) -> Answer {
-    Answer::Failed(Failure { kind, detail })
+    Answer::Failed(Failure::new(kind, detail))
 }
 
 /// A name for reports and zone lines: lowercase, no trailing dot, unusual bytes escaped as in
@@ -419,11 +411,11 @@ mod tests {
         assert_eq!(other_owners(&reply, asked.as_ref()), vec!["other.test"]);
     }
 
-    fn reply(rcode: u16, answers: Vec<AnswerRecord>, soa_owners: &[&str]) -> Reply {
+    fn reply(rcode: u8, answers: Vec<AnswerRecord>, soa_owners: &[&str]) -> Reply {
         Reply {
             id: 1,
             is_response: true,
-            rcode,
+            rcode: ResponseCode::from(0, rcode),
             truncated: false,
             answers_question: true,
             answers,
@@ -480,8 +472,8 @@ mod tests {
         };
         assert_eq!(kind(2), FailureKind::ServFail);
         assert_eq!(kind(5), FailureKind::Refused);
-        assert_eq!(kind(4), FailureKind::Rcode(4));
-        assert_eq!(kind(1), FailureKind::Rcode(1));
+        assert_eq!(kind(4), FailureKind::Rcode(ResponseCode::NotImp));
+        assert_eq!(kind(1), FailureKind::Rcode(ResponseCode::FormErr));
     }
 
     #[test]

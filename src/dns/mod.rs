@@ -49,10 +49,10 @@ pub async fn lookup_climb(resolver: &Resolver, names: &[String], deadline: Insta
         .zip(done)
         .map(|(name, lookup)| {
             lookup.unwrap_or_else(|| {
-                let failure = Failure {
-                    kind: FailureKind::Timeout,
-                    detail: "no answer before the name's deadline (--deadline)".into(),
-                };
+                let failure = Failure::new(
+                    FailureKind::Timeout,
+                    "no answer before the name's deadline (--deadline)",
+                );
                 Lookup::new(name.clone(), Answer::Failed(failure))
             })
         })

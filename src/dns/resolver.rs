@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
+use hickory_resolver::proto::op::ResponseCode;
 
 use super::transport::{Exchange, Transport};
 use super::wire::{AnswerRecord, Reply, WireName};
@@ -84,7 +85,7 @@ struct Inner {
     shards: Vec<Mutex<Shard>>,
     keys: (RandomState, RandomState),
     /// Replies without records or aliases, one per server and RCODE.
-    empty: Mutex<HashMap<(SocketAddr, u16), Arc<Exchange>>>,
+    empty: Mutex<HashMap<(SocketAddr, ResponseCode), Arc<Exchange>>>,
 }
 
 impl std::fmt::Debug for Resolver {

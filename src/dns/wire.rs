@@ -8,12 +8,11 @@
 //! rdata kept as raw bytes. Everything else about the message stays strict: a reply whose names
 //! cannot be read is refused whole, because guessing there could turn into a wrong "allowed".
 
-use hickory_resolver::proto::op::{Header, MessageType};
+use hickory_resolver::proto::op::{Header, MessageType, ResponseCode};
 use hickory_resolver::proto::rr::Name;
 use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError};
 
-use crate::caa::answers::CaaRecord;
-use crate::escape::zone_escape;
+use crate::caa::answers::{CaaRecord, ExtendedError};
 
 /// The EDNS UDP payload size we advertise: the DNS Flag Day 2020 value, which avoids IP
 /// fragmentation; larger answers come back truncated and are fetched over TCP.
@@ -128,7 +127,7 @@ pub struct Reply {
     pub id: u16,
     pub is_response: bool,
     /// The full RCODE, extended by EDNS where the reply has an OPT record.
-    pub rcode: u16,
+    pub rcode: ResponseCode,
     pub truncated: bool,
     /// Whether the reply is about our question: it repeats it (any case), or repeats none.
     pub answers_question: bool,
@@ -136,8 +135,8 @@ pub struct Reply {
     pub answers: Vec<AnswerRecord>,
     /// Owners of SOA records in the authority section: the zones a negative answer speaks for.
     pub soa_owners: Vec<Name>,
-    /// An Extended DNS Error (RFC 8914) the server attached, as text.
-    pub extended_error: Option<String>,
+    /// An Extended DNS Error (RFC 8914) the server attached.
+    pub extended_error: Option<ExtendedError>,
 }
 
 /// An answer-section record that matters for a CAA lookup.
@@ -163,7 +162,7 @@ pub fn decode_reply(bytes: &[u8], asked: &[u8]) -> Result<Reply, DecodeError> {
     let mut reply = Reply {
         id: header.metadata.id,
         is_response: header.metadata.message_type == MessageType::Response,
-        rcode: u16::from(header.metadata.response_code.low()),
+        rcode: ResponseCode::from_low(header.metadata.response_code.low()),
         truncated: header.metadata.truncation,
         answers_question,
         answers: Vec::new(),
@@ -199,7 +198,8 @@ pub fn decode_reply(bytes: &[u8], asked: &[u8]) -> Result<Reply, DecodeError> {
         let record = read_record(&mut decoder, bytes)?;
         if record.rtype == TYPE_OPT {
             // RFC 6891 §6.1.3: the OPT TTL carries the upper 8 bits of the 12-bit RCODE.
-            reply.rcode |= u16::from((record.ttl >> 24) as u8) << 4;
+            let high = (record.ttl >> 24) as u8;
+            reply.rcode = ResponseCode::from(high, reply.rcode.low());
             reply.extended_error = read_extended_error(record.rdata);
         }
     }
@@ -286,60 +286,21 @@ fn read_rdata_name(message: &[u8], offset: usize) -> Result<Name, DecodeError> {
     Name::read(&mut decoder)
 }
 
-/// The first Extended DNS Error option of an OPT rdata, as "code N (meaning): extra text".
-fn read_extended_error(mut options: &[u8]) -> Option<String> {
+/// The first Extended DNS Error option of an OPT rdata.
+fn read_extended_error(mut options: &[u8]) -> Option<ExtendedError> {
     while let [c0, c1, l0, l1, rest @ ..] = options {
         let code = u16::from_be_bytes([*c0, *c1]);
         let length = usize::from(u16::from_be_bytes([*l0, *l1]));
         let data = rest.get(..length)?;
         if code == EDNS_OPTION_EDE && data.len() >= 2 {
-            let info = u16::from_be_bytes([data[0], data[1]]);
-            let extra = zone_escape(&data[2..]);
-            let mut text = format!("extended DNS error {info} ({})", ede_meaning(info));
-            if !extra.is_empty() {
-                text.push_str(": ");
-                text.push_str(&extra);
-            }
-            return Some(text);
+            return Some(ExtendedError {
+                info_code: u16::from_be_bytes([data[0], data[1]]),
+                extra_text: data[2..].to_vec(),
+            });
         }
         options = &rest[length..];
     }
     None
-}
-
-/// RFC 8914 §4 info codes.
-fn ede_meaning(code: u16) -> &'static str {
-    const MEANINGS: [&str; 25] = [
-        "other",
-        "DNSSEC: unsupported DNSKEY algorithm",
-        "DNSSEC: unsupported DS digest type",
-        "stale answer",
-        "forged answer",
-        "DNSSEC: indeterminate",
-        "DNSSEC: bogus",
-        "DNSSEC: signature expired",
-        "DNSSEC: signature not yet valid",
-        "DNSSEC: DNSKEY missing",
-        "DNSSEC: RRSIGs missing",
-        "DNSSEC: no zone key bit set",
-        "DNSSEC: NSEC missing",
-        "cached error",
-        "not ready",
-        "blocked",
-        "censored",
-        "filtered",
-        "prohibited",
-        "stale NXDOMAIN answer",
-        "not authoritative",
-        "not supported",
-        "no reachable authority",
-        "network error",
-        "invalid data",
-    ];
-    MEANINGS
-        .get(usize::from(code))
-        .copied()
-        .unwrap_or("unassigned")
 }
 
 #[cfg(test)]
@@ -450,7 +411,7 @@ mod tests {
         let reply = decode_reply(&reply, &wire_name("example.test.")).unwrap();
         assert_eq!(reply.id, 7);
         assert!(reply.answers_question);
-        assert_eq!(reply.rcode, 0);
+        assert_eq!(reply.rcode, ResponseCode::NoError);
         let records: Vec<CaaRecord> = reply
             .answers
             .iter()
@@ -516,10 +477,12 @@ mod tests {
         );
         assert_eq!(reply.soa_owners, vec![name("other.test.")]);
         // SERVFAIL (2) extended by the OPT high bits (1 << 4).
-        assert_eq!(reply.rcode, 18);
+        assert_eq!(u16::from(reply.rcode), 18);
+        let extended = reply.extended_error.unwrap();
+        assert!(extended.is_dnssec_failure());
         assert_eq!(
-            reply.extended_error.as_deref(),
-            Some("extended DNS error 7 (DNSSEC: signature expired): ab")
+            extended.to_string(),
+            "extended DNS error 7 (DNSSEC: signature expired): ab"
         );
     }
 

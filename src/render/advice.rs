@@ -1,64 +1,81 @@
-//! What to do about a verdict, in words: the likely cause of a failed lookup, the ways out when
-//! the records come through an alias, what a fix keeps or widens. Shared by the JSON `advice`
-//! field and the human report. DNS data in it is escaped.
+//! The diagnosis's advice and the CA's answer, in words: the likely cause of a failed lookup,
+//! the ways out when the records come through an alias, what a fix keeps or widens. Shared by
+//! the JSON `advice` field and the human report. DNS data in it is escaped.
 
-use crate::caa::Check;
 use crate::caa::Requester;
-use crate::caa::answers::{Answer, FailureKind, Lookup};
-use crate::caa::finding::Finding;
-use crate::caa::fix::{Change, names_the_ca};
+use crate::caa::answers::{Answer, FailureKind};
+use crate::caa::diagnosis::{Advice, CaAnswer, CaDnsProblem, Diagnosis};
 use crate::caa::policy::Refusal;
-use crate::caa::relevant::is_tld;
-use crate::caa::tags::{Property, classify_tag};
-use crate::caa::verdict::{Basis, Verdict};
 use crate::caa::zone::zone_line;
 use crate::escape::quoted;
 
-/// Sentences of advice for `check`, given the changes planned for it.
-pub fn advice(check: &Check, requester: &Requester, changes: &[Change]) -> Vec<String> {
-    let mut advice = Vec::new();
-    match &check.evaluation.basis {
-        Basis::NamePolicy(refusal) => advice.push(policy_advice(refusal, check, requester)),
-        Basis::LookupFailed(index) => advice.extend(failure_advice(&check.lookups[*index])),
-        _ if check.evaluation.verdict == Verdict::Denied => {
-            advice.extend(alias_ways_out(check));
-            advice.extend(change_notes(check, requester, changes));
-        }
-        _ => {}
-    }
-    if let Some(lookup) = check.relevant_lookup()
-        && lookup
-            .records()
-            .iter()
-            .any(|record| classify_tag(&record.tag) == Property::Iodef)
-    {
-        advice.push(format!(
-            "The iodef record at {} is never acted on: {} sends no reports to it.",
-            lookup.name,
-            ca_name(&requester.ca)
-        ));
-    }
-    advice
+/// One sentence (or two) per piece of advice, in order.
+pub fn advice(diagnosis: &Diagnosis, requester: &Requester) -> Vec<String> {
+    diagnosis
+        .advice
+        .iter()
+        .map(|advice| sentence(diagnosis, advice, requester))
+        .collect()
 }
 
-/// The CA as people know it: `Let's Encrypt` for `letsencrypt.org`, else its domain.
-pub fn ca_name(ca: &str) -> String {
-    match ca {
-        "letsencrypt.org" => "Let's Encrypt".to_owned(),
-        other => other.to_owned(),
+fn sentence(diagnosis: &Diagnosis, advice: &Advice, requester: &Requester) -> String {
+    let check = &diagnosis.check;
+    let ca = requester.ca_name();
+    match advice {
+        Advice::NamePolicy(refusal) => policy_advice(refusal, &check.name.base, ca),
+        Advice::TldDoesNotExist { lookup } => format!(
+            "The TLD {} does not exist: check the spelling of the name. No CAA record can fix this.",
+            check.lookups[*lookup].name
+        ),
+        Advice::LookupFailed { lookup, dnssec } => failure_cause(check, *lookup, *dnssec),
+        Advice::CaFailsTheSameWay { lookup } => format!(
+            "No CAA record change fixes this: the CA's lookup for {} fails the same way, so it will not issue until the DNS operator repairs it.",
+            check.lookups[*lookup].name
+        ),
+        Advice::AliasedElsewhere { lookup } => {
+            let lookup = &check.lookups[*lookup];
+            let (name, target) = (&lookup.name, lookup.records_owner());
+            format!(
+                "The records of {name} come from {target}, reached through {}, in a zone its owner may not control. Either the owner of {target} makes the fix, or {name} stops being an alias (replace the alias with its own records), and the CAA records at {name} or its parents then apply.",
+                super::reasons::alias_chain(lookup),
+            )
+        }
+        Advice::ClearTheCriticalFlagInstead { owner, record } => format!(
+            "Instead of removing the critical record, you may keep it with its flags cleared: {}",
+            zone_line(owner, record)
+        ),
+        Advice::AccountUriDropped => format!(
+            "Dropping accounturi lets any {ca} account request certificates for this name. To keep the restriction, ask the platform for its ACME account URI and check again with --account-uri."
+        ),
+        Advice::OtherIssuersStay { issuers } => format!(
+            "The records at {} for {} stay as they are: a fix adds {ca}, it never removes another CA.",
+            check
+                .relevant_lookup()
+                .map_or("", |lookup| lookup.records_owner()),
+            issuers
+                .iter()
+                .map(|issuer| quoted(issuer))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        Advice::WildcardIssueCoversBase => {
+            "The issue record covers the base name, which a wildcard certificate usually includes too.".to_owned()
+        }
+        Advice::IodefIgnored { lookup } => format!(
+            "The iodef record at {} is never acted on: {ca} sends no reports to it.",
+            check.lookups[*lookup].name
+        ),
     }
 }
 
 /// What to do about a name the CA refuses outright: no CAA record changes it.
-fn policy_advice(refusal: &Refusal, check: &Check, requester: &Requester) -> String {
-    let ca = ca_name(&requester.ca);
+fn policy_advice(refusal: &Refusal, base: &str, ca: &str) -> String {
     let what = match refusal {
         Refusal::NoPublicSuffix => format!(
             "{ca} issues only for names under a public TLD: use a private CA for internal names. To judge the CAA records of a test zone anyway, check again with --no-name-policy."
         ),
         Refusal::PublicSuffix => format!(
-            "Request the certificate for a name registered under {0} (such as example.{0}), not for the suffix itself.",
-            check.name.base
+            "Request the certificate for a name registered under {base} (such as example.{base}), not for the suffix itself."
         ),
         Refusal::WildcardOfPublicSuffix { suffix } => format!(
             "Request a wildcard one level lower, under a name registered in {suffix} (*.example.{suffix})."
@@ -73,24 +90,18 @@ fn policy_advice(refusal: &Refusal, check: &Check, requester: &Requester) -> Str
     format!("{what} No CAA record changes this.")
 }
 
-/// Rules 8 to 14, as an operator would hear them: what most likely broke, who can fix it, and
-/// whether the CA will see the same.
-fn failure_advice(lookup: &Lookup) -> Vec<String> {
+/// Rules 8 to 14, as an operator would hear them: what most likely broke and who can fix it.
+fn failure_cause(check: &crate::caa::Check, index: usize, dnssec: bool) -> String {
+    let lookup = &check.lookups[index];
     let name = &lookup.name;
+    let Answer::Failed(failure) = &lookup.answer else {
+        return String::new();
+    };
     let server = lookup
         .server
         .map_or_else(|| "the resolver".to_owned(), |server| server.to_string());
-    let failure = match &lookup.answer {
-        Answer::NxDomain if is_tld(name) => {
-            return vec![format!(
-                "The TLD {name} does not exist: check the spelling of the name. No CAA record can fix this."
-            )];
-        }
-        Answer::Failed(failure) => failure,
-        _ => return Vec::new(),
-    };
-    let cause = match failure.kind {
-        FailureKind::ServFail if failure.detail.contains("DNSSEC") => format!(
+    match failure.kind {
+        FailureKind::ServFail if dnssec => format!(
             "DNSSEC validation failed for {name}: its signatures, or the DS record at its parent, are broken or expired. The zone's operator must re-sign the zone or correct the DS record."
         ),
         FailureKind::ServFail => format!(
@@ -122,98 +133,33 @@ fn failure_advice(lookup: &Lookup) -> Vec<String> {
         FailureKind::BadResponse => {
             format!("A server sent an unreadable reply for {name}: a broken server or middlebox.")
         }
+    }
+}
+
+/// What Let's Encrypt answers and what it means for a managed certificate.
+pub fn ca_answer(answer: &CaAnswer) -> String {
+    let refusal = match answer {
+        CaAnswer::Rejected(refusal) => {
+            return format!(
+                "Let's Encrypt rejects the order (\"{}\"): no certificate can be issued for this name, managed (Twilio Link Shortening's, for one) or not.",
+                refusal.ca_error()
+            );
+        }
+        CaAnswer::DnsProblem { problem, name } => {
+            let problem = match problem {
+                CaDnsProblem::QueryTimedOut => "query timed out".to_owned(),
+                CaDnsProblem::NxDomain => "NXDOMAIN".to_owned(),
+                CaDnsProblem::Answered(kind) => kind.name().to_uppercase(),
+            };
+            format!(
+                "Let's Encrypt fails the same way (\"DNS problem: {problem} looking up CAA for {name}\")"
+            )
+        }
+        CaAnswer::Prevented { name } => {
+            format!("Let's Encrypt refuses (\"CAA record for {name} prevents issuance\")")
+        }
     };
-    let mut advice = vec![cause];
-    if !matches!(
-        failure.kind,
-        FailureKind::Unreachable | FailureKind::LocalLimit
-    ) {
-        advice.push(format!(
-            "No CAA record change fixes this: the CA's lookup for {name} fails the same way, so it will not issue until the DNS operator repairs it."
-        ));
-    }
-    advice
-}
-
-/// Where the relevant RRset comes through an alias into another domain: say so, name the
-/// target, and give both ways out.
-fn alias_ways_out(check: &Check) -> Option<String> {
-    let lookup = check.relevant_lookup()?;
-    let target = lookup.records_owner();
-    if lookup.aliases.is_empty() || in_the_names_own_domain(check, target) {
-        return None;
-    }
-    Some(format!(
-        "The records of {} come from {target}, reached through {}, in a zone its owner may not control. Either the owner of {target} makes the fix, or {} stops being an alias (replace the alias with its own records), and the CAA records at {} or its parents then apply.",
-        lookup.name,
-        super::reasons::alias_chain(lookup),
-        lookup.name,
-        lookup.name
-    ))
-}
-
-/// Whether `target` lies under one of the checked name's parents other than its TLD: a rough
-/// "same owner" test, as no public-suffix list is used.
-fn in_the_names_own_domain(check: &Check, target: &str) -> bool {
-    check
-        .name
-        .climb()
-        .iter()
-        .filter(|name| !is_tld(name))
-        .any(|name| target == name || target.ends_with(&format!(".{name}")))
-}
-
-/// What the planned changes keep, widen or could do otherwise.
-fn change_notes(check: &Check, requester: &Requester, changes: &[Change]) -> Vec<String> {
-    let mut notes = Vec::new();
-    for change in changes {
-        match change {
-            Change::Remove { owner, record } => notes.push(format!(
-                "Instead of removing the critical record, you may keep it with its flags cleared: {}",
-                zone_line(owner, &crate::caa::answers::CaaRecord::new(0, record.tag.clone(), record.value.clone()))
-            )),
-            Change::Replace { old, new, .. }
-                if requester.account_uri.is_none()
-                    && String::from_utf8_lossy(&old.value).contains("accounturi=")
-                    && !String::from_utf8_lossy(&new.value).contains("accounturi=") =>
-            {
-                notes.push(format!(
-                    "Dropping accounturi lets any {} account request certificates for this name. To keep the restriction, ask the platform for its ACME account URI and check again with --account-uri.",
-                    ca_name(&requester.ca)
-                ));
-            }
-            _ => {}
-        }
-    }
-    if let Basis::Assessed { assessments, .. } = &check.evaluation.basis
-        && let Some(lookup) = check.relevant_lookup()
-    {
-        let others: Vec<String> = assessments
-            .iter()
-            .filter_map(|assessment| match &assessment.finding {
-                Finding::OtherIssuer(issuer) if !names_the_ca(issuer, &requester.ca) => {
-                    Some(quoted(issuer))
-                }
-                _ => None,
-            })
-            .collect();
-        if !others.is_empty() {
-            notes.push(format!(
-                "The records at {} for {} stay as they are: a fix adds {}, it never removes another CA.",
-                lookup.records_owner(),
-                others.join(", "),
-                ca_name(&requester.ca)
-            ));
-        }
-    }
-    if check.name.wildcard
-        && changes
-            .iter()
-            .any(|change| matches!(change, Change::Add { record, .. } if record.tag == b"issue"))
-    {
-        notes.push(
-            "The issue record covers the base name, which a wildcard certificate usually includes too.".to_owned(),
-        );
-    }
-    notes
+    format!(
+        "{refusal}: a managed certificate (Twilio Link Shortening's, for one) can't be issued or renewed for this name, and the current one will expire (Twilio error 30131 \"will expire soon\", then 30102 \"certificate expired\")."
+    )
 }

@@ -7,15 +7,16 @@ use std::fmt::Write;
 
 use crate::caa::Check;
 use crate::caa::Requester;
-use crate::caa::answers::{Answer, FailureKind, Lookup};
+use crate::caa::answers::{Answer, Lookup};
+use crate::caa::diagnosis::Diagnosis;
 use crate::caa::finding::Finding;
-use crate::caa::fix::{Change, names_the_ca, plan};
+use crate::caa::fix::{Change, names_the_ca};
 use crate::caa::tags::Property;
 use crate::caa::verdict::{Basis, Verdict};
 use crate::caa::zone::zone_line;
 use crate::escape::quoted;
 
-use super::advice::{advice, ca_name};
+use super::advice::{advice, ca_answer};
 use super::reasons::{alias_chain, method_list, reasons, record_text};
 use super::style::Palette;
 use super::{Detail, HumanStyle};
@@ -28,7 +29,8 @@ const RECHECKS: &str = "The CA checks CAA again when it finalises an order whose
 const RECORDS_SHOWN: usize = 10;
 
 /// The report for one check, without a trailing newline.
-pub fn render(check: &Check, requester: &Requester, style: HumanStyle) -> String {
+pub fn render(diagnosis: &Diagnosis, requester: &Requester, style: HumanStyle) -> String {
+    let check = &diagnosis.check;
     let palette = Palette::new(style.color);
     let verdict = check.evaluation.verdict;
     let mut out = format!("{}: {}", check.name, palette.verdict(verdict));
@@ -43,7 +45,7 @@ pub fn render(check: &Check, requester: &Requester, style: HumanStyle) -> String
     if !detailed {
         return out;
     }
-    let changes = &plan(check, requester);
+    let changes = &diagnosis.changes;
     let _ = write!(out, "\n  {}", headline(check, requester));
     for assumption in &check.assumed {
         let _ = write!(
@@ -67,14 +69,11 @@ pub fn render(check: &Check, requester: &Requester, style: HumanStyle) -> String
     for reason in reasons(check, requester) {
         let _ = write!(out, "\n    {reason}");
     }
-    if verdict != Verdict::Allowed
-        && requester.ca == "letsencrypt.org"
-        && let Some(consequence) = consequence(check)
-    {
+    if let Some(answer) = &diagnosis.ca_answer {
         section(&mut out, &palette, "what this means");
-        let _ = write!(out, "\n    {consequence}");
+        let _ = write!(out, "\n    {}", ca_answer(answer));
     }
-    let mut advice = advice(check, requester, changes);
+    let mut advice = advice(diagnosis, requester);
     if verdict == Verdict::Allowed {
         advice.push(RECHECKS.to_owned());
     }
@@ -122,7 +121,7 @@ fn section(out: &mut String, palette: &Palette, heading: &str) {
 
 /// The verdict in one plain sentence, naming the record or lookup that decided it.
 fn headline(check: &Check, requester: &Requester) -> String {
-    let ca = ca_name(&requester.ca);
+    let ca = requester.ca_name();
     let relevant = check.relevant_lookup();
     let owner = relevant.map_or("", |lookup| lookup.name.as_str());
     match &check.evaluation.basis {
@@ -173,7 +172,7 @@ fn denial_headline(
     property: Property,
     requester: &Requester,
 ) -> String {
-    let ca = ca_name(&requester.ca);
+    let ca = requester.ca_name();
     let what = if property == Property::IssueWild {
         " wildcard certificates (issuewild)"
     } else {
@@ -306,49 +305,6 @@ fn lookup_details(lookup: &Lookup) -> Vec<String> {
     details
 }
 
-/// What the CA will say and what it means for a managed certificate (Let's Encrypt only); none
-/// when the failure is most likely this machine's own.
-fn consequence(check: &Check) -> Option<String> {
-    let refusal = match &check.evaluation.basis {
-        Basis::NamePolicy(refusal) => {
-            return Some(format!(
-                "Let's Encrypt rejects the order (\"{}\"): no certificate can be issued for this name, managed (Twilio Link Shortening's, for one) or not.",
-                refusal.ca_error()
-            ));
-        }
-        Basis::LookupFailed(index) => {
-            let lookup = &check.lookups[*index];
-            let problem = match &lookup.answer {
-                Answer::Failed(failure) => match failure.kind {
-                    FailureKind::Unreachable | FailureKind::LocalLimit => return None,
-                    FailureKind::Timeout => "query timed out".to_owned(),
-                    // The CA's own resolver meets the same loop, the same server without TCP,
-                    // the same garbage, and answers the CA SERVFAIL.
-                    FailureKind::AliasLoop
-                    | FailureKind::AliasChainTooLong
-                    | FailureKind::Truncated
-                    | FailureKind::BadResponse => "SERVFAIL".to_owned(),
-                    kind => kind.name().to_uppercase(),
-                },
-                _ => "NXDOMAIN".to_owned(),
-            };
-            format!(
-                "Let's Encrypt fails the same way (\"DNS problem: {problem} looking up CAA for {}\")",
-                lookup.name
-            )
-        }
-        _ => format!(
-            "Let's Encrypt refuses (\"CAA record for {} prevents issuance\")",
-            check
-                .relevant_lookup()
-                .map_or("", |lookup| lookup.name.as_str())
-        ),
-    };
-    Some(format!(
-        "{refusal}: a managed certificate (Twilio Link Shortening's, for one) can't be issued or renewed for this name, and the current one will expire (Twilio error 30131 \"will expire soon\", then 30102 \"certificate expired\")."
-    ))
-}
-
 /// The changes in zone-file syntax: `add`, `remove`, `replace` ... `with`.
 fn change_lines(changes: &[Change]) -> Vec<String> {
     changes
@@ -369,7 +325,7 @@ fn change_lines(changes: &[Change]) -> Vec<String> {
 /// The command that checks the changes before they are made.
 fn what_if_command(check: &Check, requester: &Requester, changes: &[Change]) -> String {
     let mut command = format!("certready check {}", shell_quote(&check.name.to_string()));
-    if requester.ca != "letsencrypt.org" {
+    if !requester.is_lets_encrypt() {
         let _ = write!(command, " --ca {}", shell_quote(&requester.ca));
     }
     if let Some(account) = &requester.account_uri {

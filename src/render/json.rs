@@ -9,13 +9,13 @@ use std::net::SocketAddr;
 
 use serde::Serialize;
 
-use crate::caa::Check;
 use crate::caa::Requester;
 use crate::caa::answers::{Alias, Answer, CaaRecord, Lookup};
-use crate::caa::fix::{Change, plan};
+use crate::caa::diagnosis::Diagnosis;
+use crate::caa::fix::Change;
 use crate::caa::verdict::Basis;
 use crate::caa::zone::zone_line;
-use crate::escape::{hex, json_line};
+use crate::escape::{hex, json_line, zone_escape};
 
 use super::advice::advice;
 use super::reasons::reasons;
@@ -83,10 +83,21 @@ struct LookupJson<'a> {
     records: Vec<RecordJson<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extended_error: Option<ExtendedErrorJson>,
     #[serde(serialize_with = "server_text")]
     server: Option<SocketAddr>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     other_owners: &'a [String],
+}
+
+#[derive(Serialize)]
+struct ExtendedErrorJson {
+    info_code: u16,
+    meaning: &'static str,
+    dnssec: bool,
+    /// The server's extra text, escaped.
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -128,8 +139,8 @@ pub fn render_invalid(line: u64, input: &str, reason: &str) -> String {
 }
 
 /// The JSON object for one checked name, as a single line without its newline.
-pub fn render(check: &Check, line: Option<u64>, requester: &Requester) -> String {
-    let changes = &plan(check, requester);
+pub fn render(diagnosis: &Diagnosis, line: Option<u64>, requester: &Requester) -> String {
+    let check = &diagnosis.check;
     let relevant = check.relevant_lookup().map(|lookup| RelevantJson {
         owner: &lookup.name,
         records: records_json(lookup.records()),
@@ -162,8 +173,8 @@ pub fn render(check: &Check, line: Option<u64>, requester: &Requester) -> String
                 zone_line: zone_line(&assumption.owner, &assumption.record),
             })
             .collect(),
-        fixes: changes.iter().map(fix_json).collect(),
-        advice: advice(check, requester, changes),
+        fixes: diagnosis.changes.iter().map(fix_json).collect(),
+        advice: advice(diagnosis, requester),
     };
     json_line(&report)
 }
@@ -187,16 +198,26 @@ fn fix_json(change: &Change) -> FixJson<'_> {
 }
 
 fn lookup_json(lookup: &Lookup) -> LookupJson<'_> {
-    let detail = match &lookup.answer {
-        Answer::Failed(failure) => Some(failure.detail.as_str()),
+    let failure = match &lookup.answer {
+        Answer::Failed(failure) => Some(failure),
         _ => None,
     };
+    let detail = failure.map(|failure| failure.detail.as_str());
+    let extended_error = failure
+        .and_then(|failure| failure.extended_error.as_ref())
+        .map(|extended| ExtendedErrorJson {
+            info_code: extended.info_code,
+            meaning: extended.meaning(),
+            dnssec: extended.is_dnssec_failure(),
+            text: zone_escape(&extended.extra_text),
+        });
     LookupJson {
         name: &lookup.name,
         outcome: lookup.outcome(),
         aliases: aliases_json(&lookup.aliases),
         records: records_json(lookup.records()),
         detail,
+        extended_error,
         server: lookup.server,
         other_owners: &lookup.other_owners,
     }

@@ -11,7 +11,7 @@ pub mod json;
 pub mod reasons;
 pub mod style;
 
-use crate::caa::Check;
+use crate::caa::Diagnosis;
 use crate::caa::Requester;
 
 /// How reports are written.
@@ -39,16 +39,16 @@ pub enum Detail {
     Verbose,
 }
 
-/// The report for one checked name, without a trailing newline.
+/// The report for one diagnosed name, without a trailing newline.
 pub fn render_check(
-    check: &Check,
+    diagnosis: &Diagnosis,
     line: Option<u64>,
     requester: &Requester,
     format: Format,
 ) -> String {
     match format {
-        Format::Human(style) => human::render(check, requester, style),
-        Format::Json => json::render(check, line, requester),
+        Format::Human(style) => human::render(diagnosis, requester, style),
+        Format::Json => json::render(diagnosis, line, requester),
     }
 }
 

@@ -12,15 +12,13 @@ use crate::caa::tags::Property;
 use crate::caa::verdict::{Basis, Verdict};
 use crate::escape::{quoted, zone_escape};
 
-use super::advice::ca_name;
-
 /// One sentence per fact that decided the verdict of `check`.
 pub fn reasons(check: &Check, requester: &Requester) -> Vec<String> {
     let evaluation = &check.evaluation;
     let mut reasons = match &evaluation.basis {
         Basis::NamePolicy(refusal) => vec![format!(
             "{} refuses {} whatever its CAA records say: {refusal}.",
-            ca_name(&requester.ca),
+            requester.ca_name(),
             check.name
         )],
         Basis::NoCaaRecords => vec![format!(

@@ -242,6 +242,16 @@ async fn rule_12_a_dnssec_failure_is_an_error_and_says_so() {
     assert_eq!(report["lookups"][0]["outcome"], "servfail");
     let detail = report["lookups"][0]["detail"].as_str().unwrap();
     assert!(detail.contains("DNSSEC: signature expired"), "{detail}");
+    let extended = &report["lookups"][0]["extended_error"];
+    assert_eq!(extended["info_code"], 7);
+    assert_eq!(extended["dnssec"], true);
+    assert_eq!(extended["text"], "signature expired");
+    assert!(
+        report["advice"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("DNSSEC validation failed")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
