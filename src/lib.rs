@@ -30,4 +30,5 @@ pub mod options;
 pub mod output;
 pub mod policy;
 pub mod runner;
+pub mod tls;
 pub mod zone;
