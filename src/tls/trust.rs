@@ -72,9 +72,13 @@ pub struct TrustAnchors {
 /// Why no trust anchors could be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum TrustStoreError {
-    /// The operating system's store is empty or unreadable.
-    #[error("the system's trust store has no usable root certificate")]
-    NoPlatformRoots,
+    /// The operating system's store is empty or unreadable; `first_error` is the first
+    /// reason the loader gave (a missing file, say), for people to read.
+    #[error(
+        "the system's trust store has no usable root certificate{}",
+        first_error.as_deref().map(|why| format!(" ({why})")).unwrap_or_default()
+    )]
+    NoPlatformRoots { first_error: Option<String> },
     /// The CA file is not valid PEM.
     #[error("the CA file is not valid PEM: {0:?}")]
     BadPem(rustls::pki_types::pem::Error),
@@ -101,7 +105,8 @@ impl TrustAnchors {
             .filter_map(|certificate| anchor(certificate).ok())
             .collect();
         if anchors.is_empty() {
-            return Err(TrustStoreError::NoPlatformRoots);
+            let first_error = loaded.errors.first().map(ToString::to_string);
+            return Err(TrustStoreError::NoPlatformRoots { first_error });
         }
         Ok(Self { anchors })
     }
