@@ -5,7 +5,8 @@
 //! Functional core, imperative shell; the folders are the layers:
 //! - the cores, pure functions of what was fetched: `caa` (the CAA rulebook, the verdict and
 //!   its fixes).
-//! - the shells, which fetch and judge nothing: `dns`.
+//! - the shells, which fetch and judge nothing: `dns` (asks DNS), `tls` (reads the chain a
+//!   server serves, and checks a chain against a trust store).
 //! - `commands`: each command's job, a shell's fetch handed to a core.
 //! - `cli`: the command line; `runner`: a whole run of a job over its inputs, in order, with a
 //!   summary, stopped cleanly by signals and by output or input that fails.
@@ -23,3 +24,4 @@ pub mod exit;
 pub mod name;
 pub mod render;
 pub mod runner;
+pub mod tls;

@@ -3,6 +3,7 @@
 //!
 //! - `support`: the servers and the ways to run the binary.
 //! - `verdicts`, `lookups`, `fixes`, `reports`: `check` against DNS.
+//! - `tls_probe`: the TLS shell against loopback TLS servers.
 //! - `cli`, `bulk`, `plumbing`: the command line, audits over many names, and the run as a
 //!   hostile user meets it.
 
@@ -14,4 +15,5 @@ mod fixes;
 mod lookups;
 mod plumbing;
 mod reports;
+mod tls_probe;
 mod verdicts;

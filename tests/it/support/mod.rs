@@ -8,6 +8,8 @@
 //! synthesise a DNAME (the server has no DNAME type). It counts the queries it sees and how
 //! many were in flight at once.
 
+pub mod tls;
+
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::Path;

@@ -1,0 +1,388 @@
+//! Whether a served chain leads to a trusted root, for the name asked, at a given time: a pure
+//! function over DER bytes (rustls-webpki's path building), and the trust anchors it checks
+//! against.
+//!
+//! The default anchors are the platform's: the operating system's store as
+//! rustls-native-certs reads it (on Linux the ca-certificates bundle, honouring
+//! `SSL_CERT_FILE` and `SSL_CERT_DIR`; on macOS and Windows the system keychain or store),
+//! because that is what the machines the user runs are configured to trust, and it follows
+//! the system's updates and local additions rather than a snapshot built into this binary.
+//! An empty store is an error (`TrustStoreError::NoPlatformRoots`), never a silent fallback
+//! to a bundled list: every chain would otherwise be judged against roots nobody chose.
+//! `--ca-file` replaces the platform's roots with the ones in a PEM file.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, DnsName, ServerName, TrustAnchor, UnixTime};
+use webpki::{EndEntityCert, KeyUsage};
+
+/// The name a certificate must be valid for: a DNS name or an IP address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrustName(ServerName<'static>);
+
+impl TrustName {
+    /// A DNS name, matched against the certificate's DNS names (wildcards included).
+    pub fn dns(name: DnsName<'static>) -> Self {
+        Self(ServerName::DnsName(name))
+    }
+
+    /// An IP address, matched against the certificate's IP address names.
+    pub fn ip(address: IpAddr) -> Self {
+        Self(ServerName::IpAddress(address.into()))
+    }
+}
+
+/// Why a chain is not trusted for a name.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum TrustFailure {
+    /// No chain was served to check.
+    #[error("no certificate to verify")]
+    NoCertificate,
+    /// No path from the leaf to a trusted root: an unknown root or a missing intermediate.
+    #[error("not issued by a trusted root (unknown issuer or missing intermediate)")]
+    UnknownIssuer,
+    /// A certificate on the path had expired at the time checked.
+    #[error("a certificate in the chain has expired")]
+    Expired,
+    /// A certificate on the path was not yet valid at the time checked.
+    #[error("a certificate in the chain is not yet valid")]
+    NotYetValid,
+    /// The leaf is not valid for the name.
+    #[error("the certificate is not valid for the name")]
+    NameMismatch,
+    /// A signature on the path does not verify.
+    #[error("a signature in the chain does not verify")]
+    BadSignature,
+    /// A certificate is not well-formed DER.
+    #[error("a certificate in the chain is malformed")]
+    BadEncoding,
+    /// Anything else webpki refused (key usage, constraints, unsupported algorithms…).
+    #[error("verification failed: {0}")]
+    Other(webpki::Error),
+}
+
+/// The roots a chain must lead to.
+#[derive(Clone, Debug)]
+pub struct TrustAnchors {
+    anchors: Vec<TrustAnchor<'static>>,
+}
+
+/// Why no trust anchors could be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustStoreError {
+    /// The operating system's store is empty or unreadable; `first_error` is the first
+    /// reason the loader gave (a missing file, say), for people to read.
+    #[error(
+        "the system's trust store has no usable root certificate{}",
+        first_error.as_deref().map(|why| format!(" ({why})")).unwrap_or_default()
+    )]
+    NoPlatformRoots { first_error: Option<String> },
+    /// The CA file is not valid PEM.
+    #[error("the CA file is not valid PEM: {0:?}")]
+    BadPem(rustls::pki_types::pem::Error),
+    /// The CA file holds no `CERTIFICATE` block.
+    #[error("the CA file holds no certificate")]
+    NoCertificate,
+    /// A certificate in the CA file does not parse as a root (1-based position in the file).
+    #[error("certificate {position} in the CA file does not parse: {error}")]
+    BadCertificate {
+        position: usize,
+        error: webpki::Error,
+    },
+}
+
+impl TrustAnchors {
+    /// The operating system's roots (see the module's documentation). Certificates the
+    /// store holds that do not parse are skipped, as rustls's own root store does: one odd
+    /// file in a system directory should not stop every check.
+    pub fn platform() -> Result<Self, TrustStoreError> {
+        let loaded = rustls_native_certs::load_native_certs();
+        let anchors: Vec<TrustAnchor<'static>> = loaded
+            .certs
+            .iter()
+            .filter_map(|certificate| anchor(certificate).ok())
+            .collect();
+        if anchors.is_empty() {
+            let first_error = loaded.errors.first().map(ToString::to_string);
+            return Err(TrustStoreError::NoPlatformRoots { first_error });
+        }
+        Ok(Self { anchors })
+    }
+
+    /// The roots in a PEM file's contents (`--ca-file`): every `CERTIFICATE` block, each of
+    /// which must parse; other blocks (keys, say) are ignored.
+    pub fn from_pem_file(pem: &[u8]) -> Result<Self, TrustStoreError> {
+        let mut anchors = Vec::new();
+        for (index, certificate) in CertificateDer::pem_slice_iter(pem).enumerate() {
+            let certificate = certificate.map_err(TrustStoreError::BadPem)?;
+            let parsed = anchor(&certificate).map_err(|error| TrustStoreError::BadCertificate {
+                position: index + 1,
+                error,
+            })?;
+            anchors.push(parsed);
+        }
+        if anchors.is_empty() {
+            return Err(TrustStoreError::NoCertificate);
+        }
+        Ok(Self { anchors })
+    }
+
+    /// How many roots there are.
+    pub fn len(&self) -> usize {
+        self.anchors.len()
+    }
+
+    /// Whether there are none (never, for anchors this module loaded).
+    pub fn is_empty(&self) -> bool {
+        self.anchors.is_empty()
+    }
+}
+
+fn anchor(certificate: &CertificateDer<'_>) -> Result<TrustAnchor<'static>, webpki::Error> {
+    webpki::anchor_from_trusted_cert(certificate).map(|anchor| anchor.to_owned())
+}
+
+/// Verifies `chain` (DER, the leaf first, then intermediates in any order, extras ignored)
+/// for server authentication to `name` against `roots` at `now_unix` (seconds since the
+/// epoch; a time before the epoch counts as the epoch). No revocation check.
+pub fn verify_trust(
+    chain: &[Vec<u8>],
+    name: &TrustName,
+    roots: &TrustAnchors,
+    now_unix: i64,
+) -> Result<(), TrustFailure> {
+    let (leaf, rest) = chain.split_first().ok_or(TrustFailure::NoCertificate)?;
+    let leaf = CertificateDer::from(leaf.as_slice());
+    let intermediates: Vec<CertificateDer<'_>> = rest
+        .iter()
+        .map(|certificate| CertificateDer::from(certificate.as_slice()))
+        .collect();
+    let end_entity = EndEntityCert::try_from(&leaf).map_err(trust_failure)?;
+    let seconds = u64::try_from(now_unix).unwrap_or(0);
+    let now = UnixTime::since_unix_epoch(Duration::from_secs(seconds));
+    let algorithms = rustls::crypto::ring::default_provider()
+        .signature_verification_algorithms
+        .all;
+    end_entity
+        .verify_for_usage(
+            algorithms,
+            &roots.anchors,
+            &intermediates,
+            now,
+            KeyUsage::server_auth(),
+            None,
+            None,
+        )
+        .map_err(trust_failure)?;
+    end_entity
+        .verify_is_valid_for_subject_name(&name.0)
+        .map_err(trust_failure)
+}
+
+fn trust_failure(error: webpki::Error) -> TrustFailure {
+    use webpki::Error as E;
+    match error {
+        E::UnknownIssuer => TrustFailure::UnknownIssuer,
+        E::CertExpired { .. } => TrustFailure::Expired,
+        E::CertNotValidYet { .. } => TrustFailure::NotYetValid,
+        E::CertNotValidForName(_) => TrustFailure::NameMismatch,
+        E::InvalidSignatureForPublicKey | E::SignatureAlgorithmMismatch => {
+            TrustFailure::BadSignature
+        }
+        E::BadDer | E::BadDerTime | E::TrailingData(_) => TrustFailure::BadEncoding,
+        other => TrustFailure::Other(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
+        KeyUsagePurpose, date_time_ymd,
+    };
+
+    use super::*;
+
+    /// 2026-01-01T00:00:00Z, inside every test certificate's validity unless a test says.
+    const NOW: i64 = 1_767_225_600;
+
+    struct Pki {
+        root: Vec<u8>,
+        root_pem: String,
+        intermediate: Vec<u8>,
+        intermediate_pem: String,
+        leaf: Vec<u8>,
+    }
+
+    fn ca_params(common_name: &str) -> CertificateParams {
+        let mut params = CertificateParams::new(Vec::new()).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        params
+    }
+
+    /// root → intermediate → leaf for `www.example.test`, the leaf's parameters as
+    /// `adjust_leaf` leaves them.
+    fn make_pki(adjust_leaf: impl FnOnce(&mut CertificateParams)) -> Pki {
+        let root =
+            CertifiedIssuer::self_signed(ca_params("Test Root"), KeyPair::generate().unwrap())
+                .unwrap();
+        let intermediate = CertifiedIssuer::signed_by(
+            ca_params("Test Intermediate"),
+            KeyPair::generate().unwrap(),
+            &root,
+        )
+        .unwrap();
+        let mut leaf_params = CertificateParams::new(vec!["www.example.test".into()]).unwrap();
+        adjust_leaf(&mut leaf_params);
+        let leaf = leaf_params
+            .signed_by(&KeyPair::generate().unwrap(), &intermediate)
+            .unwrap();
+        Pki {
+            root: root.der().to_vec(),
+            root_pem: root.pem(),
+            intermediate: intermediate.der().to_vec(),
+            intermediate_pem: intermediate.pem(),
+            leaf: leaf.der().to_vec(),
+        }
+    }
+
+    fn roots(pem_certificates: &[&str]) -> TrustAnchors {
+        TrustAnchors::from_pem_file(pem_certificates.concat().as_bytes()).unwrap()
+    }
+
+    fn name(text: &str) -> TrustName {
+        TrustName::dns(DnsName::try_from(text.to_owned()).unwrap())
+    }
+
+    #[test]
+    fn a_complete_chain_to_a_known_root_verifies() {
+        let pki = make_pki(|_| {});
+        let chain = [pki.leaf.clone(), pki.intermediate.clone()];
+        let anchors = roots(&[&pki.root_pem]);
+        assert_eq!(
+            verify_trust(&chain, &name("www.example.test"), &anchors, NOW),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_chain_that_also_carries_its_root_verifies() {
+        let pki = make_pki(|_| {});
+        let chain = [pki.leaf.clone(), pki.intermediate.clone(), pki.root.clone()];
+        let anchors = roots(&[&pki.root_pem]);
+        assert_eq!(
+            verify_trust(&chain, &name("www.example.test"), &anchors, NOW),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn an_unknown_root_is_an_unknown_issuer() {
+        let pki = make_pki(|_| {});
+        let other =
+            CertifiedIssuer::self_signed(ca_params("Other Root"), KeyPair::generate().unwrap())
+                .unwrap();
+        let chain = [pki.leaf.clone(), pki.intermediate.clone()];
+        let anchors = roots(&[&other.pem()]);
+        assert_eq!(
+            verify_trust(&chain, &name("www.example.test"), &anchors, NOW),
+            Err(TrustFailure::UnknownIssuer)
+        );
+    }
+
+    #[test]
+    fn a_root_of_the_same_name_with_another_key_is_a_bad_signature() {
+        let pki = make_pki(|_| {});
+        let impostor = make_pki(|_| {});
+        let chain = [pki.leaf.clone(), pki.intermediate.clone()];
+        let anchors = roots(&[&impostor.root_pem]);
+        assert_eq!(
+            verify_trust(&chain, &name("www.example.test"), &anchors, NOW),
+            Err(TrustFailure::BadSignature)
+        );
+    }
+
+    #[test]
+    fn a_missing_intermediate_is_an_unknown_issuer() {
+        let pki = make_pki(|_| {});
+        let chain = [pki.leaf.clone()];
+        let anchors = roots(&[&pki.root_pem]);
+        assert_eq!(
+            verify_trust(&chain, &name("www.example.test"), &anchors, NOW),
+            Err(TrustFailure::UnknownIssuer)
+        );
+    }
+
+    #[test]
+    fn another_name_is_a_name_mismatch() {
+        let pki = make_pki(|_| {});
+        let chain = [pki.leaf.clone(), pki.intermediate.clone()];
+        let anchors = roots(&[&pki.root_pem]);
+        assert_eq!(
+            verify_trust(&chain, &name("mail.example.test"), &anchors, NOW),
+            Err(TrustFailure::NameMismatch)
+        );
+        let address = TrustName::ip(IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(
+            verify_trust(&chain, &address, &anchors, NOW),
+            Err(TrustFailure::NameMismatch)
+        );
+    }
+
+    #[test]
+    fn an_expired_leaf_is_expired_and_a_future_one_not_yet_valid() {
+        let expired = make_pki(|leaf| {
+            leaf.not_before = date_time_ymd(2020, 1, 1);
+            leaf.not_after = date_time_ymd(2021, 1, 1);
+        });
+        let chain = [expired.leaf.clone(), expired.intermediate.clone()];
+        let anchors = roots(&[&expired.root_pem]);
+        assert_eq!(
+            verify_trust(&chain, &name("www.example.test"), &anchors, NOW),
+            Err(TrustFailure::Expired)
+        );
+        let future = make_pki(|leaf| leaf.not_before = date_time_ymd(2030, 1, 1));
+        let chain = [future.leaf.clone(), future.intermediate.clone()];
+        let anchors = roots(&[&future.root_pem]);
+        assert_eq!(
+            verify_trust(&chain, &name("www.example.test"), &anchors, NOW),
+            Err(TrustFailure::NotYetValid)
+        );
+    }
+
+    #[test]
+    fn garbage_and_an_empty_chain_are_refused_without_panicking() {
+        let pki = make_pki(|_| {});
+        let anchors = roots(&[&pki.root_pem]);
+        assert_eq!(
+            verify_trust(&[vec![0x30, 0x03, 1, 2]], &name("a.test"), &anchors, NOW),
+            Err(TrustFailure::BadEncoding)
+        );
+        assert_eq!(
+            verify_trust(&[], &name("a.test"), &anchors, NOW),
+            Err(TrustFailure::NoCertificate)
+        );
+    }
+
+    #[test]
+    fn a_ca_file_needs_a_certificate_that_parses() {
+        assert!(matches!(
+            TrustAnchors::from_pem_file(b"nothing here\n"),
+            Err(TrustStoreError::NoCertificate)
+        ));
+        // The DER 30 03 01 02: a SEQUENCE whose length runs past its end.
+        let broken = "-----BEGIN CERTIFICATE-----\nMAMBAg==\n-----END CERTIFICATE-----\n";
+        assert!(matches!(
+            TrustAnchors::from_pem_file(broken.as_bytes()),
+            Err(TrustStoreError::BadCertificate { position: 1, .. })
+        ));
+        let pki = make_pki(|_| {});
+        assert_eq!(roots(&[&pki.root_pem, &pki.intermediate_pem]).len(), 2);
+    }
+}
