@@ -4,13 +4,13 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::support::tls::{ClosingServer, FullBacklogServer, RawServer, SilentServer, TlsServer};
 use certready::tls::{
     AlertDescription, HandshakeError, ProbeFailure, Prober, ProtocolVersion, ServerNameChoice,
     fetch_chain,
 };
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use crate::support::tls::{ClosingServer, FullBacklogServer, RawServer, SilentServer, TlsServer};
 use tokio::time::Instant;
 
 /// Generous for loopback, where a handshake takes milliseconds.
