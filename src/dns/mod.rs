@@ -14,7 +14,9 @@
 //! - `window`: how many queries may be in flight, narrowed when a server drops them.
 //! - `resolver`: each distinct question asked once per run, replies shared.
 //! - `lookup`: one name's lookup: alias chains, loops, outcomes.
+//! - `addresses`: host names to addresses, for `expiry`.
 
+pub mod addresses;
 pub mod lookup;
 pub mod resolver;
 pub mod transport;
