@@ -71,6 +71,23 @@ pub fn hex(bytes: &[u8]) -> String {
     text
 }
 
+/// Untrusted text for a terminal, Unicode kept: a backslash is doubled, and control and
+/// `is_deceptive` characters become `\u{XXXX}`. For text that is read rather than pasted into
+/// a zone: the names and issuers in a certificate, a parser's complaint about one.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() || is_deceptive(c) => {
+                let _ = write!(out, "\\u{{{:04x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `zone_escape` inside double quotes: a zone-file character-string.
 pub fn quoted(bytes: &[u8]) -> String {
     format!("\"{}\"", zone_escape(bytes))
@@ -153,6 +170,14 @@ mod tests {
         );
         let back: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(back["name"], text);
+    }
+
+    #[test]
+    fn printable_text_keeps_unicode_and_escapes_what_could_deceive() {
+        assert_eq!(
+            printable("Müller\u{1b}[2J\u{202e}a\\b\n"),
+            "Müller\\u{001b}[2J\\u{202e}a\\\\b\\u{000a}"
+        );
     }
 
     #[test]

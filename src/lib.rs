@@ -11,7 +11,8 @@
 //! - `cli`: the command line; `runner`: a whole run of a job over its inputs, in order, with a
 //!   summary, stopped cleanly by signals and by output or input that fails.
 //! - `render`: reports for people and scripts, formatting a finished diagnosis.
-//! - shared: `name` (what the user typed, as the name the CA checks), `escape` (untrusted
+//! - shared: `name` (what the user typed, as the name the CA checks), `endpoint` (a TLS
+//!   server as typed, and `--connect-to`), `escape` (untrusted
 //!   bytes made printable), `exit` (exit statuses), `diagnostics` (stderr).
 
 pub mod caa;
@@ -19,6 +20,7 @@ pub mod cli;
 pub mod commands;
 pub mod diagnostics;
 pub mod dns;
+pub mod endpoint;
 pub mod escape;
 pub mod exit;
 pub mod name;

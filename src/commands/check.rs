@@ -15,7 +15,7 @@ use crate::diagnostics::warn;
 use crate::dns::{Resolver, lookup_climb};
 use crate::exit::{Class, ExitStatus, Tally};
 use crate::name::CheckName;
-use crate::render::{Format, render_check, render_invalid};
+use crate::render::{Format, InvalidKeys, render_check, render_invalid};
 use crate::runner::{Job, Performed};
 
 /// Names in flight per query allowed in flight: enough to keep every query place busy while
@@ -148,7 +148,11 @@ impl Job for CheckJob {
     }
 
     fn render_invalid(&self, line: u64, input: &str, reason: &str) -> String {
-        render_invalid(line, input, reason, self.format)
+        let keys = InvalidKeys {
+            target: "name",
+            class: "verdict",
+        };
+        render_invalid(line, input, reason, keys, self.format)
     }
 
     /// Queries sent, and per name checked once the run went through (queries also went to

@@ -1,18 +1,18 @@
-//! Rendering checks for people and for scripts. Rendering decides nothing: it shows a `Check`
-//! and, where the report has room for them, the fixes `fix::plan` makes for it.
+//! Reports for people and for scripts. Rendering decides nothing: it words and lays out a
+//! finished diagnosis.
 //!
-//! - `json`: the JSON Lines report, a documented contract.
-//! - `human`: the terminal report; `style`: its colours.
-//! - `reasons`: the facts that decided, `advice`: what to do; both shared by the two reports.
+//! - `check`: the CAA report (`check`); `certificate`: the certificate reports (`bundle`,
+//!   `expiry`, and the `--nagios` plugin line).
+//! - `style`: colours for the human reports; `invalid`: the report for an input line that is
+//!   not a valid entry, for every bulk command.
 
-pub mod advice;
-pub mod human;
-pub mod json;
-pub mod reasons;
+pub mod certificate;
+pub mod check;
+mod invalid;
 pub mod style;
 
-use crate::caa::Diagnosis;
-use crate::caa::Requester;
+pub use check::render_check;
+pub use invalid::{InvalidKeys, render_invalid};
 
 /// How reports are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,30 +33,8 @@ pub struct HumanStyle {
 pub enum Detail {
     /// The verdict line only.
     Quiet,
-    /// Details for denied and failed names.
+    /// Details for results that are not sound.
     Normal,
-    /// Details for every name.
+    /// Details for every result.
     Verbose,
-}
-
-/// The report for one diagnosed name, without a trailing newline.
-pub fn render_check(
-    diagnosis: &Diagnosis,
-    line: Option<u64>,
-    requester: &Requester,
-    format: Format,
-) -> String {
-    match format {
-        Format::Human(style) => human::render(diagnosis, requester, style),
-        Format::Json => json::render(diagnosis, line, requester),
-    }
-}
-
-/// The report for an input line that is not a valid entry: its number, the line (escaped)
-/// and why.
-pub fn render_invalid(line: u64, input: &str, reason: &str, format: Format) -> String {
-    match format {
-        Format::Human(_) => human::render_invalid(line, input, reason),
-        Format::Json => json::render_invalid(line, input, reason),
-    }
 }

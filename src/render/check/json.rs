@@ -120,24 +120,6 @@ struct AliasJson<'a> {
     to: &'a str,
 }
 
-#[derive(Serialize)]
-struct InvalidJson<'a> {
-    name: &'a str,
-    line: u64,
-    verdict: &'static str,
-    reason: &'a str,
-}
-
-/// The JSON object for an input line that is not a name, as a single line.
-pub fn render_invalid(line: u64, input: &str, reason: &str) -> String {
-    json_line(&InvalidJson {
-        name: input,
-        line,
-        verdict: "invalid",
-        reason,
-    })
-}
-
 /// The JSON object for one checked name, as a single line without its newline.
 pub fn render(diagnosis: &Diagnosis, line: Option<u64>, requester: &Requester) -> String {
     let check = &diagnosis.check;

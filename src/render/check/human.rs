@@ -18,8 +18,8 @@ use crate::escape::quoted;
 
 use super::advice::{advice, ca_answer};
 use super::reasons::{alias_chain, method_list, reasons, record_text};
-use super::style::Palette;
-use super::{Detail, HumanStyle};
+use crate::render::style::Palette;
+use crate::render::{Detail, HumanStyle};
 
 /// Outside the CAA function, but why an allowed name can still fail to renew (rulebook,
 /// "Outside the CAA function").
@@ -108,13 +108,6 @@ pub fn render(diagnosis: &Diagnosis, requester: &Requester, style: HumanStyle) -
 }
 
 /// An input line that is not a name: its number, the line (escaped) and why.
-pub fn render_invalid(line: u64, input: &str, reason: &str) -> String {
-    format!(
-        "line {line} {}: invalid: {reason}",
-        quoted(input.as_bytes())
-    )
-}
-
 fn section(out: &mut String, palette: &Palette, heading: &str) {
     let _ = write!(out, "\n\n  {}", palette.strong(heading));
 }

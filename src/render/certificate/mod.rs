@@ -1,0 +1,2 @@
+//! The certificate reports: a bundle's lint (`bundle`), a served chain's (`expiry`), and the
+//! monitoring plugin's line (`nagios`).
