@@ -4,7 +4,8 @@
 //!
 //! Functional core, imperative shell; the folders are the layers:
 //! - the cores, pure functions of what was fetched: `caa` (the CAA rulebook, the verdict and
-//!   its fixes).
+//!   its fixes) and `cert` (a certificate bundle or a served chain: PEM framing, the key, the
+//!   chain, validity and names).
 //! - the shells, which fetch and judge nothing: `dns` (asks DNS), `tls` (reads the chain a
 //!   server serves, and checks a chain against a trust store).
 //! - `commands`: each command's job, a shell's fetch handed to a core.
@@ -16,6 +17,7 @@
 //!   bytes made printable), `exit` (exit statuses), `diagnostics` (stderr).
 
 pub mod caa;
+pub mod cert;
 pub mod cli;
 pub mod commands;
 pub mod diagnostics;

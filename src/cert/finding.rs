@@ -1,0 +1,248 @@
+//! What the certificate rules find: one typed finding each, with a stable kebab-case code (a
+//! contract for scripts) and a severity, and the status a list of findings adds up to.
+//! Certificate references are indices into the diagnosis's `certificates`.
+
+use super::key::KeyForm;
+
+/// Which input a line number refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PemFile {
+    /// The certificate bundle.
+    Bundle,
+    /// The `--key` file.
+    Key,
+}
+
+/// A line of an input, 1-based.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Place {
+    pub file: PemFile,
+    pub line: usize,
+}
+
+/// How much a finding weighs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Severity {
+    /// The platform refuses the upload, or clients refuse the certificate.
+    Failure,
+    /// Works, but should be fixed.
+    Warning,
+    /// Worth knowing; changes nothing.
+    Info,
+}
+
+/// What the findings add up to, best first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Status {
+    Ready,
+    Warnings,
+    Fails,
+}
+
+impl Status {
+    /// The worse of two statuses.
+    pub fn worst(self, other: Status) -> Status {
+        self.max(other)
+    }
+
+    /// The status of a list of findings: any failure fails, any warning warns; information
+    /// does not count.
+    pub fn of(findings: &[Finding]) -> Status {
+        findings
+            .iter()
+            .map(|finding| match finding.severity() {
+                Severity::Failure => Status::Fails,
+                Severity::Warning => Status::Warnings,
+                Severity::Info => Status::Ready,
+            })
+            .fold(Status::Ready, Status::worst)
+    }
+}
+
+/// One thing a rule found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Finding {
+    // Framing: RFC 7468 and Twilio's documented upload rules.
+    /// The file is empty (or only white space).
+    EmptyFile { file: PemFile },
+    /// The file holds bytes that are not ASCII text (DER, say, or UTF-16); the first such line.
+    NotText { at: Place },
+    /// The file starts with a UTF-8 byte-order mark.
+    ByteOrderMark { file: PemFile },
+    /// Lines end in CR LF; the first such line.
+    CrlfLineEnds { at: Place },
+    /// A line that looks like a boundary but is not the exact `-----BEGIN LABEL-----` or
+    /// `-----END LABEL-----` (dash count, spaces, case, trailing white space).
+    InexactBoundary { at: Place, found: String },
+    /// A BEGIN line with no END line before the next BEGIN or the end of the file.
+    BeginWithoutEnd { at: Place },
+    /// An END line outside any block.
+    EndWithoutBegin { at: Place },
+    /// An END line whose label is not its BEGIN line's.
+    MismatchedEnd {
+        at: Place,
+        begin: String,
+        end: String,
+    },
+    /// A block's body is not valid base64; the block's BEGIN line.
+    Base64Damaged { at: Place },
+    /// Non-blank text outside the blocks (openssl's "Bag Attributes" or "subject=" lines,
+    /// say); the first line of each run.
+    StrayText { at: Place },
+    /// A block of a kind the upload does not take (CERTIFICATE REQUEST, PUBLIC KEY, TRUSTED
+    /// CERTIFICATE…).
+    UnexpectedBlock { at: Place, label: String },
+    /// The bundle holds no CERTIFICATE block.
+    NoCertificate,
+
+    // Key.
+    /// No private key, neither in the bundle nor in the key file.
+    KeyMissing,
+    /// More than one private key; none was checked.
+    MultipleKeys { at: Vec<Place> },
+    /// The key is not in unencrypted PKCS #8, the only form the platform takes.
+    KeyNotPkcs8 { at: Place, form: KeyForm },
+    /// The key's body does not read as a key of its form.
+    KeyUnreadable { at: Place, reason: String },
+    /// The key's public key is not the leaf's.
+    KeyMismatch,
+
+    // Chain: RFC 5280.
+    /// A certificate does not parse as X.509 DER.
+    CertificateUnreadable { certificate: usize, reason: String },
+    /// The leaf is a CA certificate: the end-entity certificate is absent.
+    LeafIsCa { certificate: usize },
+    /// The certificates are not in the order leaf first, each issuer after what it issued.
+    ChainOutOfOrder { right_order: Vec<usize> },
+    /// The issuer of a certificate is absent (a missing intermediate, say); `issuer` is the
+    /// issuer's name as the certificate gives it.
+    IssuerMissing { certificate: usize, issuer: String },
+    /// The names link the two, but the authority key identifier is not the issuer's subject
+    /// key identifier.
+    KeyIdentifierMismatch { certificate: usize, issuer: usize },
+    /// The issuer's key does not verify the certificate's signature.
+    SignatureInvalid { certificate: usize, issuer: usize },
+    /// The signature algorithm is one the verifier does not support; not checked.
+    SignatureNotChecked {
+        certificate: usize,
+        issuer: usize,
+        algorithm: String,
+    },
+    /// A certificate that issued another on the path is not a CA.
+    IssuerNotCa { issuer: usize },
+    /// A certificate that is not on the leaf's path.
+    UnrelatedCertificate { certificate: usize },
+    /// A certificate that is byte for byte an earlier one.
+    DuplicateCertificate { certificate: usize, first: usize },
+    /// The bundle's chain ends at an intermediate whose issuer, the root, is absent.
+    RootMissing,
+    /// The served chain ends at an intermediate: the root is not served, as is normal.
+    RootNotServed,
+
+    // Validity: RFC 5280 §4.1.2.5.
+    /// A certificate's validity starts after now.
+    NotYetValid { certificate: usize, not_before: i64 },
+    /// A certificate's validity ended before now.
+    Expired { certificate: usize, not_after: i64 },
+    /// The leaf expires in fewer days than the critical threshold.
+    LeafExpiresVerySoon { days_left: i64 },
+    /// The leaf expires in fewer days than the warning threshold.
+    LeafExpiresSoon { days_left: i64 },
+
+    // Names: RFC 6125 §6.4.
+    /// The leaf has no DNS or IP address subject alternative name.
+    NoSubjectAltName,
+    /// The leaf's subject alternative names do not cover a name.
+    NameNotCovered { name: String },
+}
+
+impl Finding {
+    /// The stable code scripts match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Finding::EmptyFile { .. } => "empty-file",
+            Finding::NotText { .. } => "not-text",
+            Finding::ByteOrderMark { .. } => "byte-order-mark",
+            Finding::CrlfLineEnds { .. } => "crlf-line-ends",
+            Finding::InexactBoundary { .. } => "inexact-boundary",
+            Finding::BeginWithoutEnd { .. } => "begin-without-end",
+            Finding::EndWithoutBegin { .. } => "end-without-begin",
+            Finding::MismatchedEnd { .. } => "mismatched-end",
+            Finding::Base64Damaged { .. } => "base64-damaged",
+            Finding::StrayText { .. } => "stray-text",
+            Finding::UnexpectedBlock { .. } => "unexpected-block",
+            Finding::NoCertificate => "no-certificate",
+            Finding::KeyMissing => "key-missing",
+            Finding::MultipleKeys { .. } => "multiple-keys",
+            Finding::KeyNotPkcs8 { .. } => "key-not-pkcs8",
+            Finding::KeyUnreadable { .. } => "key-unreadable",
+            Finding::KeyMismatch => "key-mismatch",
+            Finding::CertificateUnreadable { .. } => "certificate-unreadable",
+            Finding::LeafIsCa { .. } => "leaf-is-ca",
+            Finding::ChainOutOfOrder { .. } => "chain-out-of-order",
+            Finding::IssuerMissing { .. } => "issuer-missing",
+            Finding::KeyIdentifierMismatch { .. } => "key-identifier-mismatch",
+            Finding::SignatureInvalid { .. } => "signature-invalid",
+            Finding::SignatureNotChecked { .. } => "signature-not-checked",
+            Finding::IssuerNotCa { .. } => "issuer-not-ca",
+            Finding::UnrelatedCertificate { .. } => "unrelated-certificate",
+            Finding::DuplicateCertificate { .. } => "duplicate-certificate",
+            Finding::RootMissing => "root-missing",
+            Finding::RootNotServed => "root-not-served",
+            Finding::NotYetValid { .. } => "not-yet-valid",
+            Finding::Expired { .. } => "expired",
+            Finding::LeafExpiresVerySoon { .. } => "leaf-expires-very-soon",
+            Finding::LeafExpiresSoon { .. } => "leaf-expires-soon",
+            Finding::NoSubjectAltName => "no-subject-alt-name",
+            Finding::NameNotCovered { .. } => "name-not-covered",
+        }
+    }
+
+    /// How much the finding weighs.
+    pub fn severity(&self) -> Severity {
+        match self {
+            Finding::CrlfLineEnds { .. }
+            | Finding::StrayText { .. }
+            | Finding::DuplicateCertificate { .. }
+            | Finding::RootMissing
+            | Finding::LeafExpiresSoon { .. } => Severity::Warning,
+            Finding::SignatureNotChecked { .. } | Finding::RootNotServed => Severity::Info,
+            _ => Severity::Failure,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_failures_outweigh_warnings_and_information_does_not_count() {
+        assert_eq!(Status::of(&[]), Status::Ready);
+        assert_eq!(Status::of(&[Finding::RootNotServed]), Status::Ready);
+        assert_eq!(Status::of(&[Finding::RootMissing]), Status::Warnings);
+        assert_eq!(
+            Status::of(&[Finding::RootMissing, Finding::KeyMissing]),
+            Status::Fails
+        );
+        assert_eq!(Status::Warnings.worst(Status::Ready), Status::Warnings);
+    }
+
+    #[test]
+    fn codes_are_kebab_case_and_distinct() {
+        let findings = [
+            Finding::NoCertificate,
+            Finding::KeyMissing,
+            Finding::KeyMismatch,
+            Finding::RootMissing,
+            Finding::RootNotServed,
+            Finding::NoSubjectAltName,
+        ];
+        let codes: std::collections::HashSet<&str> = findings.iter().map(Finding::code).collect();
+        assert_eq!(codes.len(), findings.len());
+        assert!(codes.iter().all(|code| {
+            code.bytes()
+                .all(|byte| byte.is_ascii_lowercase() || byte == b'-')
+        }));
+    }
+}

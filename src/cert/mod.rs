@@ -1,0 +1,29 @@
+//! The certificate core: a bundle about to be uploaded (PEM, with its private key) or a
+//! chain a server served, judged by small pure functions named after the rules they
+//! implement: RFC 7468 and Twilio's documented upload rules for the framing and the key,
+//! RFC 5280 for the chain and validity, RFC 6125 for the names.
+//!
+//! Nothing here does I/O or reads the clock: the caller passes the bytes and `now`.
+//!
+//! - `pem`: PEM framing, line by line; `key`: the private key's form and whether it is the
+//!   leaf's; `certificate`: one X.509 certificate, parsed.
+//! - `chain`: leaf, path, order and leftovers; `validity`: dates and thresholds; `names`:
+//!   subject alternative names against the names asked.
+//! - `finding`: what the rules find, with stable codes; `diagnosis`: all of it, decided.
+
+mod certificate;
+mod chain;
+mod diagnosis;
+mod finding;
+mod key;
+mod names;
+mod pem;
+mod validity;
+
+pub use certificate::{Certificate, DistinguishedName};
+pub use diagnosis::{
+    BundleCertificate, BundleDiagnosis, KeyBlock, ServedDiagnosis, diagnose_bundle, diagnose_served,
+};
+pub use finding::{Finding, PemFile, Place, Severity, Status};
+pub use key::KeyForm;
+pub use validity::{Thresholds, rfc3339};
