@@ -26,6 +26,41 @@ pub enum ExitStatus {
     Unfinished,
     /// 128 + the signal's number: stopped by a signal; what was done was written.
     Stopped(StopSignal),
+    /// `expiry --nagios`: the monitoring-plugin convention, asked for by name, in place of
+    /// the scheme above.
+    Plugin(PluginState),
+}
+
+/// A monitoring plugin's state (the Nagios plugin guidelines, also Icinga's and Sensu's):
+/// ordered from best to worst as the worst host decides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PluginState {
+    Ok,
+    Warning,
+    Unknown,
+    Critical,
+}
+
+impl PluginState {
+    /// The plugin's exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    pub fn code(self) -> u8 {
+        match self {
+            PluginState::Ok => 0,
+            PluginState::Warning => 1,
+            PluginState::Critical => 2,
+            PluginState::Unknown => 3,
+        }
+    }
+
+    /// The word that starts the plugin's line.
+    pub fn label(self) -> &'static str {
+        match self {
+            PluginState::Ok => "OK",
+            PluginState::Warning => "WARNING",
+            PluginState::Critical => "CRITICAL",
+            PluginState::Unknown => "UNKNOWN",
+        }
+    }
 }
 
 impl ExitStatus {
@@ -38,6 +73,7 @@ impl ExitStatus {
             ExitStatus::Warnings => 4,
             ExitStatus::Unfinished => 5,
             ExitStatus::Stopped(signal) => 128 + signal.number(),
+            ExitStatus::Plugin(state) => state.code(),
         }
     }
 
@@ -51,7 +87,7 @@ impl ExitStatus {
             ExitStatus::Usage => 2,
             ExitStatus::Undetermined => 3,
             ExitStatus::Fails => 4,
-            ExitStatus::Unfinished | ExitStatus::Stopped(_) => 5,
+            ExitStatus::Unfinished | ExitStatus::Stopped(_) | ExitStatus::Plugin(_) => 5,
         };
         if rank(other) > rank(self) {
             other

@@ -7,6 +7,8 @@ use std::io::Write;
 use certready::cli::args::{Cli, Command};
 use certready::cli::generate;
 use certready::cli::wiring;
+use certready::cli::wiring::ExpiryRun;
+use certready::commands::expiry::nagios;
 use certready::diagnostics::warn;
 use certready::exit::ExitStatus;
 use certready::runner::{Job, RunPlan, run};
@@ -27,13 +29,50 @@ fn main() -> ExitCode {
                 ExitStatus::Usage.into()
             }
         },
+        Command::Bundle(args) => match args.validate().and_then(wiring::bundle_check) {
+            Ok(check) => {
+                let (report, status) = check.report();
+                print(Ok(with_newline(report))).worse(status).into()
+            }
+            Err(error) => {
+                warn(error);
+                ExitStatus::Usage.into()
+            }
+        },
+        Command::Expiry(args) => match args.validate().and_then(wiring::expiry_run) {
+            Ok(ExpiryRun::Reports(plan)) => run_job(plan).into(),
+            Ok(ExpiryRun::Nagios {
+                expirer,
+                targets,
+                concurrency,
+            }) => on_runtime(async move {
+                let (line, state) = nagios(&expirer, targets, concurrency).await;
+                print(Ok(with_newline(line))).worse(ExitStatus::Plugin(state))
+            })
+            .into(),
+            Err(error) => {
+                warn(error);
+                ExitStatus::Usage.into()
+            }
+        },
         Command::Completions { shell } => print(Ok(generate::completions(shell))).into(),
         Command::Man => print(generate::manual()).into(),
     }
 }
 
+fn with_newline(text: String) -> Vec<u8> {
+    let mut bytes = text.into_bytes();
+    bytes.push(b'\n');
+    bytes
+}
+
 /// Runs a bulk command's plan on a multi-threaded runtime.
 fn run_job<J: Job>(plan: RunPlan<J>) -> ExitStatus {
+    on_runtime(run(plan))
+}
+
+/// Runs `work` on a multi-threaded runtime.
+fn on_runtime(work: impl Future<Output = ExitStatus> + Send + 'static) -> ExitStatus {
     let runtime = match start_runtime() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -44,7 +83,7 @@ fn run_job<J: Job>(plan: RunPlan<J>) -> ExitStatus {
     // The run in a task of its own, so that a panic in it is caught and reported as a run that
     // did not finish (its message is already on stderr).
     let status = runtime
-        .block_on(async { tokio::spawn(run(plan)).await })
+        .block_on(async { tokio::spawn(work).await })
         .unwrap_or(ExitStatus::Unfinished);
     // Queries still in flight, or a writer blocked on a stalled stdout, are abandoned, not
     // awaited: the run has said all it will.

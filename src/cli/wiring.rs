@@ -6,13 +6,20 @@ use std::ffi::OsStr;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 
+use crate::commands::bundle::{BundleCheck, read_input};
 use crate::commands::check::{CheckJob, Checker};
+use crate::commands::expiry::{Expirer, ExpiryJob, ExpiryTarget, presenting};
+use crate::dns::addresses::AddressResolver;
 use crate::dns::{Resolver, Transport, system_nameservers};
+use crate::endpoint::Host;
 use crate::render::{Format, HumanStyle};
 use crate::runner::RunPlan;
 use crate::runner::input::Source;
+use crate::tls::{Prober, ServerNameChoice, TrustAnchors};
 
-use super::args::{CheckRequest, ColorChoice, DnsArgs, OutputArgs, UsageError};
+use super::args::{
+    BundleRequest, CheckRequest, ColorChoice, DnsArgs, ExpiryRequest, OutputArgs, UsageError,
+};
 
 /// A validated check, wired to this machine: its resolver, its report format.
 pub fn check_plan(request: CheckRequest) -> Result<RunPlan<CheckJob>, UsageError> {
@@ -36,6 +43,117 @@ pub fn check_plan(request: CheckRequest) -> Result<RunPlan<CheckJob>, UsageError
         input: request.input,
         window,
         progress: !request.output.quiet,
+    })
+}
+
+/// How an `expiry` run goes: a report per host through the runner, or one plugin line.
+pub enum ExpiryRun {
+    Reports(RunPlan<ExpiryJob>),
+    Nagios {
+        expirer: Expirer,
+        targets: Vec<ExpiryTarget>,
+        concurrency: usize,
+    },
+}
+
+/// A validated expiry run, wired to this machine: its resolver, its trust anchors.
+pub fn expiry_run(request: ExpiryRequest) -> Result<ExpiryRun, UsageError> {
+    refuse_input_directory(request.input.as_ref())?;
+    let targets = request
+        .endpoints
+        .into_iter()
+        .map(|endpoint| {
+            let input = endpoint.to_string();
+            ExpiryTarget::new(endpoint).map_err(|reason| UsageError::InvalidHost { input, reason })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let server_name = request
+        .server_name
+        .map(|host| {
+            let chosen = match &host {
+                Host::Name(name) => ServerNameChoice::overriding(name).map_err(|e| e.to_string()),
+                Host::Address(_) => presenting(&host),
+            };
+            chosen.map_err(|reason| UsageError::InvalidServerName {
+                input: host.to_string(),
+                reason,
+            })
+        })
+        .transpose()?;
+    let resolver = AddressResolver::new(
+        &nameservers(&request.dns)?,
+        request.dns.timeout,
+        request.dns.retries.saturating_add(1),
+    )
+    .map_err(UsageError::NoNameservers)?;
+    let expirer = Expirer {
+        resolver,
+        prober: Prober::new(),
+        connect_to: request.connect_to,
+        server_name,
+        anchors: trust_anchors(request.ca_file.as_deref())?,
+        thresholds: request.thresholds,
+        deadline: request.deadline,
+    };
+    if request.nagios {
+        return Ok(ExpiryRun::Nagios {
+            expirer,
+            targets,
+            concurrency: request.concurrency,
+        });
+    }
+    Ok(ExpiryRun::Reports(RunPlan {
+        job: ExpiryJob {
+            expirer,
+            format: format(&request.output),
+        },
+        targets,
+        input: request.input,
+        window: request.concurrency,
+        progress: !request.output.quiet,
+    }))
+}
+
+/// `--ca-file`'s roots, or else the system's.
+fn trust_anchors(ca_file: Option<&std::path::Path>) -> Result<TrustAnchors, UsageError> {
+    let Some(path) = ca_file else {
+        return TrustAnchors::platform().map_err(|error| UsageError::TrustStore(error.to_string()));
+    };
+    let unreadable = |reason: String| UsageError::Unreadable {
+        what: "--ca-file",
+        path: path.display().to_string(),
+        reason,
+    };
+    let pem = read_input(&Source::File(path.to_owned())).map_err(|e| unreadable(e.to_string()))?;
+    TrustAnchors::from_pem_file(&pem).map_err(|e| unreadable(e.to_string()))
+}
+
+/// A validated bundle check with its files read.
+pub fn bundle_check(request: BundleRequest) -> Result<BundleCheck, UsageError> {
+    let bundle = read_input(&request.file).map_err(|error| UsageError::Unreadable {
+        what: "FILE",
+        path: request.file.to_string(),
+        reason: error.to_string(),
+    })?;
+    let key = request
+        .key
+        .as_ref()
+        .map(|path| {
+            read_input(&Source::File(path.clone())).map_err(|error| UsageError::Unreadable {
+                what: "--key",
+                path: path.display().to_string(),
+                reason: error.to_string(),
+            })
+        })
+        .transpose()?;
+    Ok(BundleCheck {
+        bundle_name: request.file.to_string(),
+        bundle,
+        key_name: request.key.map(|path| path.display().to_string()),
+        key,
+        names: request.names,
+        thresholds: request.thresholds,
+        format: format(&request.output),
     })
 }
 

@@ -29,6 +29,19 @@ pub enum AddressFailure {
     Failed(String),
 }
 
+impl AddressFailure {
+    /// The stable code reports give it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoSuchName => "nxdomain",
+            Self::NoAddress => "no-address",
+            Self::Timeout => "dns-timeout",
+            Self::Answered(_) => "dns-error",
+            Self::Failed(_) => "dns-failed",
+        }
+    }
+}
+
 /// A stub resolver for host addresses.
 #[derive(Clone)]
 pub struct AddressResolver {

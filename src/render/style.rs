@@ -5,6 +5,18 @@ use owo_colors::Style;
 
 use crate::caa::Verdict;
 
+/// What a coloured word says: the result's weight.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Good,
+    Warning,
+    Bad,
+    /// Could not be determined.
+    Unknown,
+    /// Information that changes nothing.
+    Faint,
+}
+
 /// Paints text when colour is on, passes it through otherwise.
 #[derive(Clone, Copy, Debug)]
 pub struct Palette {
@@ -23,6 +35,18 @@ impl Palette {
             Verdict::Error => Style::new().yellow().bold(),
         };
         self.paint(verdict.as_str(), style)
+    }
+
+    /// A result's word or mark, in its tone.
+    pub fn tone(&self, text: &str, tone: Tone) -> String {
+        let style = match tone {
+            Tone::Good => Style::new().green().bold(),
+            Tone::Warning => Style::new().yellow().bold(),
+            Tone::Bad => Style::new().red().bold(),
+            Tone::Unknown => Style::new().magenta().bold(),
+            Tone::Faint => Style::new().dimmed(),
+        };
+        self.paint(text, style)
     }
 
     /// Section headings and the marker of the deciding lookup.

@@ -137,6 +137,22 @@ pub enum ProbeFailure {
     LocalLimit(DescriptorLimit),
 }
 
+impl ProbeFailure {
+    /// The stable code reports give it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Refused => "connection-refused",
+            Self::Unreachable(_) => "unreachable",
+            Self::ConnectTimeout => "connect-timeout",
+            Self::HandshakeTimeout => "handshake-timeout",
+            Self::ClosedDuringHandshake => "closed-during-handshake",
+            Self::Handshake(_) => "handshake-failed",
+            Self::NoCertificate => "no-certificate",
+            Self::LocalLimit(_) => "local-limit",
+        }
+    }
+}
+
 /// How a handshake failed, as typed as rustls gives it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum HandshakeError {

@@ -63,6 +63,22 @@ pub enum TrustFailure {
     Other(webpki::Error),
 }
 
+impl TrustFailure {
+    /// The stable code reports give it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NoCertificate => "no-certificate",
+            Self::UnknownIssuer => "unknown-issuer",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not-yet-valid",
+            Self::NameMismatch => "name-mismatch",
+            Self::BadSignature => "bad-signature",
+            Self::BadEncoding => "bad-encoding",
+            Self::Other(_) => "other",
+        }
+    }
+}
+
 /// The roots a chain must lead to.
 #[derive(Clone, Debug)]
 pub struct TrustAnchors {

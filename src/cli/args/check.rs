@@ -1,13 +1,8 @@
-//! The command line as typed: every flag defined and documented once, here, and checked for
-//! what can be known from the typing alone (`CheckArgs::validate`), into a `CheckRequest` or a
-//! one-line error naming the bad input. Nothing here reads the environment or builds
-//! anything: that is `wiring`.
+//! `check`'s command line: its flags, and its validation into a `CheckRequest`.
 
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use clap::error::ErrorKind;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::Args;
 
 use crate::caa::assume::Assumption;
 use crate::caa::issue_value::is_parameter_value;
@@ -15,14 +10,12 @@ use crate::caa::methods::wildcard_method_refusal;
 use crate::caa::requester::LETS_ENCRYPT;
 use crate::caa::zone::{parse_zone_line, zone_line};
 use crate::caa::{Method, Requester};
-use crate::name::{CheckName, NameError};
-use crate::render::Detail;
+use crate::name::CheckName;
 use crate::runner::input::Source;
 
-const ABOUT: &str = "May this CA issue a certificate for this name right now? \
-Walks the DNS tree for CAA records exactly as Let's Encrypt does and says why.";
+use super::{DnsArgs, OutputArgs, UsageError, parse_seconds};
 
-const CHECK_EXAMPLES: &str = "\
+pub(super) const CHECK_EXAMPLES: &str = "\
 Examples:
   certready check links.example.com
   certready check '*.example.com' www.example.com --json
@@ -46,40 +39,6 @@ Exit status:
   129, 130, 143
        stopped by SIGHUP, SIGINT (Ctrl-C) or SIGTERM: the reports done so far were written,
        in input order; a second signal stops at once";
-
-const COMPLETIONS_EXAMPLES: &str = "\
-Examples:
-  certready completions bash > /etc/bash_completion.d/certready
-  certready completions zsh > \"${fpath[1]}/_certready\"
-  certready completions fish > ~/.config/fish/completions/certready.fish";
-
-const MAN_EXAMPLES: &str = "\
-Examples:
-  certready man > /usr/local/share/man/man1/certready.1
-  certready man | man -l -";
-
-#[derive(Debug, Parser)]
-#[command(name = "certready", version, about = ABOUT)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Check whether the CA may issue for each NAME now, and why
-    #[command(after_help = CHECK_EXAMPLES)]
-    Check(Box<CheckArgs>),
-    /// Print a completion script for a shell
-    #[command(after_help = COMPLETIONS_EXAMPLES)]
-    Completions {
-        #[arg(value_name = "SHELL")]
-        shell: clap_complete::Shell,
-    },
-    /// Print the manual page (roff)
-    #[command(after_help = MAN_EXAMPLES)]
-    Man,
-}
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -148,94 +107,6 @@ pub struct CheckArgs {
     pub deadline: Duration,
 }
 
-/// How names are resolved: shared by every command that asks DNS.
-#[derive(Clone, Debug, Args)]
-pub struct DnsArgs {
-    /// IP or IP:PORT of a resolver to ask ([IPv6]:PORT with a port); repeatable.
-    /// Default: the system's resolvers (/etc/resolv.conf)
-    #[arg(long = "nameserver", value_name = "ADDR", value_parser = parse_nameserver, help_heading = "DNS")]
-    pub nameservers: Vec<SocketAddr>,
-
-    /// Seconds to wait for each query attempt (fractions allowed)
-    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_seconds, help_heading = "DNS")]
-    pub timeout: Duration,
-
-    /// Further attempts after a query times out, rotating through the nameservers
-    #[arg(long, value_name = "N", default_value_t = 2, help_heading = "DNS")]
-    pub retries: u32,
-}
-
-/// How reports are written: shared by every command.
-#[derive(Clone, Copy, Debug, Args)]
-pub struct OutputArgs {
-    /// Print JSON Lines: one object per entry, one line each, in the order given
-    #[arg(long, help_heading = "Output")]
-    pub json: bool,
-
-    /// Colour the human report: auto (when stdout is a terminal and NO_COLOR is not set),
-    /// always or never
-    #[arg(
-        long,
-        value_name = "WHEN",
-        default_value = "auto",
-        help_heading = "Output"
-    )]
-    pub color: ColorChoice,
-
-    /// Show the details for sound results too
-    #[arg(short, long, conflicts_with = "quiet", help_heading = "Output")]
-    pub verbose: bool,
-
-    /// Print only one line per entry, and no progress
-    #[arg(short, long, help_heading = "Output")]
-    pub quiet: bool,
-}
-
-impl OutputArgs {
-    /// How much the human report says, as typed.
-    pub fn detail(&self) -> Detail {
-        match (self.quiet, self.verbose) {
-            (true, _) => Detail::Quiet,
-            (_, true) => Detail::Verbose,
-            _ => Detail::Normal,
-        }
-    }
-}
-
-/// When to colour the human report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
-
-impl Cli {
-    /// Parses the command line. `--help` and `--version` print and exit 0 as usual, a bare
-    /// `certready` prints help and exits 2; any other problem comes back as one line (clap's
-    /// own message spans several).
-    pub fn parse_args() -> Result<Cli, String> {
-        Cli::try_parse().map_err(|error| match error.kind() {
-            ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => error.exit(),
-            _ => one_line(&error.to_string()),
-        })
-    }
-}
-
-/// Clap's error up to its first blank line, folded into one line, with a pointer to help.
-fn one_line(message: &str) -> String {
-    let text = message
-        .lines()
-        .take_while(|line| !line.trim().is_empty())
-        .flat_map(str::split_whitespace)
-        .collect::<Vec<_>>()
-        .join(" ");
-    let text = text.strip_prefix("error: ").unwrap_or(&text);
-    format!("{text} (see --help)")
-}
-
 /// A check as typed, validated: everything but what the environment supplies.
 #[derive(Debug)]
 pub struct CheckRequest {
@@ -250,27 +121,6 @@ pub struct CheckRequest {
     pub deadline: Duration,
     pub input: Option<Source>,
     pub output: OutputArgs,
-}
-
-/// A command line that cannot be run, said in one line that names the input.
-#[derive(Debug, thiserror::Error)]
-pub enum UsageError {
-    #[error("invalid name {input:?}: {error}")]
-    InvalidName { input: String, error: NameError },
-    #[error("cannot check {name}: {reason}")]
-    WildcardMethod { name: String, reason: String },
-    #[error("invalid --ca {0:?}: expected a domain such as letsencrypt.org")]
-    InvalidCa(String),
-    #[error("{0} is both assumed present (--assume) and absent (--assume-absent)")]
-    ContradictoryAssumption(String),
-    #[error("--input {0} is a directory; expected a file of names, or - for standard input")]
-    InputIsDirectory(String),
-    #[error(
-        "invalid --account-uri {0:?}: expected an absolute URI without spaces or ';', such as https://acme-v02.api.letsencrypt.org/acme/acct/123"
-    )]
-    InvalidAccountUri(String),
-    #[error("{0}; pass --nameserver IP")]
-    NoNameservers(String),
 }
 
 impl CheckArgs {
@@ -336,22 +186,6 @@ fn is_token(text: &str) -> bool {
     !text.is_empty() && is_parameter_value(text.as_bytes())
 }
 
-fn parse_nameserver(text: &str) -> Result<SocketAddr, String> {
-    let address = match text.parse::<SocketAddr>() {
-        Ok(address) => address,
-        Err(_) => text
-            .parse::<IpAddr>()
-            .map(|ip| SocketAddr::new(ip, 53))
-            .map_err(|_| {
-                "expected an IP address or IP:PORT ([IPv6]:PORT with a port)".to_owned()
-            })?,
-    };
-    if address.port() == 0 {
-        return Err("port 0 is not a port a server listens on; expected 1 to 65535".to_owned());
-    }
-    Ok(address)
-}
-
 fn parse_assumed_present(line: &str) -> Result<Assumption, String> {
     parse_assumption(line, true)
 }
@@ -371,56 +205,10 @@ fn parse_assumption(line: &str, present: bool) -> Result<Assumption, String> {
     })
 }
 
-fn parse_seconds(text: &str) -> Result<Duration, String> {
-    match text.parse::<f64>() {
-        Ok(seconds) if seconds > 0.0 && seconds <= 3600.0 => Ok(Duration::from_secs_f64(seconds)),
-        _ => Err("expected a number of seconds above 0 and at most 3600".to_owned()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn clap_errors_fold_into_one_line() {
-        let message = "error: the following required arguments were not provided:\n  <NAME>...\n\nUsage: certready check <NAME>...\n";
-        assert_eq!(
-            one_line(message),
-            "the following required arguments were not provided: <NAME>... (see --help)"
-        );
-    }
-
-    #[test]
-    fn nameservers_take_an_ip_with_or_without_a_port() {
-        assert_eq!(
-            parse_nameserver("192.0.2.1"),
-            Ok("192.0.2.1:53".parse().unwrap())
-        );
-        assert_eq!(
-            parse_nameserver("192.0.2.1:5353"),
-            Ok("192.0.2.1:5353".parse().unwrap())
-        );
-        assert_eq!(
-            parse_nameserver("2001:db8::1"),
-            Ok("[2001:db8::1]:53".parse().unwrap())
-        );
-        assert_eq!(
-            parse_nameserver("[2001:db8::1]:5353"),
-            Ok("[2001:db8::1]:5353".parse().unwrap())
-        );
-        assert!(parse_nameserver("ns1.example.com").is_err());
-        assert!(parse_nameserver("192.0.2.1:0").is_err());
-        assert!(parse_nameserver("[2001:db8::1]:0").is_err());
-    }
-
-    #[test]
-    fn timeouts_are_positive_seconds() {
-        assert_eq!(parse_seconds("0.25"), Ok(Duration::from_millis(250)));
-        for bad in ["0", "-1", "nan", "inf", "soon"] {
-            assert!(parse_seconds(bad).is_err(), "{bad}");
-        }
-    }
+    use crate::cli::args::ColorChoice;
 
     fn args(names: &[&str]) -> CheckArgs {
         CheckArgs {
