@@ -219,3 +219,86 @@ fn public_key_description(spki: &SubjectPublicKeyInfo<'_>) -> String {
 pub(crate) fn oid_name(oid: &Oid<'_>) -> String {
     oid2sn(oid, oid_registry()).map_or_else(|_| oid.to_id_string(), str::to_owned)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::pki::LeafKey;
+    use crate::cert::test_support::{at_now, parse_all};
+
+    #[test]
+    fn parse_reads_names_sans_constraints_key_identifiers_and_key() {
+        let pki = at_now();
+        let leaf = pki.leaf(&["example.com", "192.0.2.1"]).build();
+        let [root, intermediate, parsed] =
+            parse_all([pki.root_der(), pki.intermediate_der(), leaf.der.clone()]);
+        assert_eq!(parsed.der, leaf.der);
+        assert_eq!(parsed.dns_names, ["example.com"]);
+        assert_eq!(parsed.ip_addresses, ["192.0.2.1".parse::<IpAddr>().unwrap()]);
+        assert_eq!(parsed.subject.text, "CN=example.com");
+        assert_eq!(parsed.subject.common_name.as_deref(), Some("example.com"));
+        assert_eq!(parsed.subject.organization, None);
+        assert_eq!(
+            parsed.issuer.text,
+            "CN=Certready Test Intermediate, O=Certready Test PKI"
+        );
+        assert_eq!(
+            parsed.issuer.organization.as_deref(),
+            Some("Certready Test PKI")
+        );
+        assert_eq!(parsed.issuer.der, intermediate.subject.der);
+        assert!(!parsed.is_ca && intermediate.is_ca && root.is_ca);
+        assert_eq!(parsed.authority_key_id, intermediate.subject_key_id);
+        assert!(intermediate.subject_key_id.is_some());
+        assert_eq!(parsed.public_key, "ECDSA P-256");
+        assert_eq!(parsed.sha256.len(), 64);
+        assert!(parsed.not_before < parsed.not_after);
+    }
+
+    #[test]
+    fn parse_describes_rsa_and_p384_keys() {
+        let pki = at_now();
+        let rsa = pki.leaf(&["a.example"]).key(LeafKey::Rsa2048).build();
+        let p384 = pki.leaf(&["a.example"]).key(LeafKey::EcdsaP384).build();
+        let [rsa, p384] = parse_all([rsa.der, p384.der]);
+        assert_eq!(rsa.public_key, "RSA 2048");
+        assert_eq!(p384.public_key, "ECDSA P-384");
+    }
+
+    #[test]
+    fn parse_refuses_garbage_and_trailing_bytes() {
+        assert!(Certificate::parse(b"not a certificate").is_err());
+        let mut der = at_now().root_der();
+        der.push(0);
+        assert_eq!(
+            Certificate::parse(&der),
+            Err("1 bytes after the certificate".to_owned())
+        );
+    }
+
+    #[test]
+    fn self_issued_when_subject_is_issuer() {
+        let pki = at_now();
+        let [root, intermediate] = parse_all([pki.root_der(), pki.intermediate_der()]);
+        assert!(root.self_issued());
+        assert!(!intermediate.self_issued());
+    }
+
+    #[test]
+    fn serial_hex_drops_only_the_sign_byte() {
+        assert_eq!(serial_hex(&[0x00, 0x80, 0x01]), "8001");
+        assert_eq!(serial_hex(&[0x00, 0x7f]), "007f");
+        assert_eq!(serial_hex(&[0x03, 0xa1]), "03a1");
+    }
+
+    #[test]
+    fn signature_check_with_the_issuer_key_and_another() {
+        let pki = at_now();
+        let [root, intermediate] = parse_all([pki.root_der(), pki.intermediate_der()]);
+        assert_eq!(intermediate.signature_check(&root), SignatureCheck::Valid);
+        assert_eq!(
+            intermediate.signature_check(&intermediate),
+            SignatureCheck::Invalid
+        );
+    }
+}

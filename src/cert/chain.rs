@@ -256,3 +256,204 @@ pub(crate) fn check_chain(certificates: &[(usize, &Certificate)], source: Source
         chain,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::pki::Pki;
+    use crate::cert::test_support::{at_now, parse_all};
+
+    /// root, intermediate, leaf (the leaf for example.com), parsed.
+    fn three(pki: &Pki) -> [Certificate; 3] {
+        let leaf = pki.leaf(&["example.com"]).build();
+        parse_all([pki.root_der(), pki.intermediate_der(), leaf.der])
+    }
+
+    #[test]
+    fn issued_by_subject_and_issuer_names() {
+        let [root, intermediate, leaf] = three(&at_now());
+        assert!(issued(&intermediate, &leaf));
+        assert!(issued(&root, &intermediate));
+        assert!(issued(&root, &root));
+        assert!(!issued(&leaf, &intermediate));
+        assert!(!issued(&root, &leaf));
+    }
+
+    #[test]
+    fn key_identifiers_agree_only_for_the_real_issuer() {
+        let [_, intermediate, leaf] = three(&at_now());
+        let [_, impostor, _] = three(&at_now());
+        assert!(issued(&impostor, &leaf), "the names link");
+        assert!(key_identifiers_agree(&intermediate, &leaf));
+        assert!(!key_identifiers_agree(&impostor, &leaf));
+    }
+
+    #[test]
+    fn may_issue_only_a_ca() {
+        let [root, intermediate, leaf] = three(&at_now());
+        assert!(may_issue(&root) && may_issue(&intermediate));
+        assert!(!may_issue(&leaf));
+    }
+
+    #[test]
+    fn find_duplicates_pairs_each_copy_with_the_first() {
+        let [root, intermediate, leaf] = three(&at_now());
+        let set = [
+            (0, &leaf),
+            (1, &intermediate),
+            (2, &leaf),
+            (3, &root),
+            (4, &leaf),
+        ];
+        assert_eq!(find_duplicates(&set), [(2, 0), (4, 0)]);
+    }
+
+    #[test]
+    fn choose_leaf_is_what_issued_nothing_preferring_a_non_ca() {
+        let [root, intermediate, leaf] = three(&at_now());
+        assert_eq!(
+            choose_leaf(&[(0, &root), (1, &intermediate), (2, &leaf)]),
+            Some(2)
+        );
+        assert_eq!(choose_leaf(&[(0, &intermediate), (1, &root)]), Some(0));
+        let [other_root, ..] = three(&at_now());
+        assert_eq!(choose_leaf(&[(0, &other_root), (1, &leaf)]), Some(1));
+        assert_eq!(choose_leaf(&[]), None);
+    }
+
+    #[test]
+    fn choose_issuer_prefers_agreeing_key_identifiers_and_skips_the_path() {
+        let [_, intermediate, leaf] = three(&at_now());
+        let [_, impostor, _] = three(&at_now());
+        let set = [(0, &leaf), (1, &impostor), (2, &intermediate)];
+        assert_eq!(choose_issuer(&leaf, &set, &[0]), Some(2));
+        assert_eq!(choose_issuer(&leaf, &set, &[0, 2]), Some(1));
+        assert_eq!(choose_issuer(&leaf, &[(0, &leaf)], &[0]), None);
+    }
+
+    #[test]
+    fn build_path_to_a_self_issued_root_or_an_absent_issuer() {
+        let [root, intermediate, leaf] = three(&at_now());
+        assert_eq!(
+            build_path(2, &[(0, &root), (1, &intermediate), (2, &leaf)]),
+            (vec![2, 1, 0], PathEnd::SelfIssued)
+        );
+        assert_eq!(
+            build_path(0, &[(0, &leaf), (1, &root)]),
+            (vec![0], PathEnd::IssuerAbsent)
+        );
+    }
+
+    #[test]
+    fn check_link_verifies_signature_key_identifiers_and_ca() {
+        let [_, intermediate, leaf] = three(&at_now());
+        let [_, impostor, other_leaf] = three(&at_now());
+        assert_eq!(check_link((0, &leaf), (1, &intermediate)), []);
+        assert_eq!(
+            check_link((0, &leaf), (1, &impostor)),
+            [
+                Finding::KeyIdentifierMismatch {
+                    certificate: 0,
+                    issuer: 1
+                },
+                Finding::SignatureInvalid {
+                    certificate: 0,
+                    issuer: 1
+                }
+            ]
+        );
+        assert!(
+            check_link((0, &leaf), (1, &other_leaf)).contains(&Finding::IssuerNotCa { issuer: 1 })
+        );
+    }
+
+    #[test]
+    fn is_in_order_leaf_first_issuers_after() {
+        assert!(is_in_order(&[0, 1, 2]));
+        assert!(is_in_order(&[0, 2]));
+        assert!(is_in_order(&[3]));
+        assert!(!is_in_order(&[2, 1, 0]));
+        assert!(!is_in_order(&[1, 0, 2]));
+    }
+
+    #[test]
+    fn path_end_root_missing_root_not_served_or_issuer_missing() {
+        let [root, intermediate, leaf] = three(&at_now());
+        let absent = PathEnd::IssuerAbsent;
+        assert_eq!(
+            path_end((1, &intermediate), 2, absent, Source::Bundle),
+            Some(Finding::RootMissing)
+        );
+        assert_eq!(
+            path_end((1, &intermediate), 2, absent, Source::Served),
+            Some(Finding::RootNotServed)
+        );
+        assert_eq!(
+            path_end((0, &leaf), 1, absent, Source::Served),
+            Some(Finding::IssuerMissing {
+                certificate: 0,
+                issuer: "CN=Certready Test Intermediate, O=Certready Test PKI".into()
+            })
+        );
+        assert_eq!(
+            path_end((2, &root), 3, PathEnd::SelfIssued, Source::Bundle),
+            None
+        );
+    }
+
+    #[test]
+    fn check_chain_missing_intermediate_is_issuer_missing_and_nothing_more() {
+        let [root, _, leaf] = three(&at_now());
+        let read = check_chain(&[(0, &leaf), (1, &root)], Source::Bundle);
+        assert_eq!(read.chain, [0]);
+        assert_eq!(read.findings.len(), 1);
+        assert_eq!(read.findings[0].code(), "issuer-missing");
+    }
+
+    #[test]
+    fn check_chain_unrelated_and_duplicate_certificates_off_the_path() {
+        let [root, intermediate, leaf] = three(&at_now());
+        let [stranger] = parse_all([at_now().leaf(&["other.example"]).build().der]);
+        let certificates = [
+            (0, &leaf),
+            (1, &stranger),
+            (2, &intermediate),
+            (3, &intermediate),
+            (4, &root),
+        ];
+        let read = check_chain(&certificates, Source::Bundle);
+        assert_eq!(read.chain, [0, 2, 4]);
+        assert_eq!(
+            read.findings,
+            [
+                Finding::DuplicateCertificate {
+                    certificate: 3,
+                    first: 2
+                },
+                Finding::UnrelatedCertificate { certificate: 1 }
+            ]
+        );
+    }
+
+    #[test]
+    fn check_chain_out_of_order_gives_the_right_order() {
+        let [root, intermediate, leaf] = three(&at_now());
+        let read = check_chain(
+            &[(0, &intermediate), (1, &leaf), (2, &root)],
+            Source::Served,
+        );
+        assert_eq!(
+            read.findings,
+            [Finding::ChainOutOfOrder {
+                right_order: vec![1, 0, 2]
+            }]
+        );
+    }
+
+    #[test]
+    fn check_chain_leaf_is_ca_without_an_end_entity() {
+        let [root, intermediate, _] = three(&at_now());
+        let read = check_chain(&[(0, &intermediate), (1, &root)], Source::Bundle);
+        assert_eq!(read.findings, [Finding::LeafIsCa { certificate: 0 }]);
+    }
+}

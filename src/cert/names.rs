@@ -53,6 +53,7 @@ pub(crate) fn check_names(leaf: &Certificate, names: &[String]) -> Vec<Finding> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cert::test_support::{at_now, parse_all};
 
     #[test]
     fn dns_name_matches_exactly_case_insensitively_and_without_trailing_dot() {
@@ -76,5 +77,50 @@ mod tests {
         assert!(!dns_name_matches("www.example.com", "w*.example.com"));
         assert!(!dns_name_matches("www.example.com", "www.*.com"));
         assert!(!dns_name_matches("*.example.com", "www.example.com"));
+    }
+
+    fn leaf(names: &[&str]) -> Certificate {
+        let [leaf] = parse_all([at_now().leaf(names).build().der]);
+        leaf
+    }
+
+    #[test]
+    fn name_covered_dns_names_by_dns_sans_and_ip_literals_by_ip_sans() {
+        let certificate = leaf(&["example.com", "*.example.com", "192.0.2.1", "2001:db8::1"]);
+        assert!(name_covered("example.com", &certificate));
+        assert!(name_covered("www.example.com", &certificate));
+        assert!(name_covered("192.0.2.1", &certificate));
+        assert!(name_covered("2001:db8:0::1", &certificate));
+        assert!(!name_covered("192.0.2.2", &certificate));
+        assert!(!name_covered("a.b.example.com", &certificate));
+        let dns_only = leaf(&["192.0.2.1.example.com"]);
+        assert!(!name_covered("192.0.2.1", &dns_only));
+    }
+
+    #[test]
+    fn has_subject_alt_name_never_reads_the_common_name() {
+        assert!(has_subject_alt_name(&leaf(&["example.com"])));
+        let mut no_san = leaf(&["example.com"]);
+        no_san.dns_names.clear();
+        assert_eq!(no_san.subject.common_name.as_deref(), Some("example.com"));
+        assert!(!has_subject_alt_name(&no_san));
+        let names = ["example.com".to_owned()];
+        assert_eq!(check_names(&no_san, &names), [Finding::NoSubjectAltName]);
+    }
+
+    #[test]
+    fn check_names_each_name_not_covered() {
+        let names = ["example.com", "www.example.com", "other.org"].map(String::from);
+        assert_eq!(
+            check_names(&leaf(&["*.example.com"]), &names),
+            [
+                Finding::NameNotCovered {
+                    name: "example.com".into()
+                },
+                Finding::NameNotCovered {
+                    name: "other.org".into()
+                }
+            ]
+        );
     }
 }

@@ -101,3 +101,108 @@ pub(crate) fn check_validity(
     }
     (findings, days)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::pki::LeafBuilder;
+    use crate::cert::test_support::{NOW, at_now, parse_all};
+
+    const DAY: i64 = SECONDS_A_DAY;
+
+    fn leaf(adjust: impl FnOnce(LeafBuilder<'_>) -> LeafBuilder<'_>) -> Certificate {
+        let pki = at_now();
+        let [leaf] = parse_all([adjust(pki.leaf(&["example.com"])).build().der]);
+        leaf
+    }
+
+    #[test]
+    fn rfc3339_utc_to_the_second() {
+        assert_eq!(rfc3339(NOW), "2026-01-01T00:00:00Z");
+        assert_eq!(rfc3339(NOW + 30 * DAY + 12 * 3600), "2026-01-31T12:00:00Z");
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(i64::MAX), "9999-12-31T23:59:59Z");
+        assert_eq!(rfc3339(i64::MIN), "0000-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn is_not_yet_valid_before_not_before_only() {
+        let certificate = leaf(|leaf| leaf.not_yet_valid());
+        assert!(is_not_yet_valid(&certificate, NOW));
+        assert!(!is_not_yet_valid(&certificate, certificate.not_before));
+    }
+
+    #[test]
+    fn is_expired_after_not_after_only() {
+        let certificate = leaf(|leaf| leaf);
+        assert!(!is_expired(&certificate, certificate.not_after));
+        assert!(is_expired(&certificate, certificate.not_after + 1));
+        assert!(is_expired(&leaf(|leaf| leaf.expired()), NOW));
+    }
+
+    #[test]
+    fn days_left_rounds_down() {
+        let certificate = leaf(|leaf| leaf.expires_in_days(5));
+        assert_eq!(days_left(&certificate, NOW), 5);
+        assert_eq!(days_left(&certificate, certificate.not_after - 1), 0);
+        assert_eq!(days_left(&certificate, certificate.not_after + 1), -1);
+    }
+
+    #[test]
+    fn leaf_expiry_against_the_thresholds() {
+        let thresholds = Thresholds::default();
+        assert_eq!(
+            leaf_expiry(0, thresholds),
+            Some(Finding::LeafExpiresVerySoon { days_left: 0 })
+        );
+        assert_eq!(
+            leaf_expiry(6, thresholds),
+            Some(Finding::LeafExpiresVerySoon { days_left: 6 })
+        );
+        assert_eq!(
+            leaf_expiry(7, thresholds),
+            Some(Finding::LeafExpiresSoon { days_left: 7 })
+        );
+        assert_eq!(
+            leaf_expiry(29, thresholds),
+            Some(Finding::LeafExpiresSoon { days_left: 29 })
+        );
+        assert_eq!(leaf_expiry(30, thresholds), None);
+        let none = Thresholds {
+            warn_days: 0,
+            crit_days: 0,
+        };
+        assert_eq!(leaf_expiry(0, none), None);
+    }
+
+    #[test]
+    fn check_validity_every_certificate_then_the_leaf_thresholds() {
+        let expired = leaf(|leaf| leaf.expired());
+        let early = leaf(|leaf| leaf.not_yet_valid());
+        let (findings, days) = check_validity(
+            &[(0, &expired), (1, &early)],
+            Some(0),
+            Thresholds::default(),
+            NOW,
+        );
+        assert_eq!(
+            findings,
+            [
+                Finding::Expired {
+                    certificate: 0,
+                    not_after: expired.not_after
+                },
+                Finding::NotYetValid {
+                    certificate: 1,
+                    not_before: early.not_before
+                }
+            ]
+        );
+        assert_eq!(days, Some(-1));
+        let soon = leaf(|leaf| leaf.expires_in_days(20));
+        assert_eq!(
+            check_validity(&[(0, &soon)], Some(0), Thresholds::default(), NOW),
+            (vec![Finding::LeafExpiresSoon { days_left: 20 }], Some(20))
+        );
+    }
+}
