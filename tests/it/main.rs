@@ -10,7 +10,9 @@
 mod support;
 
 mod bulk;
+mod bundle;
 mod cli;
+mod expiry;
 mod fixes;
 mod lookups;
 mod plumbing;

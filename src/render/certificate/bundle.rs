@@ -61,7 +61,11 @@ pub fn status_word(status: Status) -> (&'static str, Tone) {
 
 fn human(diagnosis: &BundleDiagnosis, names: &Names, palette: &Palette, detail: Detail) -> String {
     let (word, tone) = status_word(diagnosis.status);
-    let mut out = format!("{}: {}", printable(names.bundle), palette.tone(word, tone));
+    let title = match names.bundle {
+        "-" => "standard input".to_owned(),
+        path => printable(path),
+    };
+    let mut out = format!("{title}: {}", palette.tone(word, tone));
     if let Some(days_left) = diagnosis.leaf_days_left {
         let _ = write!(out, ", the leaf {}", expires_in(days_left));
     }

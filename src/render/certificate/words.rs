@@ -232,8 +232,12 @@ pub fn command(finding: &Finding, names: &Names) -> Option<Vec<String>> {
     }
 }
 
-/// Where the converted key goes: beside the input, named for its form.
+/// Where the converted key goes: beside the input, named for its form (`key.pkcs8.pem` for
+/// standard input, `-`).
 fn pkcs8_output(input: &str) -> String {
+    if input == "-" {
+        return "key.pkcs8.pem".to_owned();
+    }
     let stem = [".pem", ".key"]
         .iter()
         .find_map(|extension| input.strip_suffix(extension))
@@ -293,6 +297,7 @@ mod tests {
     fn a_converted_key_is_written_beside_the_original() {
         assert_eq!(pkcs8_output("certs/key.pem"), "certs/key.pkcs8.pem");
         assert_eq!(pkcs8_output("key"), "key.pkcs8.pem");
+        assert_eq!(pkcs8_output("-"), "key.pkcs8.pem");
         assert_eq!(pkcs8_output("leaf.rsa.key"), "leaf.rsa.pkcs8.pem");
     }
 }

@@ -1,0 +1,435 @@
+//! `certready expiry` end to end: the real binary against TLS servers on loopback serving
+//! chains made by the test PKI at the real clock, host names resolved by the test DNS server.
+//! Each case asserts the class, the exit status, the finding codes and the trust verdict.
+
+use std::path::PathBuf;
+use std::process::Output;
+
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::support::pki::{Leaf, Pki};
+use crate::support::tls::{ClosingServer, SilentServer, TlsServer};
+use crate::support::{Behaviour, DnsServer, certready, json_lines, status, stderr};
+
+const HOST: &str = "tls.example.test";
+
+fn pki() -> Pki {
+    Pki::at(OffsetDateTime::now_utc())
+}
+
+/// The test PKI's root, as a `--ca-file`.
+fn root_file(pki: &Pki) -> PathBuf {
+    let path = std::env::temp_dir().join(format!(
+        "certready-{}-root-{}.pem",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::write(&path, pki.root_pem()).expect("the root is written");
+    path
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+fn der(certificates: &[&[u8]]) -> Vec<CertificateDer<'static>> {
+    certificates
+        .iter()
+        .map(|certificate| CertificateDer::from(certificate.to_vec()))
+        .collect()
+}
+
+fn key(leaf: &Leaf) -> PrivateKeyDer<'static> {
+    PrivatePkcs8KeyDer::from(leaf.key_der.clone()).into()
+}
+
+/// A server for `leaf` serving the leaf and the intermediate, as servers should.
+fn serve(pki: &Pki, leaf: &Leaf) -> TlsServer {
+    TlsServer::start(der(&[&leaf.der, &pki.intermediate_der()]), key(leaf))
+}
+
+/// `certready expiry HOST --json --connect-to HOST:443:SERVER --ca-file ROOT EXTRA...`.
+async fn expiry(pki: &Pki, server: &TlsServer, extra: &[&str]) -> (Output, Value) {
+    let connect_to = format!("{HOST}:443:{}", server.address());
+    let root = root_file(pki);
+    let mut args = vec![
+        "expiry",
+        HOST,
+        "--json",
+        "--connect-to",
+        &connect_to,
+        "--ca-file",
+        root.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let output = certready(&args).await;
+    let mut reports = json_lines(&output);
+    assert_eq!(reports.len(), 1, "stderr: {}", stderr(&output));
+    (output, reports.remove(0))
+}
+
+fn codes(report: &Value) -> Vec<&str> {
+    report["findings"]
+        .as_array()
+        .expect("findings is a list")
+        .iter()
+        .map(|finding| finding["code"].as_str().expect("a code"))
+        .filter(|code| *code != "root-not-served")
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sound_chain_is_ok_and_reported_in_full() {
+    let pki = pki();
+    let leaf = pki.leaf(&[HOST]).build();
+    let server = serve(&pki, &leaf);
+    let (output, report) = expiry(&pki, &server, &[]).await;
+    assert_eq!(status(&output), 0, "{report}");
+    assert_eq!(report["status"], "ok");
+    assert_eq!(report["sni"], HOST);
+    assert_eq!(report["address"], server.address().to_string());
+    assert_eq!(report["trust"]["verified"], true);
+    assert_eq!(report["chain"]["complete"], true);
+    assert_eq!(report["chain"]["in_order"], true);
+    assert_eq!(report["issued_by_lets_encrypt"], false);
+    assert_eq!(report["leaf"]["dns_names"], serde_json::json!([HOST]));
+    assert!(report["days_left"].as_i64().unwrap() > 30);
+    assert_eq!(server.sni_seen(), [Some(HOST.to_owned())]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_name_resolves_through_the_nameserver_given() {
+    let dns = DnsServer::start(Behaviour::default()).await;
+    let pki = pki();
+    let leaf = pki.leaf(&[HOST]).build();
+    let server = serve(&pki, &leaf);
+    let root = root_file(&pki);
+    let target = format!("{HOST}:{}", server.address().port());
+    let output = certready(&[
+        "expiry",
+        &target,
+        "--json",
+        "--nameserver",
+        &dns.nameserver(),
+        "--ca-file",
+        root.to_str().unwrap(),
+    ])
+    .await;
+    let reports = json_lines(&output);
+    assert_eq!(status(&output), 0, "{reports:?} {}", stderr(&output));
+    assert_eq!(reports[0]["address"], server.address().to_string());
+
+    // A name without an address cannot be checked: undetermined.
+    let output = certready(&[
+        "expiry",
+        "no-address.example.test",
+        "--json",
+        "--nameserver",
+        &dns.nameserver(),
+    ])
+    .await;
+    let reports = json_lines(&output);
+    assert_eq!(status(&output), 3);
+    assert_eq!(reports[0]["error"]["code"], "no-address");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn validity_20_days_left_is_a_warning_5_critical_and_expired_critical() {
+    let pki = pki();
+    for (leaf, exit, class, code) in [
+        (
+            pki.leaf(&[HOST]).expires_in_days(20).build(),
+            4,
+            "warning",
+            "leaf-expires-soon",
+        ),
+        (
+            pki.leaf(&[HOST]).expires_in_days(5).build(),
+            1,
+            "critical",
+            "leaf-expires-very-soon",
+        ),
+        (
+            pki.leaf(&[HOST]).expired().build(),
+            1,
+            "critical",
+            "expired",
+        ),
+    ] {
+        let server = serve(&pki, &leaf);
+        let (output, report) = expiry(&pki, &server, &[]).await;
+        assert_eq!(status(&output), exit, "{report}");
+        assert_eq!(report["status"], class);
+        assert_eq!(codes(&report), [code]);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn names_a_certificate_for_another_name_is_critical() {
+    let pki = pki();
+    let leaf = pki.leaf(&["other.example.test"]).build();
+    let server = serve(&pki, &leaf);
+    let (output, report) = expiry(&pki, &server, &[]).await;
+    assert_eq!(status(&output), 1);
+    assert_eq!(codes(&report), ["name-not-covered"]);
+    assert_eq!(report["trust"]["failure"], "name-mismatch");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn names_a_wildcard_leaf_serves_one_label_below_it() {
+    let pki = pki();
+    let leaf = pki.leaf(&["*.example.test"]).build();
+    let server = serve(&pki, &leaf);
+    let (output, report) = expiry(&pki, &server, &[]).await;
+    assert_eq!(status(&output), 0, "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chain_completeness_a_missing_intermediate_is_critical_and_not_verifiable() {
+    let pki = pki();
+    let leaf = pki.leaf(&[HOST]).build();
+    let server = TlsServer::start(der(&[&leaf.der]), key(&leaf));
+    let (output, report) = expiry(&pki, &server, &[]).await;
+    assert_eq!(status(&output), 1);
+    assert_eq!(codes(&report), ["issuer-missing"]);
+    assert_eq!(report["chain"]["complete"], false);
+    assert_eq!(report["trust"]["failure"], "unknown-issuer");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chain_order_a_chain_served_out_of_order_is_critical() {
+    let pki = pki();
+    let leaf = pki.leaf(&[HOST]).build();
+    let server = TlsServer::start(
+        der(&[&leaf.der, &pki.root_der(), &pki.intermediate_der()]),
+        key(&leaf),
+    );
+    let (output, report) = expiry(&pki, &server, &[]).await;
+    assert_eq!(status(&output), 1, "{report}");
+    assert_eq!(codes(&report), ["chain-out-of-order"]);
+    assert_eq!(report["chain"]["order"], serde_json::json!([0, 2, 1]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trust_a_private_root_needs_ca_file() {
+    let pki = pki();
+    let leaf = pki.leaf(&[HOST]).build();
+    let server = serve(&pki, &leaf);
+    let other = Pki::at(OffsetDateTime::now_utc());
+    // Trusting another root of the same name: the intermediate's signature is not its.
+    let (output, report) = expiry(&other, &server, &[]).await;
+    assert_eq!(status(&output), 1);
+    assert_eq!(report["trust"]["failure"], "bad-signature");
+    assert_eq!(report["status"], "critical");
+    assert_eq!(codes(&report), Vec::<&str>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ip_address_sends_no_sni_and_is_checked_against_ip_names() {
+    let pki = pki();
+    let leaf = pki.leaf(&["127.0.0.1"]).build();
+    let server = serve(&pki, &leaf);
+    let root = root_file(&pki);
+    let target = server.address().to_string();
+    let output = certready(&[
+        "expiry",
+        &target,
+        "--json",
+        "--ca-file",
+        root.to_str().unwrap(),
+    ])
+    .await;
+    let reports = json_lines(&output);
+    assert_eq!(status(&output), 0, "{reports:?}");
+    assert_eq!(reports[0]["sni"], Value::Null);
+    assert_eq!(reports[0]["checked_name"], "127.0.0.1");
+    assert_eq!(server.sni_seen(), [None]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn servername_overrides_the_name_sent_and_checked() {
+    let pki = pki();
+    let right = pki.leaf(&["right.example.test"]).build();
+    let wrong = pki.leaf(&["wrong.example.test"]).build();
+    let server = TlsServer::start_by_name(
+        vec![(
+            "right.example.test",
+            der(&[&right.der, &pki.intermediate_der()]),
+            key(&right),
+        )],
+        der(&[&wrong.der, &pki.intermediate_der()]),
+        key(&wrong),
+    );
+    let (output, report) = expiry(&pki, &server, &["--servername", "right.example.test"]).await;
+    assert_eq!(status(&output), 0, "{report}");
+    assert_eq!(report["checked_name"], "right.example.test");
+    assert_eq!(server.sni_seen(), [Some("right.example.test".to_owned())]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn servers_that_never_handshake_are_undetermined() {
+    let silent = SilentServer::start();
+    let closing = ClosingServer::start();
+    // A port that was just free: nothing listens there.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let targets = [
+        silent.address().to_string(),
+        closing.address().to_string(),
+        dead.to_string(),
+    ];
+    let mut args = vec!["expiry", "--json", "--deadline", "1"];
+    args.extend(targets.iter().map(String::as_str));
+    let output = certready(&args).await;
+    assert_eq!(status(&output), 3);
+    let codes: Vec<Value> = json_lines(&output)
+        .iter()
+        .map(|report| report["error"]["code"].clone())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "handshake-timeout",
+            "closed-during-handshake",
+            "connection-refused"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_runs_keep_input_order_mark_invalid_lines_and_fold_the_status() {
+    let pki = pki();
+    let good = serve(&pki, &pki.leaf(&[HOST]).build());
+    let expiring = serve(&pki, &pki.leaf(&[HOST]).expires_in_days(20).build());
+    let root = root_file(&pki);
+    let input = std::env::temp_dir().join(format!("certready-{}-hosts.txt", std::process::id()));
+    std::fs::write(
+        &input,
+        format!(
+            "# hosts\n{}\nnot a host\n{}\n",
+            good.address(),
+            expiring.address()
+        ),
+    )
+    .unwrap();
+    let output = certready(&[
+        "expiry",
+        "--json",
+        "--input",
+        input.to_str().unwrap(),
+        "--ca-file",
+        root.to_str().unwrap(),
+        "--servername",
+        HOST,
+    ])
+    .await;
+    let reports = json_lines(&output);
+    let classes: Vec<(&Value, &Value)> = reports
+        .iter()
+        .map(|report| (&report["line"], &report["status"]))
+        .collect();
+    assert_eq!(
+        classes,
+        [
+            (&Value::from(2), &Value::from("ok")),
+            (&Value::from(3), &Value::from("invalid")),
+            (&Value::from(4), &Value::from("warning")),
+        ]
+    );
+    // An invalid line outranks a warning.
+    assert_eq!(status(&output), 2);
+    let summary = stderr(&output);
+    assert!(
+        summary.contains("1 ok, 1 warning, 0 critical, 0 unknown, 1 invalid"),
+        "{summary}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nagios_prints_one_plugin_line_with_days_left_and_plugin_exit_codes() {
+    let pki = pki();
+    let root = root_file(&pki);
+    let nagios = |server: &TlsServer| {
+        let connect_to = format!("{HOST}:443:{}", server.address());
+        let root = root.to_str().unwrap().to_owned();
+        async move {
+            certready(&[
+                "expiry",
+                HOST,
+                "--nagios",
+                "--connect-to",
+                &connect_to,
+                "--ca-file",
+                &root,
+            ])
+            .await
+        }
+    };
+    let good = serve(&pki, &pki.leaf(&[HOST]).expires_in_days(60).build());
+    let output = nagios(&good).await;
+    let line = String::from_utf8(output.stdout.clone()).unwrap();
+    assert_eq!(status(&output), 0, "{line}");
+    assert_eq!(
+        line,
+        format!("CERTREADY OK - {HOST}:443 expires in 60 days | days_left=60;30:;7:\n")
+    );
+    let soon = serve(&pki, &pki.leaf(&[HOST]).expires_in_days(20).build());
+    assert_eq!(status(&nagios(&soon).await), 1);
+    let expired = serve(&pki, &pki.leaf(&[HOST]).expired().build());
+    let output = nagios(&expired).await;
+    assert_eq!(status(&output), 2);
+    let line = String::from_utf8(output.stdout.clone()).unwrap();
+    assert!(line.starts_with("CERTREADY CRITICAL - "), "{line}");
+    let silent = SilentServer::start();
+    let output = certready(&[
+        "expiry",
+        &silent.address().to_string(),
+        "--nagios",
+        "--deadline",
+        "1",
+    ])
+    .await;
+    assert_eq!(status(&output), 3);
+    let line = String::from_utf8(output.stdout.clone()).unwrap();
+    assert!(line.starts_with("CERTREADY UNKNOWN - "), "{line}");
+    assert!(line.ends_with("| days_left=U;30:;7:\n"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_hosts_and_options_exit_2_naming_the_input() {
+    for (args, says) in [
+        (
+            vec!["expiry", "exa mple.com"],
+            "invalid host \"exa mple.com\"",
+        ),
+        (
+            vec!["expiry", "example.com:0"],
+            "invalid host \"example.com:0\"",
+        ),
+        (
+            vec!["expiry", "example.com", "--connect-to", "example.com:443"],
+            "expected HOST:PORT:ADDR:PORT",
+        ),
+        (
+            vec!["expiry", "example.com", "--ca-file", "/nonexistent.pem"],
+            "cannot read --ca-file /nonexistent.pem",
+        ),
+        (
+            vec!["expiry", "example.com", "--nagios", "--json"],
+            "cannot be used with",
+        ),
+    ] {
+        let output = certready(&args).await;
+        assert_eq!(status(&output), 2, "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let error = stderr(&output);
+        assert_eq!(error.lines().count(), 1, "{error}");
+        assert!(error.contains(says), "{args:?}: {error}");
+    }
+}
