@@ -2,13 +2,13 @@
 //! clock (`support/pki.rs`), each case named after the rule it shows, asserting the status,
 //! the finding codes, and what the report tells the user to do.
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::support::pki::{LeafKey, Pki, RSA_2048_PKCS1, pem};
-use crate::support::{certready, certready_with_stdin, json_lines, status, stderr};
+use crate::support::{
+    assert_usage_errors, certready, certready_with_stdin, json_lines, scratch_file, status, stderr,
+};
 
 fn pki() -> Pki {
     Pki::at(OffsetDateTime::now_utc())
@@ -50,13 +50,6 @@ fn begin_line(bundle: &[u8], label: &str, nth: usize) -> usize {
         .nth(nth)
         .map(|(index, _)| index + 1)
         .expect("the block is in the bundle")
-}
-
-/// A file of its own for this test process.
-fn scratch(name: &str, contents: &[u8]) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("certready-{}-{name}", std::process::id()));
-    std::fs::write(&path, contents).expect("the scratch file is written");
-    path
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -167,8 +160,8 @@ async fn key_file_a_key_given_with_key_is_checked_and_named_by_its_path() {
     let pki = pki();
     let leaf = pki.leaf(&["example.com"]).key(LeafKey::Rsa2048).build();
     let chain = pem(&[&leaf.pem, &pki.intermediate_pem(), &pki.root_pem()]);
-    let bundle = scratch("chain.pem", &chain);
-    let key = scratch("key.pem", RSA_2048_PKCS1.as_bytes());
+    let bundle = scratch_file("chain.pem", &chain);
+    let key = scratch_file("key.pem", RSA_2048_PKCS1.as_bytes());
     let output = certready(&[
         "bundle",
         bundle.to_str().unwrap(),
@@ -296,37 +289,31 @@ async fn the_human_report_shows_the_leaf_the_chain_and_each_finding() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn unreadable_files_and_bad_usage_exit_2_naming_the_input() {
-    for (args, says) in [
+    assert_usage_errors(&[
         (
-            vec!["bundle", "/nonexistent/bundle.pem"],
+            &["bundle", "/nonexistent/bundle.pem"],
             "cannot read FILE /nonexistent/bundle.pem: ",
         ),
-        (vec!["bundle", "/"], "cannot read FILE /: it is a directory"),
+        (&["bundle", "/"], "cannot read FILE /: it is a directory"),
         (
-            vec!["bundle", "/dev/zero"],
+            &["bundle", "/dev/zero"],
             "cannot read FILE /dev/zero: it is larger than",
         ),
         (
-            vec!["bundle", "-", "--crit-days", "40"],
+            &["bundle", "-", "--crit-days", "40"],
             "--crit-days 40 is more than --warn-days 30",
         ),
         (
-            vec!["bundle", "-", "--name", "exa mple.com"],
+            &["bundle", "-", "--name", "exa mple.com"],
             "invalid --name \"exa mple.com\"",
         ),
-    ] {
-        let output = certready(&args).await;
-        assert_eq!(status(&output), 2, "{args:?}");
-        assert!(output.stdout.is_empty(), "{args:?}");
-        let error = stderr(&output);
-        assert_eq!(error.lines().count(), 1, "{error}");
-        assert!(error.contains(says), "{args:?}: {error}");
-    }
+    ])
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_names_in_a_certificate_never_reach_the_terminal_raw() {
-    let mut params = rcgen::CertificateParams::new(vec!["example.com".to_owned()]).unwrap();
+    let mut params = rcgen::CertificateParams::new(&["example.com".to_owned()]).unwrap();
     params
         .distinguished_name
         .push(rcgen::DnType::CommonName, "evil\u{1b}[2J\u{202e}moc");

@@ -11,7 +11,9 @@ use time::OffsetDateTime;
 
 use crate::support::pki::{Leaf, Pki};
 use crate::support::tls::{ClosingServer, SilentServer, TlsServer};
-use crate::support::{Behaviour, DnsServer, certready, json_lines, status, stderr};
+use crate::support::{
+    Behaviour, DnsServer, assert_usage_errors, certready, json_lines, scratch_file, status, stderr,
+};
 
 const HOST: &str = "tls.example.test";
 
@@ -21,19 +23,7 @@ fn pki() -> Pki {
 
 /// The test PKI's root, as a `--ca-file`.
 fn root_file(pki: &Pki) -> PathBuf {
-    let path = std::env::temp_dir().join(format!(
-        "certready-{}-root-{}.pem",
-        std::process::id(),
-        rand_suffix()
-    ));
-    std::fs::write(&path, pki.root_pem()).expect("the root is written");
-    path
-}
-
-fn rand_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+    scratch_file("root.pem", pki.root_pem().as_bytes())
 }
 
 fn der(certificates: &[&[u8]]) -> Vec<CertificateDer<'static>> {
@@ -308,16 +298,12 @@ async fn bulk_runs_keep_input_order_mark_invalid_lines_and_fold_the_status() {
     let good = serve(&pki, &pki.leaf(&[HOST]).build());
     let expiring = serve(&pki, &pki.leaf(&[HOST]).expires_in_days(20).build());
     let root = root_file(&pki);
-    let input = std::env::temp_dir().join(format!("certready-{}-hosts.txt", std::process::id()));
-    std::fs::write(
-        &input,
-        format!(
-            "# hosts\n{}\nnot a host\n{}\n",
-            good.address(),
-            expiring.address()
-        ),
-    )
-    .unwrap();
+    let hosts = format!(
+        "# hosts\n{}\nnot a host\n{}\n",
+        good.address(),
+        expiring.address()
+    );
+    let input = scratch_file("hosts.txt", hosts.as_bytes());
     let output = certready(&[
         "expiry",
         "--json",
@@ -403,33 +389,24 @@ async fn nagios_prints_one_plugin_line_with_days_left_and_plugin_exit_codes() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_hosts_and_options_exit_2_naming_the_input() {
-    for (args, says) in [
+    assert_usage_errors(&[
+        (&["expiry", "exa mple.com"], "invalid host \"exa mple.com\""),
         (
-            vec!["expiry", "exa mple.com"],
-            "invalid host \"exa mple.com\"",
-        ),
-        (
-            vec!["expiry", "example.com:0"],
+            &["expiry", "example.com:0"],
             "invalid host \"example.com:0\"",
         ),
         (
-            vec!["expiry", "example.com", "--connect-to", "example.com:443"],
+            &["expiry", "example.com", "--connect-to", "example.com:443"],
             "expected HOST:PORT:ADDR:PORT",
         ),
         (
-            vec!["expiry", "example.com", "--ca-file", "/nonexistent.pem"],
+            &["expiry", "example.com", "--ca-file", "/nonexistent.pem"],
             "cannot read --ca-file /nonexistent.pem",
         ),
         (
-            vec!["expiry", "example.com", "--nagios", "--json"],
+            &["expiry", "example.com", "--nagios", "--json"],
             "cannot be used with",
         ),
-    ] {
-        let output = certready(&args).await;
-        assert_eq!(status(&output), 2, "{args:?}");
-        assert!(output.stdout.is_empty(), "{args:?}");
-        let error = stderr(&output);
-        assert_eq!(error.lines().count(), 1, "{error}");
-        assert!(error.contains(says), "{args:?}: {error}");
-    }
+    ])
+    .await;
 }

@@ -517,3 +517,27 @@ pub fn status(output: &Output) -> i32 {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// Runs each command line, which must be bad usage: exit 2, nothing on stdout, and one line
+/// on stderr that says `says`.
+pub async fn assert_usage_errors(cases: &[(&[&str], &str)]) {
+    for (args, says) in cases {
+        let output = certready(args).await;
+        assert_eq!(status(&output), 2, "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let error = stderr(&output);
+        assert_eq!(error.lines().count(), 1, "{error}");
+        assert!(error.contains(says), "{args:?}: {error}");
+    }
+}
+
+/// A file of this test process's own in the temporary directory, holding `contents`.
+pub fn scratch_file(name: &str, contents: &[u8]) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let unique = NEXT.fetch_add(1, Ordering::Relaxed);
+    let path =
+        std::env::temp_dir().join(format!("certready-{}-{unique}-{name}", std::process::id()));
+    std::fs::write(&path, contents).expect("the scratch file is written");
+    path
+}
