@@ -234,7 +234,10 @@ mod tests {
             parse_all([pki.root_der(), pki.intermediate_der(), leaf.der.clone()]);
         assert_eq!(parsed.der, leaf.der);
         assert_eq!(parsed.dns_names, ["example.com"]);
-        assert_eq!(parsed.ip_addresses, ["192.0.2.1".parse::<IpAddr>().unwrap()]);
+        assert_eq!(
+            parsed.ip_addresses,
+            ["192.0.2.1".parse::<IpAddr>().unwrap()]
+        );
         assert_eq!(parsed.subject.text, "CN=example.com");
         assert_eq!(parsed.subject.common_name.as_deref(), Some("example.com"));
         assert_eq!(parsed.subject.organization, None);
