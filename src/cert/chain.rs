@@ -368,6 +368,29 @@ mod tests {
     }
 
     #[test]
+    fn check_link_an_algorithm_the_verifier_lacks_is_not_checked() {
+        let [_, intermediate, leaf] = three(&at_now());
+        // The outer signatureAlgorithm, ecdsa-with-SHA256, made ecdsa-with-SHA512 (ring has
+        // no P-256 with SHA-512).
+        let sha256 = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+        let mut der = leaf.der.clone();
+        let outer = der
+            .windows(sha256.len())
+            .rposition(|window| window == sha256)
+            .expect("the leaf is signed with ecdsa-with-SHA256");
+        der[outer + sha256.len() - 1] = 0x04;
+        let relabelled = Certificate::parse(&der).unwrap();
+        assert_eq!(
+            check_link((0, &relabelled), (1, &intermediate)),
+            [Finding::SignatureNotChecked {
+                certificate: 0,
+                issuer: 1,
+                algorithm: "ecdsa-with-SHA512".into()
+            }]
+        );
+    }
+
+    #[test]
     fn is_in_order_leaf_first_issuers_after() {
         assert!(is_in_order(&[0, 1, 2]));
         assert!(is_in_order(&[0, 2]));
