@@ -390,6 +390,24 @@ mod tests {
     }
 
     #[test]
+    fn sort_blocks_a_request_or_public_key_is_unexpected() {
+        let pki = at_now();
+        let leaf = pki.leaf(&["example.com"]).build();
+        let request =
+            "-----BEGIN CERTIFICATE REQUEST-----\nAAEC\n-----END CERTIFICATE REQUEST-----\n";
+        let bytes = pem(&[request, &String::from_utf8(pki.bundle(&leaf)).unwrap()]);
+        let diagnosis = bundle(&bytes);
+        assert_eq!(
+            diagnosis.findings,
+            [Finding::UnexpectedBlock {
+                at: bundle_place(1),
+                label: "CERTIFICATE REQUEST".into()
+            }]
+        );
+        assert_eq!(diagnosis.chain, [0, 1, 2]);
+    }
+
+    #[test]
     fn framing_crlf_and_byte_order_mark_leave_the_rest_readable() {
         let pki = at_now();
         assert_eq!(
