@@ -201,6 +201,18 @@ pub(crate) fn path_end(
     }
 }
 
+/// RFC 5280 §6.1: a certificate off the leaf's path has no place in the chain; but when the
+/// path broke at a missing issuer, a CA certificate off it is most likely the chain above the
+/// gap, and is not called unrelated (the missing issuer is the finding).
+pub(crate) fn is_unrelated(
+    (index, certificate): (usize, &Certificate),
+    chain: &[usize],
+    issuer_missing: bool,
+) -> bool {
+    let above_the_gap = issuer_missing && certificate.is_ca;
+    !chain.contains(&index) && !above_the_gap
+}
+
 /// The chain rules over the readable certificates (index, certificate), in their order.
 pub(crate) fn check_chain(certificates: &[(usize, &Certificate)], source: Source) -> ChainRead {
     let duplicates = find_duplicates(certificates);
@@ -244,9 +256,8 @@ pub(crate) fn check_chain(certificates: &[(usize, &Certificate)], source: Source
     findings.extend(
         distinct
             .iter()
-            .filter(|(index, off_path)| {
-                let above_the_gap = issuer_missing && off_path.is_ca;
-                !chain.contains(index) && !above_the_gap
+            .filter(|&&(index, certificate)| {
+                is_unrelated((index, certificate), &chain, issuer_missing)
             })
             .map(|&(certificate, _)| Finding::UnrelatedCertificate { certificate }),
     );
@@ -368,6 +379,29 @@ mod tests {
     }
 
     #[test]
+    fn check_link_an_algorithm_the_verifier_lacks_is_not_checked() {
+        let [_, intermediate, leaf] = three(&at_now());
+        // The outer signatureAlgorithm, ecdsa-with-SHA256, made ecdsa-with-SHA512 (ring has
+        // no P-256 with SHA-512).
+        let sha256 = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+        let mut der = leaf.der.clone();
+        let outer = der
+            .windows(sha256.len())
+            .rposition(|window| window == sha256)
+            .expect("the leaf is signed with ecdsa-with-SHA256");
+        der[outer + sha256.len() - 1] = 0x04;
+        let relabelled = Certificate::parse(&der).unwrap();
+        assert_eq!(
+            check_link((0, &relabelled), (1, &intermediate)),
+            [Finding::SignatureNotChecked {
+                certificate: 0,
+                issuer: 1,
+                algorithm: "ecdsa-with-SHA512".into()
+            }]
+        );
+    }
+
+    #[test]
     fn is_in_order_leaf_first_issuers_after() {
         assert!(is_in_order(&[0, 1, 2]));
         assert!(is_in_order(&[0, 2]));
@@ -399,6 +433,15 @@ mod tests {
             path_end((2, &root), 3, PathEnd::SelfIssued, Source::Bundle),
             None
         );
+    }
+
+    #[test]
+    fn is_unrelated_off_the_path_unless_a_ca_above_a_missing_issuer() {
+        let [root, _, leaf] = three(&at_now());
+        assert!(!is_unrelated((0, &leaf), &[0], false));
+        assert!(is_unrelated((1, &root), &[0], false));
+        assert!(!is_unrelated((1, &root), &[0], true));
+        assert!(is_unrelated((1, &leaf), &[0], true));
     }
 
     #[test]

@@ -57,6 +57,11 @@ pub struct ServedDiagnosis {
     pub status: Status,
 }
 
+/// Let's Encrypt's certificates name it as their issuer's organization (O).
+fn issued_by_lets_encrypt(leaf: &Certificate) -> bool {
+    leaf.issuer.organization.as_deref() == Some(LETS_ENCRYPT_ORGANIZATION)
+}
+
 /// The chain, validity and name rules over parsed certificates.
 struct Judged {
     chain: Vec<Finding>,
@@ -241,7 +246,7 @@ pub fn diagnose_served(
     let issued_by_lets_encrypt = judged
         .leaf
         .and_then(|leaf| certificates[leaf].as_ref())
-        .is_some_and(|leaf| leaf.issuer.organization.as_deref() == Some(LETS_ENCRYPT_ORGANIZATION));
+        .is_some_and(issued_by_lets_encrypt);
     let nothing_served = chain.is_empty().then_some(Finding::NoCertificate);
     let findings: Vec<Finding> = [
         nothing_served.into_iter().collect(),
@@ -258,5 +263,270 @@ pub fn diagnose_served(
         chain: judged.order,
         leaf_days_left: judged.leaf_days_left,
         issued_by_lets_encrypt,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cert::pki::{EC_P256_PKCS8, pem};
+    use crate::cert::test_support::{NOW, at_now};
+
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|name| (*name).to_owned()).collect()
+    }
+
+    fn bundle(bytes: &[u8]) -> BundleDiagnosis {
+        diagnose_bundle(
+            bytes,
+            None,
+            &names(&["example.com"]),
+            Thresholds::default(),
+            NOW,
+        )
+    }
+
+    fn codes(findings: &[Finding]) -> Vec<&'static str> {
+        findings.iter().map(Finding::code).collect()
+    }
+
+    fn bundle_place(line: usize) -> Place {
+        Place {
+            file: PemFile::Bundle,
+            line,
+        }
+    }
+
+    #[test]
+    fn a_good_bundle_is_ready_in_order_with_its_key() {
+        let pki = at_now();
+        for bytes in [pki.good_bundle(), pki.good_rsa_bundle()] {
+            let diagnosis = bundle(&bytes);
+            assert_eq!(diagnosis.findings, [], "{diagnosis:?}");
+            assert_eq!(diagnosis.status, Status::Ready);
+            assert_eq!(diagnosis.chain, [0, 1, 2]);
+            assert_eq!(diagnosis.certificates.len(), 3);
+            assert_eq!(diagnosis.certificates[0].at, bundle_place(1));
+            assert_eq!(diagnosis.key.map(|key| key.form), Some(KeyForm::Pkcs8));
+            assert_eq!(diagnosis.leaf_days_left, Some(90));
+        }
+    }
+
+    #[test]
+    fn a_reversed_chain_is_out_of_order_with_the_right_order() {
+        let diagnosis = bundle(&at_now().reversed_chain_bundle());
+        assert_eq!(
+            diagnosis.findings,
+            [Finding::ChainOutOfOrder {
+                right_order: vec![2, 1, 0]
+            }]
+        );
+        assert_eq!(diagnosis.chain, [2, 1, 0]);
+    }
+
+    #[test]
+    fn a_missing_intermediate_is_issuer_missing_only() {
+        let diagnosis = bundle(&at_now().missing_intermediate_bundle());
+        assert_eq!(
+            diagnosis.findings,
+            [Finding::IssuerMissing {
+                certificate: 0,
+                issuer: "CN=Certready Test Intermediate, O=Certready Test PKI".into()
+            }]
+        );
+        assert_eq!(diagnosis.status, Status::Fails);
+    }
+
+    #[test]
+    fn a_missing_root_is_a_warning() {
+        let diagnosis = bundle(&at_now().missing_root_bundle());
+        assert_eq!(diagnosis.findings, [Finding::RootMissing]);
+        assert_eq!(diagnosis.status, Status::Warnings);
+    }
+
+    #[test]
+    fn key_findings_wrong_key_and_other_forms() {
+        let pki = at_now();
+        assert_eq!(
+            codes(&bundle(&pki.wrong_key_bundle()).findings),
+            ["key-mismatch"]
+        );
+        for (bytes, form) in [
+            (pki.pkcs1_key_bundle(), KeyForm::Pkcs1Rsa),
+            (pki.sec1_key_bundle(), KeyForm::Sec1Ec),
+            (pki.encrypted_key_bundle(), KeyForm::EncryptedPkcs8),
+        ] {
+            let diagnosis = bundle(&bytes);
+            let at = diagnosis.key.expect("a key").at;
+            assert_eq!(diagnosis.findings, [Finding::KeyNotPkcs8 { at, form }]);
+        }
+    }
+
+    #[test]
+    fn the_key_may_come_from_the_key_file_and_not_from_both() {
+        let pki = at_now();
+        let leaf = pki.leaf(&["example.com"]).build();
+        let chain = pem(&[&leaf.pem, &pki.intermediate_pem(), &pki.root_pem()]);
+        let with_file = |key: Option<&[u8]>, chain: &[u8]| {
+            diagnose_bundle(chain, key, &[], Thresholds::default(), NOW)
+        };
+        let from_file = with_file(Some(leaf.key_pem.as_bytes()), &chain);
+        assert_eq!(from_file.findings, []);
+        assert_eq!(
+            from_file.key.map(|key| key.at),
+            Some(Place {
+                file: PemFile::Key,
+                line: 1
+            })
+        );
+        assert_eq!(codes(&with_file(None, &chain).findings), ["key-missing"]);
+        let both = with_file(Some(leaf.key_pem.as_bytes()), &pki.bundle(&leaf));
+        assert_eq!(codes(&both.findings), ["multiple-keys"]);
+        let certificate_as_key = with_file(Some(leaf.pem.as_bytes()), &chain);
+        assert_eq!(
+            codes(&certificate_as_key.findings),
+            ["unexpected-block", "key-missing"]
+        );
+    }
+
+    #[test]
+    fn sort_blocks_a_request_or_public_key_is_unexpected() {
+        let pki = at_now();
+        let leaf = pki.leaf(&["example.com"]).build();
+        let request =
+            "-----BEGIN CERTIFICATE REQUEST-----\nAAEC\n-----END CERTIFICATE REQUEST-----\n";
+        let bytes = pem(&[request, &String::from_utf8(pki.bundle(&leaf)).unwrap()]);
+        let diagnosis = bundle(&bytes);
+        assert_eq!(
+            diagnosis.findings,
+            [Finding::UnexpectedBlock {
+                at: bundle_place(1),
+                label: "CERTIFICATE REQUEST".into()
+            }]
+        );
+        assert_eq!(diagnosis.chain, [0, 1, 2]);
+    }
+
+    #[test]
+    fn framing_crlf_and_byte_order_mark_leave_the_rest_readable() {
+        let pki = at_now();
+        assert_eq!(
+            bundle(&pki.crlf_bundle()).findings,
+            [Finding::CrlfLineEnds {
+                at: bundle_place(1)
+            }]
+        );
+        let bom = bundle(&pki.bom_bundle());
+        assert_eq!(codes(&bom.findings), ["byte-order-mark"]);
+        assert_eq!(bom.chain, [0, 1, 2]);
+    }
+
+    #[test]
+    fn no_certificate_unless_the_file_is_empty_or_not_text() {
+        assert_eq!(
+            codes(&bundle(EC_P256_PKCS8.as_bytes()).findings),
+            ["no-certificate"]
+        );
+        assert_eq!(codes(&bundle(b"").findings), ["empty-file", "key-missing"]);
+        assert_eq!(
+            codes(&bundle(&at_now().root_der()).findings),
+            ["not-text", "key-missing"]
+        );
+    }
+
+    #[test]
+    fn an_unreadable_certificate_is_kept_in_place() {
+        let pki = at_now();
+        let leaf = pki.leaf(&["example.com"]).build();
+        let junk = "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n";
+        let bytes = pem(&[&leaf.pem, junk, &pki.intermediate_pem(), &leaf.key_pem]);
+        let diagnosis = bundle(&bytes);
+        assert_eq!(
+            codes(&diagnosis.findings),
+            ["certificate-unreadable", "root-missing"]
+        );
+        assert_eq!(diagnosis.certificates[1].certificate, None);
+        assert_eq!(diagnosis.chain, [0, 2]);
+    }
+
+    #[test]
+    fn validity_expired_and_expiring_leaves() {
+        let pki = at_now();
+        let expired = bundle(&pki.expired_leaf_bundle());
+        assert_eq!(codes(&expired.findings), ["expired"]);
+        assert_eq!(expired.leaf_days_left, Some(-1));
+        assert_eq!(
+            bundle(&pki.expiring_bundle(5)).findings,
+            [Finding::LeafExpiresVerySoon { days_left: 5 }]
+        );
+        let soon = bundle(&pki.expiring_bundle(20));
+        assert_eq!(soon.findings, [Finding::LeafExpiresSoon { days_left: 20 }]);
+        assert_eq!(soon.status, Status::Warnings);
+    }
+
+    #[test]
+    fn names_a_wildcard_covers_one_label_not_the_parent() {
+        let bytes = at_now().wildcard_bundle();
+        let check = |asked: &[&str]| {
+            diagnose_bundle(&bytes, None, &names(asked), Thresholds::default(), NOW).findings
+        };
+        assert_eq!(check(&["www.example.com", "WWW.EXAMPLE.COM"]), []);
+        assert_eq!(
+            check(&["example.com"]),
+            [Finding::NameNotCovered {
+                name: "example.com".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_chain_without_its_leaf_has_a_ca_for_a_leaf() {
+        let diagnosis = bundle(&at_now().chain_without_leaf_bundle());
+        assert_eq!(
+            codes(&diagnosis.findings),
+            ["key-mismatch", "leaf-is-ca", "no-subject-alt-name"]
+        );
+    }
+
+    #[test]
+    fn a_leaf_signed_by_a_non_ca_names_its_issuer() {
+        let diagnosis = bundle(&at_now().signed_by_non_ca_bundle());
+        assert_eq!(diagnosis.findings, [Finding::IssuerNotCa { issuer: 1 }]);
+        assert_eq!(diagnosis.chain, [0, 1, 2, 3]);
+    }
+
+    fn served(chain: &[Vec<u8>]) -> ServedDiagnosis {
+        diagnose_served(chain, &names(&["example.com"]), Thresholds::default(), NOW)
+    }
+
+    #[test]
+    fn a_served_chain_without_its_root_is_normal() {
+        let (chain, _) = at_now().served(&["example.com"]);
+        let diagnosis = served(&chain);
+        assert_eq!(diagnosis.findings, [Finding::RootNotServed]);
+        assert_eq!(diagnosis.status, Status::Ready);
+        assert_eq!(diagnosis.chain, [0, 1]);
+        assert!(!diagnosis.issued_by_lets_encrypt);
+    }
+
+    #[test]
+    fn a_served_leaf_alone_misses_its_issuer_and_garbage_is_unreadable() {
+        let (chain, _) = at_now().served(&["example.com"]);
+        let diagnosis = served(&[chain[0].clone(), b"junk".to_vec()]);
+        assert_eq!(
+            codes(&diagnosis.findings),
+            ["certificate-unreadable", "issuer-missing"]
+        );
+        assert_eq!(diagnosis.certificates[1], None);
+        assert_eq!(codes(&served(&[]).findings), ["no-certificate"]);
+    }
+
+    #[test]
+    fn issued_by_lets_encrypt_reads_the_issuer_organization() {
+        let (chain, _) = at_now().served(&["example.com"]);
+        let mut leaf = Certificate::parse(&chain[0]).unwrap();
+        assert!(!issued_by_lets_encrypt(&leaf));
+        leaf.issuer.organization = Some("Let's Encrypt".into());
+        assert!(issued_by_lets_encrypt(&leaf));
     }
 }

@@ -206,6 +206,9 @@ fn sec1_public_key(der: &[u8]) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cert::finding::PemFile;
+    use crate::cert::pki::{EC_P256_PKCS8, EC_P256_SEC1, LeafKey, RSA_2048_PKCS1, RSA_2048_PKCS8};
+    use crate::cert::test_support::{at_now, parse_all};
 
     #[test]
     fn labels_name_each_form_and_read_back() {
@@ -260,5 +263,100 @@ mod tests {
             );
         }
         assert_eq!(public_key_of(KeyForm::EncryptedPkcs8, b"x"), Ok(None));
+    }
+
+    fn pem_body(pem: &str) -> Vec<u8> {
+        let body: Vec<&str> = pem
+            .lines()
+            .filter(|line| !line.starts_with("-----"))
+            .collect();
+        crate::cert::pem::decode_body(&body).expect("a test key decodes")
+    }
+
+    fn stored_leaf(key: LeafKey) -> Certificate {
+        let [leaf] = parse_all([at_now().leaf(&["example.com"]).key(key).build().der]);
+        leaf
+    }
+
+    #[test]
+    fn public_key_of_each_form_matches_its_leaf() {
+        let rsa = stored_leaf(LeafKey::Rsa2048);
+        let ec = stored_leaf(LeafKey::StoredEcdsaP256);
+        for (form, pem, leaf) in [
+            (KeyForm::Pkcs8, RSA_2048_PKCS8, &rsa),
+            (KeyForm::Pkcs1Rsa, RSA_2048_PKCS1, &rsa),
+            (KeyForm::Pkcs8, EC_P256_PKCS8, &ec),
+            (KeyForm::Sec1Ec, EC_P256_SEC1, &ec),
+        ] {
+            let public = public_key_of(form, &pem_body(pem)).unwrap().unwrap();
+            assert!(key_matches_leaf(&public, leaf), "{form:?}");
+        }
+    }
+
+    #[test]
+    fn key_matches_leaf_not_another_leaf() {
+        let pki = at_now();
+        let leaf = pki.leaf(&["example.com"]).key(LeafKey::EcdsaP384).build();
+        let [certificate] = parse_all([leaf.der]);
+        let public = public_key_of(KeyForm::Pkcs8, &leaf.key_der)
+            .unwrap()
+            .unwrap();
+        assert!(key_matches_leaf(&public, &certificate));
+        assert!(!key_matches_leaf(&public, &stored_leaf(LeafKey::Rsa2048)));
+    }
+
+    #[test]
+    fn check_key_one_accepted_key_that_is_the_leafs() {
+        let leaf = stored_leaf(LeafKey::StoredEcdsaP256);
+        let at = Place {
+            file: PemFile::Key,
+            line: 1,
+        };
+        let found = |form, pem| KeyFound {
+            at,
+            form,
+            der: Some(pem),
+        };
+        let pkcs8 = pem_body(EC_P256_PKCS8);
+        let sec1 = pem_body(EC_P256_SEC1);
+        let block = |form| Some(KeyBlock { at, form });
+        assert_eq!(
+            check_key(&[found(KeyForm::Pkcs8, &pkcs8)], Some(&leaf)),
+            (block(KeyForm::Pkcs8), vec![])
+        );
+        assert_eq!(
+            check_key(&[found(KeyForm::Sec1Ec, &sec1)], Some(&leaf)),
+            (
+                block(KeyForm::Sec1Ec),
+                vec![Finding::KeyNotPkcs8 {
+                    at,
+                    form: KeyForm::Sec1Ec
+                }]
+            )
+        );
+        let other = stored_leaf(LeafKey::Rsa2048);
+        assert_eq!(
+            check_key(&[found(KeyForm::Pkcs8, &pkcs8)], Some(&other)).1,
+            [Finding::KeyMismatch]
+        );
+        assert_eq!(
+            check_key(&[], Some(&leaf)),
+            (None, vec![Finding::KeyMissing])
+        );
+        assert_eq!(
+            check_key(
+                &[found(KeyForm::Pkcs8, &pkcs8), found(KeyForm::Pkcs8, &pkcs8)],
+                Some(&leaf)
+            ),
+            (None, vec![Finding::MultipleKeys { at: vec![at, at] }])
+        );
+        assert_eq!(
+            check_key(&[found(KeyForm::Pkcs8, b"garbage")], Some(&leaf)).1,
+            [Finding::KeyUnreadable {
+                at,
+                reason: "not an RSA, ECDSA P-256 or P-384, or Ed25519 PKCS #8 key ring can read"
+                    .into()
+            }]
+        );
     }
 }

@@ -125,7 +125,9 @@ impl Open<'_> {
 /// Reads a PEM file's blocks and lints its framing: empty file, non-text bytes, byte-order
 /// mark, CRLF line ends, inexact boundaries, unbalanced or mismatched boundaries, damaged
 /// bodies and stray text. A block missing its END line is still read, to the next BEGIN line
-/// or the end of the file, so the rest of the diagnosis sees it.
+/// or the end of the file, so the rest of the diagnosis sees it; so is a file with some
+/// non-ASCII text (a UTF-8 name in openssl's "subject=" line, say), unless no line of it is a
+/// boundary (DER, UTF-16: nothing more to read).
 pub(crate) fn read_pem(file: PemFile, bytes: &[u8]) -> PemRead {
     let mut read = PemRead::default();
     if is_empty_file(bytes) {
@@ -138,12 +140,14 @@ pub(crate) fn read_pem(file: PemFile, bytes: &[u8]) -> PemRead {
         read.findings.push(Finding::ByteOrderMark { file });
         text = &bytes[BYTE_ORDER_MARK.len()..];
     }
-    if let Some(line) = first_non_text_line(text) {
-        read.findings.push(Finding::NotText { at: place(line) });
-        return read;
-    }
-    // Only ASCII is left, so this conversion loses nothing.
+    // Bytes that are not UTF-8 become U+FFFD: not base64, not a boundary.
     let text = String::from_utf8_lossy(text);
+    if let Some(line) = first_non_text_line(text.as_bytes()) {
+        read.findings.push(Finding::NotText { at: place(line) });
+        if !text.lines().any(|line| read_boundary(line).is_some()) {
+            return read;
+        }
+    }
     let mut crlf_seen = false;
     let mut in_stray_text = false;
     let mut open: Option<Open<'_>> = None;
@@ -282,6 +286,16 @@ mod tests {
             findings(b"\x30\x82\x01\x0a"),
             [Finding::NotText { at: at(1) }]
         );
+        let named = format!("subject=CN=M\u{fc}ller\n{}", block("CERTIFICATE"));
+        let read = read_pem(PemFile::Bundle, named.as_bytes());
+        assert_eq!(
+            read.findings,
+            [
+                Finding::NotText { at: at(1) },
+                Finding::StrayText { at: at(1) }
+            ]
+        );
+        assert_eq!(read.blocks.len(), 1);
     }
 
     #[test]

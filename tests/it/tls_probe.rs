@@ -1,16 +1,18 @@
 //! The TLS probe over real sockets: the chain as served, SNI, and each way a server can fail
-//! to serve one, against loopback servers (`support/tls.rs`); certificates made with rcgen.
+//! to serve one, against loopback servers (`support/tls.rs`); certificates from the shared
+//! test PKI (`support/pki.rs`).
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::support::pki::Pki;
 use crate::support::tls::{ClosingServer, FullBacklogServer, RawServer, SilentServer, TlsServer};
 use certready::tls::{
     AlertDescription, HandshakeError, ProbeFailure, Prober, ProtocolVersion, ServerNameChoice,
     fetch_chain,
 };
-use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use time::OffsetDateTime;
 use tokio::time::Instant;
 
 /// Generous for loopback, where a handshake takes milliseconds.
@@ -18,37 +20,22 @@ const DEADLINE: Duration = Duration::from_secs(5);
 
 /// A root, an intermediate, and a leaf for `name` signed by the intermediate, with the
 /// leaf's key.
-struct Pki {
+struct Chain {
     root: CertificateDer<'static>,
     intermediate: CertificateDer<'static>,
     leaf: CertificateDer<'static>,
     key: PrivateKeyDer<'static>,
 }
 
-fn ca(common_name: &str) -> CertificateParams {
-    let mut params = CertificateParams::new(Vec::new()).unwrap();
-    params
-        .distinguished_name
-        .push(DnType::CommonName, common_name);
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params
-}
-
-fn pki(name: &str) -> Pki {
-    let root = CertifiedIssuer::self_signed(ca("Root"), KeyPair::generate().unwrap()).unwrap();
-    let intermediate =
-        CertifiedIssuer::signed_by(ca("Intermediate"), KeyPair::generate().unwrap(), &root)
-            .unwrap();
-    let key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec![name.to_owned()])
-        .unwrap()
-        .signed_by(&key, &intermediate)
-        .unwrap();
-    Pki {
-        root: root.der().clone(),
-        intermediate: intermediate.der().clone(),
-        leaf: leaf.der().clone(),
-        key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+/// The shared test PKI's certificates as rustls types.
+fn pki(name: &str) -> Chain {
+    let pki = Pki::at(OffsetDateTime::now_utc());
+    let leaf = pki.leaf(&[name]).build();
+    Chain {
+        root: pki.root_der().into(),
+        intermediate: pki.intermediate_der().into(),
+        leaf: leaf.der.into(),
+        key: PrivatePkcs8KeyDer::from(leaf.key_der).into(),
     }
 }
 

@@ -322,12 +322,6 @@ impl LeafBuilder<'_> {
         self
     }
 
-    /// Claims to be a CA (basicConstraints cA).
-    pub fn ca(mut self) -> Self {
-        self.params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        self
-    }
-
     /// Signed by the intermediate.
     pub fn build(self) -> Leaf {
         let intermediate = &self.pki.intermediate;
