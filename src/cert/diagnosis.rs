@@ -62,6 +62,27 @@ fn issued_by_lets_encrypt(leaf: &Certificate) -> bool {
     leaf.issuer.organization.as_deref() == Some(LETS_ENCRYPT_ORGANIZATION)
 }
 
+impl ServedDiagnosis {
+    /// Whether the chain reaches its root, or the intermediate under it, with nothing
+    /// missing: no issuer absent, and a leaf to start from.
+    pub fn complete(&self) -> bool {
+        !self.findings.iter().any(|finding| {
+            matches!(
+                finding,
+                Finding::IssuerMissing { .. } | Finding::LeafIsCa { .. } | Finding::NoCertificate
+            )
+        })
+    }
+
+    /// Whether the chain is served leaf first, each issuer after what it issued.
+    pub fn in_order(&self) -> bool {
+        !self
+            .findings
+            .iter()
+            .any(|finding| matches!(finding, Finding::ChainOutOfOrder { .. }))
+    }
+}
+
 /// The chain, validity and name rules over parsed certificates.
 struct Judged {
     chain: Vec<Finding>,
@@ -507,6 +528,18 @@ mod tests {
         assert_eq!(diagnosis.status, Status::Ready);
         assert_eq!(diagnosis.chain, [0, 1]);
         assert!(!diagnosis.issued_by_lets_encrypt);
+        assert!(diagnosis.complete() && diagnosis.in_order());
+    }
+
+    #[test]
+    fn a_served_chain_is_complete_and_in_order_only_without_those_findings() {
+        let pki = at_now();
+        let (chain, _) = pki.served(&["example.com"]);
+        let alone = served(&chain[..1]);
+        assert!(!alone.complete() && alone.in_order());
+        let upside_down = served(&[chain[0].clone(), pki.root_der(), chain[1].clone()]);
+        assert!(upside_down.complete() && !upside_down.in_order());
+        assert!(!served(&[]).complete());
     }
 
     #[test]

@@ -20,13 +20,14 @@ mod names;
 mod pem;
 mod validity;
 
-/// The test PKI, shared with the integration tests, which use other parts of it.
+/// The test PKI, shared with the integration tests and `tls::trust`'s tests, which use other
+/// parts of it.
 #[cfg(test)]
 #[allow(dead_code)]
 #[path = "../../tests/it/support/pki.rs"]
-mod pki;
+pub(crate) mod pki;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 
 pub use certificate::{Certificate, DistinguishedName};
 pub use diagnosis::{

@@ -214,58 +214,19 @@ fn trust_failure(error: webpki::Error) -> TrustFailure {
 
 #[cfg(test)]
 mod tests {
-    use rcgen::{
-        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
-        KeyUsagePurpose, date_time_ymd,
-    };
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 
     use super::*;
+    use crate::cert::pki::{Leaf, Pki};
+    use crate::cert::test_support::{NOW, at_now};
 
-    /// 2026-01-01T00:00:00Z, inside every test certificate's validity unless a test says.
-    const NOW: i64 = 1_767_225_600;
-
-    struct Pki {
-        root: Vec<u8>,
-        root_pem: String,
-        intermediate: Vec<u8>,
-        intermediate_pem: String,
-        leaf: Vec<u8>,
+    /// The leaf for `www.example.test` and the intermediate: what a server serves.
+    fn served(pki: &Pki, leaf: &Leaf) -> [Vec<u8>; 2] {
+        [leaf.der.clone(), pki.intermediate_der()]
     }
 
-    fn ca_params(common_name: &str) -> CertificateParams {
-        let mut params = CertificateParams::new(Vec::new()).unwrap();
-        params
-            .distinguished_name
-            .push(DnType::CommonName, common_name);
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        params
-    }
-
-    /// root → intermediate → leaf for `www.example.test`, the leaf's parameters as
-    /// `adjust_leaf` leaves them.
-    fn make_pki(adjust_leaf: impl FnOnce(&mut CertificateParams)) -> Pki {
-        let root =
-            CertifiedIssuer::self_signed(ca_params("Test Root"), KeyPair::generate().unwrap())
-                .unwrap();
-        let intermediate = CertifiedIssuer::signed_by(
-            ca_params("Test Intermediate"),
-            KeyPair::generate().unwrap(),
-            &root,
-        )
-        .unwrap();
-        let mut leaf_params = CertificateParams::new(vec!["www.example.test".into()]).unwrap();
-        adjust_leaf(&mut leaf_params);
-        let leaf = leaf_params
-            .signed_by(&KeyPair::generate().unwrap(), &intermediate)
-            .unwrap();
-        Pki {
-            root: root.der().to_vec(),
-            root_pem: root.pem(),
-            intermediate: intermediate.der().to_vec(),
-            intermediate_pem: intermediate.pem(),
-            leaf: leaf.der().to_vec(),
-        }
+    fn good(pki: &Pki) -> Leaf {
+        pki.leaf(&["www.example.test"]).build()
     }
 
     fn roots(pem_certificates: &[&str]) -> TrustAnchors {
@@ -278,9 +239,9 @@ mod tests {
 
     #[test]
     fn a_complete_chain_to_a_known_root_verifies() {
-        let pki = make_pki(|_| {});
-        let chain = [pki.leaf.clone(), pki.intermediate.clone()];
-        let anchors = roots(&[&pki.root_pem]);
+        let pki = at_now();
+        let chain = served(&pki, &good(&pki));
+        let anchors = roots(&[&pki.root_pem()]);
         assert_eq!(
             verify_trust(&chain, &name("www.example.test"), &anchors, NOW),
             Ok(())
@@ -289,9 +250,10 @@ mod tests {
 
     #[test]
     fn a_chain_that_also_carries_its_root_verifies() {
-        let pki = make_pki(|_| {});
-        let chain = [pki.leaf.clone(), pki.intermediate.clone(), pki.root.clone()];
-        let anchors = roots(&[&pki.root_pem]);
+        let pki = at_now();
+        let leaf = good(&pki);
+        let chain = [leaf.der, pki.intermediate_der(), pki.root_der()];
+        let anchors = roots(&[&pki.root_pem()]);
         assert_eq!(
             verify_trust(&chain, &name("www.example.test"), &anchors, NOW),
             Ok(())
@@ -300,11 +262,14 @@ mod tests {
 
     #[test]
     fn an_unknown_root_is_an_unknown_issuer() {
-        let pki = make_pki(|_| {});
-        let other =
-            CertifiedIssuer::self_signed(ca_params("Other Root"), KeyPair::generate().unwrap())
-                .unwrap();
-        let chain = [pki.leaf.clone(), pki.intermediate.clone()];
+        let pki = at_now();
+        let mut params = CertificateParams::new(Vec::new()).unwrap();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "Other Root");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let other = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+        let chain = served(&pki, &good(&pki));
         let anchors = roots(&[&other.pem()]);
         assert_eq!(
             verify_trust(&chain, &name("www.example.test"), &anchors, NOW),
@@ -314,10 +279,10 @@ mod tests {
 
     #[test]
     fn a_root_of_the_same_name_with_another_key_is_a_bad_signature() {
-        let pki = make_pki(|_| {});
-        let impostor = make_pki(|_| {});
-        let chain = [pki.leaf.clone(), pki.intermediate.clone()];
-        let anchors = roots(&[&impostor.root_pem]);
+        let pki = at_now();
+        let impostor = at_now();
+        let chain = served(&pki, &good(&pki));
+        let anchors = roots(&[&impostor.root_pem()]);
         assert_eq!(
             verify_trust(&chain, &name("www.example.test"), &anchors, NOW),
             Err(TrustFailure::BadSignature)
@@ -326,9 +291,9 @@ mod tests {
 
     #[test]
     fn a_missing_intermediate_is_an_unknown_issuer() {
-        let pki = make_pki(|_| {});
-        let chain = [pki.leaf.clone()];
-        let anchors = roots(&[&pki.root_pem]);
+        let pki = at_now();
+        let chain = [good(&pki).der];
+        let anchors = roots(&[&pki.root_pem()]);
         assert_eq!(
             verify_trust(&chain, &name("www.example.test"), &anchors, NOW),
             Err(TrustFailure::UnknownIssuer)
@@ -337,9 +302,9 @@ mod tests {
 
     #[test]
     fn another_name_is_a_name_mismatch() {
-        let pki = make_pki(|_| {});
-        let chain = [pki.leaf.clone(), pki.intermediate.clone()];
-        let anchors = roots(&[&pki.root_pem]);
+        let pki = at_now();
+        let chain = served(&pki, &good(&pki));
+        let anchors = roots(&[&pki.root_pem()]);
         assert_eq!(
             verify_trust(&chain, &name("mail.example.test"), &anchors, NOW),
             Err(TrustFailure::NameMismatch)
@@ -353,19 +318,17 @@ mod tests {
 
     #[test]
     fn an_expired_leaf_is_expired_and_a_future_one_not_yet_valid() {
-        let expired = make_pki(|leaf| {
-            leaf.not_before = date_time_ymd(2020, 1, 1);
-            leaf.not_after = date_time_ymd(2021, 1, 1);
-        });
-        let chain = [expired.leaf.clone(), expired.intermediate.clone()];
-        let anchors = roots(&[&expired.root_pem]);
+        let pki = at_now();
+        let anchors = roots(&[&pki.root_pem()]);
+        let chain = served(&pki, &pki.leaf(&["www.example.test"]).expired().build());
         assert_eq!(
             verify_trust(&chain, &name("www.example.test"), &anchors, NOW),
             Err(TrustFailure::Expired)
         );
-        let future = make_pki(|leaf| leaf.not_before = date_time_ymd(2030, 1, 1));
-        let chain = [future.leaf.clone(), future.intermediate.clone()];
-        let anchors = roots(&[&future.root_pem]);
+        let chain = served(
+            &pki,
+            &pki.leaf(&["www.example.test"]).not_yet_valid().build(),
+        );
         assert_eq!(
             verify_trust(&chain, &name("www.example.test"), &anchors, NOW),
             Err(TrustFailure::NotYetValid)
@@ -374,8 +337,8 @@ mod tests {
 
     #[test]
     fn garbage_and_an_empty_chain_are_refused_without_panicking() {
-        let pki = make_pki(|_| {});
-        let anchors = roots(&[&pki.root_pem]);
+        let pki = at_now();
+        let anchors = roots(&[&pki.root_pem()]);
         assert_eq!(
             verify_trust(&[vec![0x30, 0x03, 1, 2]], &name("a.test"), &anchors, NOW),
             Err(TrustFailure::BadEncoding)
@@ -398,7 +361,7 @@ mod tests {
             TrustAnchors::from_pem_file(broken.as_bytes()),
             Err(TrustStoreError::BadCertificate { position: 1, .. })
         ));
-        let pki = make_pki(|_| {});
-        assert_eq!(roots(&[&pki.root_pem, &pki.intermediate_pem]).len(), 2);
+        let pki = at_now();
+        assert_eq!(roots(&[&pki.root_pem(), &pki.intermediate_pem()]).len(), 2);
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::cert::{Certificate, Finding, ServedDiagnosis, rfc3339};
+use crate::cert::{Certificate, ServedDiagnosis, rfc3339};
 use crate::commands::expiry::{Expiry, ExpiryClass, Served, Unreached};
 use crate::endpoint::Host;
 use crate::escape::{json_line, printable};
@@ -58,24 +58,6 @@ pub(super) fn names(diagnosis: &ServedDiagnosis) -> Names<'static> {
 
 fn leaf(diagnosis: &ServedDiagnosis) -> Option<&Certificate> {
     diagnosis.certificates.first().and_then(Option::as_ref)
-}
-
-/// Whether the chain reaches a root or the intermediate under one, with nothing missing.
-pub fn complete(diagnosis: &ServedDiagnosis) -> bool {
-    !diagnosis.findings.iter().any(|finding| {
-        matches!(
-            finding,
-            Finding::IssuerMissing { .. } | Finding::LeafIsCa { .. }
-        )
-    })
-}
-
-/// Whether the chain is served leaf first, each issuer after what it issued.
-pub fn in_order(diagnosis: &ServedDiagnosis) -> bool {
-    !diagnosis
-        .findings
-        .iter()
-        .any(|finding| matches!(finding, Finding::ChainOutOfOrder { .. }))
 }
 
 fn human(expiry: &Expiry, palette: &Palette, detail: Detail) -> String {
@@ -140,12 +122,12 @@ fn details(out: &mut String, expiry: &Expiry, served: &Served, palette: &Palette
         out,
         "\n  chain   {} served, {}, {}",
         diagnosis.certificates.len(),
-        if complete(diagnosis) {
+        if diagnosis.complete() {
             "complete"
         } else {
             "incomplete"
         },
-        if in_order(diagnosis) {
+        if diagnosis.in_order() {
             "in order"
         } else {
             "out of order"
@@ -272,8 +254,8 @@ impl<'a> ExpiryJson<'a> {
                 });
                 json.chain = Some(ChainJson {
                     served: diagnosis.certificates.len(),
-                    complete: complete(diagnosis),
-                    in_order: in_order(diagnosis),
+                    complete: diagnosis.complete(),
+                    in_order: diagnosis.in_order(),
                     order: &diagnosis.chain,
                 });
                 json.certificates = diagnosis
