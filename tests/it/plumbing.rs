@@ -494,3 +494,48 @@ async fn a_signal_stops_the_run_within_a_second_on_a_stalled_terminal() {
     );
     drop(master);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expiry_stops_on_ctrl_c_behind_a_silent_server_keeping_the_prefix() {
+    let silent = crate::support::tls::SilentServer::start();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_certready"))
+        .args(["expiry", "--json", "--deadline", "60"])
+        .args([
+            dead.to_string(),
+            silent.address().to_string(),
+            dead.to_string(),
+        ])
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the certready binary runs");
+    let mut stdout = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    let stderr = tokio::spawn(read_all(child.stderr.take().unwrap()));
+    // The dead port's report is out; the silent server holds back the rest.
+    let mut first = String::new();
+    tokio::io::AsyncBufReadExt::read_line(&mut stdout, &mut first)
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&first).unwrap()["error"]["code"],
+        "connection-refused"
+    );
+    send(&child, Signal::INT);
+    let sent = Instant::now();
+    let exit = exits_within(&mut child, Duration::from_secs(5)).await;
+    assert!(sent.elapsed() < Duration::from_secs(1));
+    let stderr = stderr.await.unwrap();
+    assert_eq!(exit, 130, "{stderr}");
+    assert_no_panic(&stderr);
+    assert!(
+        stderr.contains("stopped by SIGINT: 1 host written"),
+        "{stderr}"
+    );
+}
