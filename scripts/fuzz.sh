@@ -5,6 +5,7 @@
 #   scripts/fuzz.sh [-t SECONDS] [TARGET...]
 #     -t SECONDS  how long to fuzz each target (default 600, or $FUZZ_SECONDS)
 #     TARGET      any of: fuzz_reply fuzz_issue_value fuzz_name fuzz_zone_line fuzz_input_line
+#                 fuzz_bundle fuzz_served_chain
 #                 (default: all of them, in that order)
 #   Exits 0 if no target crashed, 1 if any did (after running the rest), 2 on bad usage.
 #
@@ -35,13 +36,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ALL_TARGETS=(fuzz_reply fuzz_issue_value fuzz_name fuzz_zone_line fuzz_input_line)
+ALL_TARGETS=(fuzz_reply fuzz_issue_value fuzz_name fuzz_zone_line fuzz_input_line fuzz_bundle
+    fuzz_served_chain)
 declare -A MAX_LEN=(
     [fuzz_reply]=4096        # a pick byte and a reply: UDP replies are at most 1232 octets
     [fuzz_issue_value]=1024  # a CAA value; real ones are far shorter
     [fuzz_name]=1024         # an --input line holds at most 1024 octets, a name 253
     [fuzz_zone_line]=4096    # one zone line; the structured part reaches 65,535 by cycling
     [fuzz_input_line]=1024   # input::MAX_LINE: longer lines never reach parse_line
+    [fuzz_bundle]=16384      # a full chain and its key, with room to damage them
+    [fuzz_served_chain]=8192 # a few certificates
 )
 
 seconds="${FUZZ_SECONDS:-600}"

@@ -62,6 +62,12 @@ impl Endpoint {
         if text.is_empty() {
             return Err("the host is empty".to_owned());
         }
+        if let Some((_, rest)) = text.split_once("://") {
+            let host = rest.split('/').next().unwrap_or_default();
+            return Err(format!(
+                "a URL, not a host; give its host and port, as {host:?}"
+            ));
+        }
         if let Ok(address) = text.parse::<IpAddr>() {
             return Ok(Endpoint {
                 host: Host::Address(address),
@@ -198,6 +204,7 @@ mod tests {
             ("[2001:db8::1]8443", "expected ':PORT'"),
             ("*.example.com", "wildcard"),
             ("exa mple.com", "not allowed"),
+            ("https://example.com:8443/path", "as \"example.com:8443\""),
         ] {
             let error = endpoint(bad);
             assert!(error.contains(says), "{bad}: {error}");

@@ -3,8 +3,8 @@
 //! first input byte picks the name the query asked for, from a few fixed names, so that replies
 //! that repeat the question (and do not) are both reached; the rest is the reply.
 //!
-//! Beyond "no panic": an Extended DNS Error text is shown to people, so it must be printable
-//! ASCII (the server's extra text goes through `zone_escape`), and the full RCODE has 12 bits.
+//! Beyond "no panic": an Extended DNS Error as shown to people must be printable ASCII (the
+//! server's extra text goes through `zone_escape`), and the full RCODE has 12 bits.
 
 #![no_main]
 
@@ -26,8 +26,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let asked = wire_name(ASKED[usize::from(pick) % ASKED.len()]).expect("a fixed, short name");
     if let Ok(reply) = decode_reply(reply, &asked) {
-        assert!(reply.rcode <= 0xfff, "RCODE {} over 12 bits", reply.rcode);
-        if let Some(text) = &reply.extended_error {
+        let rcode = u16::from(reply.rcode);
+        assert!(rcode <= 0xfff, "RCODE {rcode} over 12 bits");
+        if let Some(extended) = &reply.extended_error {
+            let text = extended.to_string();
             assert!(
                 text.bytes().all(|b| (b' '..=b'~').contains(&b)),
                 "extended error not printable ASCII: {text:?}"
