@@ -101,18 +101,116 @@ pub(crate) fn decode_body(lines: &[&str]) -> Option<Vec<u8>> {
     STANDARD.decode(text).ok().filter(|der| !der.is_empty())
 }
 
+/// RFC 4648 §4: the line of a damaged body to point at: the first holding a character outside
+/// the base64 alphabet (or padding before the end), else the last (the length or padding is
+/// wrong); `None` for an empty body.
+pub(crate) fn first_damaged_line(body: &[(usize, &str)]) -> Option<usize> {
+    let last = body.len().checked_sub(1)?;
+    let mut padded = false;
+    for (index, (line, text)) in body.iter().enumerate() {
+        for character in text.chars().filter(|c| !c.is_ascii_whitespace()) {
+            let in_alphabet = character.is_ascii_alphanumeric() || matches!(character, '+' | '/');
+            if character == '=' {
+                padded = true;
+            } else if !in_alphabet || padded {
+                return Some(*line);
+            }
+        }
+        if padded && index != last && body[index + 1..].iter().any(|(_, t)| !t.trim().is_empty()) {
+            return Some(*line);
+        }
+    }
+    Some(body[last].0)
+}
+
+/// A boundary written inside a line rather than on a line of its own (a PEM value carried on
+/// one line, as JSON and environment variables carry it): where it starts and ends. It is
+/// dashes, `BEGIN` or `END` (any case), a label of letters, digits and spaces, and dashes;
+/// white space that ends the line belongs to it. The label is cut at 64 characters, so that
+/// a body run into a boundary is never taken for, and shown as, part of it.
+pub(crate) fn find_boundary(line: &str) -> Option<(usize, usize)> {
+    const LONGEST_LABEL: usize = 64;
+    let bytes = line.as_bytes();
+    let indent = line.len() - line.trim_start().len();
+    let start = if bytes.get(indent) == Some(&b'-') {
+        indent
+    } else {
+        let upper = line.to_ascii_uppercase();
+        ["-----BEGIN", "-----END", "----- BEGIN", "----- END"]
+            .iter()
+            .filter_map(|marker| upper.find(marker))
+            .min()?
+    };
+    let mut at = start;
+    while bytes.get(at) == Some(&b'-') {
+        at += 1;
+    }
+    while bytes.get(at) == Some(&b' ') {
+        at += 1;
+    }
+    let keyword = ["BEGIN", "END"].into_iter().find(|keyword| {
+        line.get(at..at + keyword.len())
+            .is_some_and(|word| word.eq_ignore_ascii_case(keyword))
+    })?;
+    at += keyword.len();
+    let label_start = at;
+    while at - label_start < LONGEST_LABEL
+        && bytes
+            .get(at)
+            .is_some_and(|byte| byte.is_ascii_alphanumeric() || *byte == b' ')
+    {
+        at += 1;
+    }
+    while bytes.get(at) == Some(&b'-') {
+        at += 1;
+    }
+    if line[at..].trim().is_empty() {
+        at = line.len();
+    }
+    Some((start, at))
+}
+
+/// A line cut into the text around its boundaries and the boundaries themselves.
+enum Piece<'a> {
+    Text(&'a str),
+    Boundary(&'a str),
+}
+
+fn pieces(line: &str) -> Vec<Piece<'_>> {
+    let mut pieces = Vec::new();
+    let mut rest = line;
+    while let Some((start, end)) = find_boundary(rest) {
+        if start > 0 {
+            pieces.push(Piece::Text(&rest[..start]));
+        }
+        pieces.push(Piece::Boundary(&rest[start..end]));
+        rest = &rest[end..];
+    }
+    if !rest.is_empty() || pieces.is_empty() {
+        pieces.push(Piece::Text(rest));
+    }
+    pieces
+}
+
 /// A block being read: its BEGIN line, label and body lines so far.
 struct Open<'a> {
     begin: Place,
     label: String,
-    body: Vec<&'a str>,
+    body: Vec<(usize, &'a str)>,
 }
 
 impl Open<'_> {
     fn close(self, findings: &mut Vec<Finding>) -> Block {
-        let der = decode_body(&self.body);
+        let lines: Vec<&str> = self.body.iter().map(|(_, text)| *text).collect();
+        let der = decode_body(&lines);
         if der.is_none() {
-            findings.push(Finding::Base64Damaged { at: self.begin });
+            let line = first_damaged_line(&self.body).unwrap_or(self.begin.line);
+            findings.push(Finding::Base64Damaged {
+                at: Place {
+                    file: self.begin.file,
+                    line,
+                },
+            });
         }
         Block {
             begin: self.begin,
@@ -125,9 +223,9 @@ impl Open<'_> {
 /// Reads a PEM file's blocks and lints its framing: empty file, non-text bytes, byte-order
 /// mark, CRLF line ends, inexact boundaries, unbalanced or mismatched boundaries, damaged
 /// bodies and stray text. A block missing its END line is still read, to the next BEGIN line
-/// or the end of the file, so the rest of the diagnosis sees it; so is a file with some
-/// non-ASCII text (a UTF-8 name in openssl's "subject=" line, say), unless no line of it is a
-/// boundary (DER, UTF-16: nothing more to read).
+/// or the end of the file, so the rest of the diagnosis sees it; so is a block written on one
+/// line, and a file with some non-ASCII text (a UTF-8 name in openssl's "subject=" line, say),
+/// unless no line of it holds a boundary (DER, UTF-16: nothing more to read).
 pub(crate) fn read_pem(file: PemFile, bytes: &[u8]) -> PemRead {
     let mut read = PemRead::default();
     if is_empty_file(bytes) {
@@ -144,7 +242,7 @@ pub(crate) fn read_pem(file: PemFile, bytes: &[u8]) -> PemRead {
     let text = String::from_utf8_lossy(text);
     if let Some(line) = first_non_text_line(text.as_bytes()) {
         read.findings.push(Finding::NotText { at: place(line) });
-        if !text.lines().any(|line| read_boundary(line).is_some()) {
+        if !text.lines().any(|line| find_boundary(line).is_some()) {
             return read;
         }
     }
@@ -163,49 +261,57 @@ pub(crate) fn read_pem(file: PemFile, bytes: &[u8]) -> PemRead {
             }
             None => raw,
         };
-        let Some(boundary) = read_boundary(line) else {
-            match open.as_mut() {
-                Some(block) => block.body.push(line),
-                None if line.trim().is_empty() => in_stray_text = false,
-                None => {
-                    if !in_stray_text {
-                        read.findings.push(Finding::StrayText { at });
+        for piece in pieces(line) {
+            let piece = match piece {
+                Piece::Text(text) => {
+                    match open.as_mut() {
+                        Some(block) => block.body.push((at.line, text)),
+                        None if text.trim().is_empty() => in_stray_text = false,
+                        None => {
+                            if !in_stray_text {
+                                read.findings.push(Finding::StrayText { at });
+                            }
+                            in_stray_text = true;
+                        }
                     }
-                    in_stray_text = true;
+                    continue;
                 }
-            }
-            continue;
-        };
-        in_stray_text = false;
-        if !boundary.exact {
-            read.findings.push(Finding::InexactBoundary {
-                at,
-                found: line.to_owned(),
-            });
-        }
-        match (boundary.edge, open.take()) {
-            (Edge::Begin, unclosed) => {
-                if let Some(unclosed) = unclosed {
-                    read.findings
-                        .push(Finding::BeginWithoutEnd { at: unclosed.begin });
-                    read.blocks.push(unclosed.close(&mut read.findings));
-                }
-                open = Some(Open {
-                    begin: at,
-                    label: boundary.label,
-                    body: Vec::new(),
+                Piece::Boundary(piece) => piece,
+            };
+            let Some(boundary) = read_boundary(piece) else {
+                continue;
+            };
+            in_stray_text = false;
+            if !(boundary.exact && piece == line) {
+                read.findings.push(Finding::InexactBoundary {
+                    at,
+                    found: piece.to_owned(),
                 });
             }
-            (Edge::End, None) => read.findings.push(Finding::EndWithoutBegin { at }),
-            (Edge::End, Some(block)) => {
-                if block.label != boundary.label {
-                    read.findings.push(Finding::MismatchedEnd {
-                        at,
-                        begin: block.label.clone(),
-                        end: boundary.label,
+            match (boundary.edge, open.take()) {
+                (Edge::Begin, unclosed) => {
+                    if let Some(unclosed) = unclosed {
+                        read.findings
+                            .push(Finding::BeginWithoutEnd { at: unclosed.begin });
+                        read.blocks.push(unclosed.close(&mut read.findings));
+                    }
+                    open = Some(Open {
+                        begin: at,
+                        label: boundary.label,
+                        body: Vec::new(),
                     });
                 }
-                read.blocks.push(block.close(&mut read.findings));
+                (Edge::End, None) => read.findings.push(Finding::EndWithoutBegin { at }),
+                (Edge::End, Some(block)) => {
+                    if block.label != boundary.label {
+                        read.findings.push(Finding::MismatchedEnd {
+                            at,
+                            begin: block.label.clone(),
+                            end: boundary.label,
+                        });
+                    }
+                    read.blocks.push(block.close(&mut read.findings));
+                }
             }
         }
     }
@@ -411,10 +517,56 @@ mod tests {
         assert_eq!(decode_body(&["AAE"]), None);
         assert_eq!(decode_body(&["AA*C"]), None);
         assert_eq!(decode_body(&[]), None);
-        let text = "-----BEGIN CERTIFICATE-----\nAA!C\n-----END CERTIFICATE-----\n";
+        // The damaged line is named, not the block's BEGIN line.
+        let text = "-----BEGIN CERTIFICATE-----\nAAEC\nAA!C\n-----END CERTIFICATE-----\n";
         let read = read_pem(PemFile::Bundle, text.as_bytes());
-        assert_eq!(read.findings, [Finding::Base64Damaged { at: at(1) }]);
+        assert_eq!(read.findings, [Finding::Base64Damaged { at: at(3) }]);
         assert_eq!(read.blocks[0].der, None);
+    }
+
+    #[test]
+    fn first_damaged_line_is_a_bad_character_padding_too_early_or_else_the_last() {
+        assert_eq!(first_damaged_line(&[(2, "AAEC"), (3, "AA!C")]), Some(3));
+        assert_eq!(first_damaged_line(&[(2, "AA=="), (3, "AAEC")]), Some(2));
+        assert_eq!(first_damaged_line(&[(2, "AAEC"), (3, "AAE")]), Some(3));
+        assert_eq!(first_damaged_line(&[]), None);
+    }
+
+    #[test]
+    fn find_boundary_inside_a_line_stops_at_its_dashes() {
+        let line = "-----BEGIN PRIVATE KEY-----MIGHAgEA-----END PRIVATE KEY-----";
+        assert_eq!(find_boundary(line), Some((0, 27)));
+        assert_eq!(find_boundary(&line[27..]), Some((8, 33)));
+        assert_eq!(
+            find_boundary("subject=CN=x -----BEGIN CERTIFICATE-----"),
+            Some((13, 40))
+        );
+        assert_eq!(find_boundary("--- a markdown rule"), None);
+        assert_eq!(find_boundary("MIIBkTCB+wIJAK"), None);
+        // A body run into a label is cut off at 64 characters, never swallowed whole.
+        let run_on = format!("-----BEGIN PRIVATE KEY{}", "A".repeat(200));
+        assert_eq!(find_boundary(&run_on), Some((0, 10 + 64)));
+    }
+
+    #[test]
+    fn a_block_on_one_line_is_read_and_its_boundaries_named_without_its_body() {
+        let one_line = format!("-----BEGIN CERTIFICATE-----{BODY}-----END CERTIFICATE-----\n");
+        let read = read_pem(PemFile::Bundle, one_line.as_bytes());
+        assert_eq!(read.blocks.len(), 1);
+        assert_eq!(read.blocks[0].der.as_deref(), Some(&[0, 1, 2][..]));
+        assert_eq!(
+            read.findings,
+            [
+                Finding::InexactBoundary {
+                    at: at(1),
+                    found: "-----BEGIN CERTIFICATE-----".into()
+                },
+                Finding::InexactBoundary {
+                    at: at(1),
+                    found: "-----END CERTIFICATE-----".into()
+                },
+            ]
+        );
     }
 
     #[test]
