@@ -8,15 +8,7 @@
 //! then are most likely the chain above the gap, so they are not called unrelated.
 
 use super::certificate::{Certificate, SignatureCheck};
-use super::finding::Finding;
-
-/// Where the chain was read from: the end at an intermediate is a warning in an upload, and
-/// normal for a server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Source {
-    Bundle,
-    Served,
-}
+use super::finding::{Finding, Source};
 
 /// The chain rules' findings, the leaf, and the path from it (indices into the certificates).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -179,17 +171,24 @@ pub(crate) fn is_in_order(chain: &[usize]) -> bool {
 }
 
 /// RFC 5280 §6.1 (the trust anchor): a path that ends at a CA other than the leaf, whose
-/// issuer is absent, lacks only its root: a warning in an upload, normal when served. A
-/// path that ends anywhere else lacks an issuer that must be there.
+/// issuer is absent, lacks only its root: a warning in an upload, normal when served. So
+/// does a served path whose last issuer is one of the client's `roots` (subject names, DER),
+/// a leaf issued by a root directly, say. A path that ends anywhere else lacks an issuer that
+/// must be there.
 pub(crate) fn path_end(
     last: (usize, &Certificate),
     path_len: usize,
     end: PathEnd,
     source: Source,
+    roots: &[Vec<u8>],
 ) -> Option<Finding> {
     let (index, certificate) = last;
+    let issued_by_a_root = roots.contains(&certificate.issuer.der);
     match end {
         PathEnd::SelfIssued => None,
+        PathEnd::IssuerAbsent if source == Source::Served && issued_by_a_root => {
+            Some(Finding::RootNotServed)
+        }
         PathEnd::IssuerAbsent if certificate.is_ca && path_len > 1 => Some(match source {
             Source::Bundle => Finding::RootMissing,
             Source::Served => Finding::RootNotServed,
@@ -214,7 +213,11 @@ pub(crate) fn is_unrelated(
 }
 
 /// The chain rules over the readable certificates (index, certificate), in their order.
-pub(crate) fn check_chain(certificates: &[(usize, &Certificate)], source: Source) -> ChainRead {
+pub(crate) fn check_chain(
+    certificates: &[(usize, &Certificate)],
+    source: Source,
+    roots: &[Vec<u8>],
+) -> ChainRead {
     let duplicates = find_duplicates(certificates);
     let distinct: Vec<(usize, &Certificate)> = certificates
         .iter()
@@ -244,7 +247,7 @@ pub(crate) fn check_chain(certificates: &[(usize, &Certificate)], source: Source
         findings.extend(check_link(pair[0], pair[1]));
     }
     let last = links.last().copied();
-    findings.extend(last.and_then(|last| path_end(last, chain.len(), end, source)));
+    findings.extend(last.and_then(|last| path_end(last, chain.len(), end, source, roots)));
     let issuer_missing = findings
         .iter()
         .any(|finding| matches!(finding, Finding::IssuerMissing { .. }));
@@ -415,24 +418,34 @@ mod tests {
         let [root, intermediate, leaf] = three(&at_now());
         let absent = PathEnd::IssuerAbsent;
         assert_eq!(
-            path_end((1, &intermediate), 2, absent, Source::Bundle),
+            path_end((1, &intermediate), 2, absent, Source::Bundle, &[]),
             Some(Finding::RootMissing)
         );
         assert_eq!(
-            path_end((1, &intermediate), 2, absent, Source::Served),
+            path_end((1, &intermediate), 2, absent, Source::Served, &[]),
             Some(Finding::RootNotServed)
         );
         assert_eq!(
-            path_end((0, &leaf), 1, absent, Source::Served),
+            path_end((0, &leaf), 1, absent, Source::Served, &[]),
             Some(Finding::IssuerMissing {
                 certificate: 0,
                 issuer: "CN=Certready Test Intermediate, O=Certready Test PKI".into()
             })
         );
         assert_eq!(
-            path_end((2, &root), 3, PathEnd::SelfIssued, Source::Bundle),
+            path_end((2, &root), 3, PathEnd::SelfIssued, Source::Bundle, &[]),
             None
         );
+        // A leaf a client's root issued directly lacks nothing a server must send.
+        let roots = [leaf.issuer.der.clone()];
+        assert_eq!(
+            path_end((0, &leaf), 1, absent, Source::Served, &roots),
+            Some(Finding::RootNotServed)
+        );
+        assert!(matches!(
+            path_end((0, &leaf), 1, absent, Source::Bundle, &roots),
+            Some(Finding::IssuerMissing { .. })
+        ));
     }
 
     #[test]
@@ -447,7 +460,7 @@ mod tests {
     #[test]
     fn check_chain_missing_intermediate_is_issuer_missing_and_nothing_more() {
         let [root, _, leaf] = three(&at_now());
-        let read = check_chain(&[(0, &leaf), (1, &root)], Source::Bundle);
+        let read = check_chain(&[(0, &leaf), (1, &root)], Source::Bundle, &[]);
         assert_eq!(read.chain, [0]);
         assert_eq!(read.findings.len(), 1);
         assert_eq!(read.findings[0].code(), "issuer-missing");
@@ -464,7 +477,7 @@ mod tests {
             (3, &intermediate),
             (4, &root),
         ];
-        let read = check_chain(&certificates, Source::Bundle);
+        let read = check_chain(&certificates, Source::Bundle, &[]);
         assert_eq!(read.chain, [0, 2, 4]);
         assert_eq!(
             read.findings,
@@ -484,6 +497,7 @@ mod tests {
         let read = check_chain(
             &[(0, &intermediate), (1, &leaf), (2, &root)],
             Source::Served,
+            &[],
         );
         assert_eq!(
             read.findings,
@@ -496,7 +510,7 @@ mod tests {
     #[test]
     fn check_chain_leaf_is_ca_without_an_end_entity() {
         let [root, intermediate, _] = three(&at_now());
-        let read = check_chain(&[(0, &intermediate), (1, &root)], Source::Bundle);
+        let read = check_chain(&[(0, &intermediate), (1, &root)], Source::Bundle, &[]);
         assert_eq!(read.findings, [Finding::LeafIsCa { certificate: 0 }]);
     }
 }

@@ -4,8 +4,8 @@
 //! word it.
 
 use super::certificate::Certificate;
-use super::chain::{Source, check_chain};
-use super::finding::{Finding, PemFile, Place, Status};
+use super::chain::check_chain;
+use super::finding::{Finding, PemFile, Place, Source, Status};
 use super::key::{KeyForm, KeyFound, check_key};
 use super::names::check_names;
 use super::pem::{PemRead, read_pem};
@@ -115,9 +115,11 @@ fn parse_all<'a>(
     (certificates, unreadable)
 }
 
+/// `roots`: the subject names (DER) of the roots a client of a served chain trusts.
 fn judge(
     certificates: &[Option<Certificate>],
     source: Source,
+    roots: &[Vec<u8>],
     names: &[String],
     thresholds: Thresholds,
     now: i64,
@@ -127,19 +129,26 @@ fn judge(
         .enumerate()
         .filter_map(|(index, certificate)| Some((index, certificate.as_ref()?)))
         .collect();
-    let chain = check_chain(&readable, source);
-    let distinct: Vec<(usize, &Certificate)> = readable
+    let chain = check_chain(&readable, source, roots);
+    // Dates are judged on every distinct certificate of an upload, which must all be right;
+    // a client reads only the path through what a server sends.
+    let dated: Vec<(usize, &Certificate)> = readable
         .iter()
         .filter(|(index, _)| {
             !chain.findings.iter().any(|finding| {
                 matches!(finding, Finding::DuplicateCertificate { certificate, .. } if certificate == index)
             })
         })
+        .filter(|(index, _)| source == Source::Bundle || chain.chain.contains(index))
         .copied()
         .collect();
-    let (validity, leaf_days_left) = check_validity(&distinct, chain.leaf, thresholds, now);
-    let names = chain
+    // A CA in the leaf's place is no leaf (`leaf-is-ca` says so): its dates, names and key
+    // are not the certificate's, which is missing or unreadable.
+    let leaf = chain
         .leaf
+        .filter(|&leaf| certificates[leaf].as_ref().is_some_and(|leaf| !leaf.is_ca));
+    let (validity, leaf_days_left) = check_validity(&dated, leaf, thresholds, now);
+    let names = leaf
         .and_then(|leaf| certificates[leaf].as_ref())
         .map(|leaf| check_names(leaf, names))
         .unwrap_or_default();
@@ -147,7 +156,7 @@ fn judge(
         chain: chain.findings,
         validity,
         names,
-        leaf: chain.leaf,
+        leaf,
         order: chain.chain,
         leaf_days_left,
     }
@@ -228,7 +237,7 @@ pub fn diagnose_bundle(
         framing.push(Finding::NoCertificate);
     }
     let (parsed, unreadable) = parse_all(blocks.iter().map(|&(_, der)| der));
-    let judged = judge(&parsed, Source::Bundle, names, thresholds, now);
+    let judged = judge(&parsed, Source::Bundle, &[], names, thresholds, now);
     let leaf = judged.leaf.and_then(|leaf| parsed[leaf].as_ref());
     let (key, key_findings) = check_key(&keys, leaf);
     let findings: Vec<Finding> = [
@@ -241,7 +250,7 @@ pub fn diagnose_bundle(
     ]
     .concat();
     BundleDiagnosis {
-        status: Status::of(&findings),
+        status: Status::of(&findings, Source::Bundle),
         findings,
         certificates: blocks
             .iter()
@@ -255,15 +264,17 @@ pub fn diagnose_bundle(
 }
 
 /// The same chain, validity and name rules over the DER chain a server served (no key, no
-/// PEM framing).
+/// PEM framing), as its clients meet it: `roots` are the subject names (DER) of the roots they
+/// trust, which a server need not send.
 pub fn diagnose_served(
     chain: &[Vec<u8>],
     names: &[String],
+    roots: &[Vec<u8>],
     thresholds: Thresholds,
     now: i64,
 ) -> ServedDiagnosis {
     let (certificates, unreadable) = parse_all(chain.iter().map(|der| Some(der.as_slice())));
-    let judged = judge(&certificates, Source::Served, names, thresholds, now);
+    let judged = judge(&certificates, Source::Served, roots, names, thresholds, now);
     let issued_by_lets_encrypt = judged
         .leaf
         .and_then(|leaf| certificates[leaf].as_ref())
@@ -278,7 +289,7 @@ pub fn diagnose_served(
     ]
     .concat();
     ServedDiagnosis {
-        status: Status::of(&findings),
+        status: Status::of(&findings, Source::Served),
         findings,
         certificates,
         chain: judged.order,
@@ -503,10 +514,25 @@ mod tests {
     #[test]
     fn a_chain_without_its_leaf_has_a_ca_for_a_leaf() {
         let diagnosis = bundle(&at_now().chain_without_leaf_bundle());
+        // A CA is no leaf: its days, names and key are not judged as the leaf's.
+        assert_eq!(codes(&diagnosis.findings), ["leaf-is-ca"]);
+        assert_eq!(diagnosis.leaf_days_left, None);
+    }
+
+    #[test]
+    fn a_damaged_leaf_leaves_no_leaf_to_judge_rather_than_its_intermediate() {
+        let good = String::from_utf8(at_now().good_bundle()).unwrap();
+        let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+        lines[3] = format!("!{}", &lines[3][1..]);
+        let diagnosis = bundle((lines.join("\n") + "\n").as_bytes());
         assert_eq!(
-            codes(&diagnosis.findings),
-            ["key-mismatch", "leaf-is-ca", "no-subject-alt-name"]
+            diagnosis.findings[0],
+            Finding::Base64Damaged {
+                at: bundle_place(4)
+            }
         );
+        assert_eq!(codes(&diagnosis.findings), ["base64-damaged", "leaf-is-ca"]);
+        assert_eq!(diagnosis.leaf_days_left, None);
     }
 
     #[test]
@@ -517,7 +543,13 @@ mod tests {
     }
 
     fn served(chain: &[Vec<u8>]) -> ServedDiagnosis {
-        diagnose_served(chain, &names(&["example.com"]), Thresholds::default(), NOW)
+        diagnose_served(
+            chain,
+            &names(&["example.com"]),
+            &[],
+            Thresholds::default(),
+            NOW,
+        )
     }
 
     #[test]

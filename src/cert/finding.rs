@@ -20,6 +20,16 @@ pub struct Place {
     pub line: usize,
 }
 
+/// Where a chain was read from, which changes what some findings weigh: an upload must be
+/// exactly as the platform asks (`Bundle`), while a client builds its own path through what a
+/// server sends, in any order after the leaf (RFC 8446 §4.4.2), and holds its own roots
+/// (`Served`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Source {
+    Bundle,
+    Served,
+}
+
 /// How much a finding weighs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Severity {
@@ -45,12 +55,12 @@ impl Status {
         self.max(other)
     }
 
-    /// The status of a list of findings: any failure fails, any warning warns; information
-    /// does not count.
-    pub fn of(findings: &[Finding]) -> Status {
+    /// The status of a list of findings from `source`: any failure fails, any warning warns;
+    /// information does not count.
+    pub fn of(findings: &[Finding], source: Source) -> Status {
         findings
             .iter()
-            .map(|finding| match finding.severity() {
+            .map(|finding| match finding.severity(source) {
                 Severity::Failure => Status::Fails,
                 Severity::Warning => Status::Warnings,
                 Severity::Info => Status::Ready,
@@ -198,9 +208,18 @@ impl Finding {
         }
     }
 
-    /// How much the finding weighs.
-    pub fn severity(&self) -> Severity {
+    /// How much the finding weighs in a chain from `source`: a served chain out of order, or
+    /// carrying a certificate it need not, still works for clients that build their own path
+    /// (whether it does is the trust check's to say).
+    pub fn severity(&self, source: Source) -> Severity {
         match self {
+            Finding::ChainOutOfOrder { .. }
+            | Finding::UnrelatedCertificate { .. }
+            | Finding::DuplicateCertificate { .. }
+                if source == Source::Served =>
+            {
+                Severity::Warning
+            }
             Finding::CrlfLineEnds { .. }
             | Finding::StrayText { .. }
             | Finding::DuplicateCertificate { .. }
@@ -218,14 +237,44 @@ mod tests {
 
     #[test]
     fn status_failures_outweigh_warnings_and_information_does_not_count() {
-        assert_eq!(Status::of(&[]), Status::Ready);
-        assert_eq!(Status::of(&[Finding::RootNotServed]), Status::Ready);
-        assert_eq!(Status::of(&[Finding::RootMissing]), Status::Warnings);
+        let bundle = |findings: &[Finding]| Status::of(findings, Source::Bundle);
+        assert_eq!(bundle(&[]), Status::Ready);
+        assert_eq!(bundle(&[Finding::RootNotServed]), Status::Ready);
+        assert_eq!(bundle(&[Finding::RootMissing]), Status::Warnings);
         assert_eq!(
-            Status::of(&[Finding::RootMissing, Finding::KeyMissing]),
+            bundle(&[Finding::RootMissing, Finding::KeyMissing]),
             Status::Fails
         );
         assert_eq!(Status::Warnings.worst(Status::Ready), Status::Warnings);
+    }
+
+    #[test]
+    fn a_served_chain_out_of_order_or_with_extras_only_warns() {
+        let shape = [
+            Finding::ChainOutOfOrder {
+                right_order: vec![0, 2, 1],
+            },
+            Finding::UnrelatedCertificate { certificate: 3 },
+            Finding::DuplicateCertificate {
+                certificate: 2,
+                first: 1,
+            },
+        ];
+        for finding in &shape {
+            assert_eq!(
+                finding.severity(Source::Served),
+                Severity::Warning,
+                "{finding:?}"
+            );
+        }
+        for finding in &shape[..2] {
+            assert_eq!(
+                finding.severity(Source::Bundle),
+                Severity::Failure,
+                "{finding:?}"
+            );
+        }
+        assert_eq!(shape[2].severity(Source::Bundle), Severity::Warning);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! implement: RFC 7468 and Twilio's documented upload rules for the framing and the key,
 //! RFC 5280 for the chain and validity, RFC 6125 for the names.
 //!
-//! Nothing here does I/O or reads the clock: the caller passes the bytes and `now`.
+//! Nothing here reads files, the network or the clock: the caller passes the bytes and
+//! `now`. (ring asks the system for random numbers when it loads an ECDSA key to compare
+//! with the leaf: its key-pair type needs them, though nothing is signed.)
 //!
 //! - `pem`: PEM framing, line by line; `key`: the private key's form and whether it is the
 //!   leaf's; `certificate`: one X.509 certificate, parsed.
@@ -33,6 +35,6 @@ pub use certificate::{Certificate, DistinguishedName};
 pub use diagnosis::{
     BundleCertificate, BundleDiagnosis, KeyBlock, ServedDiagnosis, diagnose_bundle, diagnose_served,
 };
-pub use finding::{Finding, PemFile, Place, Severity, Status};
+pub use finding::{Finding, PemFile, Place, Severity, Source, Status};
 pub use key::KeyForm;
 pub use validity::{Thresholds, rfc3339};

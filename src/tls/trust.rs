@@ -18,6 +18,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, DnsName, ServerName, TrustAnchor, UnixTime};
 use webpki::{EndEntityCert, KeyUsage};
 
+use crate::cert::Certificate;
+
 /// The name a certificate must be valid for: a DNS name or an IP address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrustName(ServerName<'static>);
@@ -80,9 +82,12 @@ impl TrustFailure {
 }
 
 /// The roots a chain must lead to.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct TrustAnchors {
     anchors: Vec<TrustAnchor<'static>>,
+    /// Each root's subject name as its certificate encodes it (DER): what a served chain's
+    /// last issuer is compared with.
+    subjects: Vec<Vec<u8>>,
 }
 
 /// Why no trust anchors could be loaded.
@@ -115,34 +120,47 @@ impl TrustAnchors {
     /// file in a system directory should not stop every check.
     pub fn platform() -> Result<Self, TrustStoreError> {
         let loaded = rustls_native_certs::load_native_certs();
-        let anchors: Vec<TrustAnchor<'static>> = loaded
-            .certs
-            .iter()
-            .filter_map(|certificate| anchor(certificate).ok())
-            .collect();
-        if anchors.is_empty() {
+        let mut roots = Self::default();
+        for certificate in &loaded.certs {
+            if let Ok(parsed) = anchor(certificate) {
+                roots.add(parsed, certificate);
+            }
+        }
+        if roots.is_empty() {
             let first_error = loaded.errors.first().map(ToString::to_string);
             return Err(TrustStoreError::NoPlatformRoots { first_error });
         }
-        Ok(Self { anchors })
+        Ok(roots)
     }
 
     /// The roots in a PEM file's contents (`--ca-file`): every `CERTIFICATE` block, each of
     /// which must parse; other blocks (keys, say) are ignored.
     pub fn from_pem_file(pem: &[u8]) -> Result<Self, TrustStoreError> {
-        let mut anchors = Vec::new();
+        let mut roots = Self::default();
         for (index, certificate) in CertificateDer::pem_slice_iter(pem).enumerate() {
             let certificate = certificate.map_err(TrustStoreError::BadPem)?;
             let parsed = anchor(&certificate).map_err(|error| TrustStoreError::BadCertificate {
                 position: index + 1,
                 error,
             })?;
-            anchors.push(parsed);
+            roots.add(parsed, &certificate);
         }
-        if anchors.is_empty() {
+        if roots.is_empty() {
             return Err(TrustStoreError::NoCertificate);
         }
-        Ok(Self { anchors })
+        Ok(roots)
+    }
+
+    fn add(&mut self, anchor: TrustAnchor<'static>, certificate: &CertificateDer<'_>) {
+        self.anchors.push(anchor);
+        if let Ok(parsed) = Certificate::parse(certificate) {
+            self.subjects.push(parsed.subject.der);
+        }
+    }
+
+    /// The roots' subject names (DER), for `cert::diagnose_served`.
+    pub fn subjects(&self) -> &[Vec<u8>] {
+        &self.subjects
     }
 
     /// How many roots there are.

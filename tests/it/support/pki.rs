@@ -322,6 +322,12 @@ impl LeafBuilder<'_> {
         self
     }
 
+    /// Signed by the root itself, as a private CA may issue.
+    pub fn build_by_root(self) -> Leaf {
+        let root = &self.pki.root;
+        self.build_signed_by(root)
+    }
+
     /// Signed by the intermediate.
     pub fn build(self) -> Leaf {
         let intermediate = &self.pki.intermediate;
