@@ -7,10 +7,10 @@ use std::io::Write;
 use certready::cli::args::{Cli, Command};
 use certready::cli::generate;
 use certready::cli::wiring;
-use certready::cli::wiring::ExpiryRun;
-use certready::commands::expiry::nagios;
 use certready::diagnostics::warn;
 use certready::exit::ExitStatus;
+use certready::exit::PluginState;
+use certready::render::certificate::nagios::cannot_run;
 use certready::runner::{Job, RunPlan, run};
 
 fn main() -> ExitCode {
@@ -39,22 +39,20 @@ fn main() -> ExitCode {
                 ExitStatus::Usage.into()
             }
         },
-        Command::Expiry(args) => match args.validate().and_then(wiring::expiry_run) {
-            Ok(ExpiryRun::Reports(plan)) => run_job(plan).into(),
-            Ok(ExpiryRun::Nagios {
-                expirer,
-                targets,
-                concurrency,
-            }) => on_runtime(async move {
-                let (line, state) = nagios(&expirer, targets, concurrency).await;
-                print(Ok(with_newline(line))).worse(ExitStatus::Plugin(state))
-            })
-            .into(),
-            Err(error) => {
-                warn(error);
-                ExitStatus::Usage.into()
+        Command::Expiry(args) => {
+            let nagios = args.nagios;
+            match args.validate().and_then(wiring::expiry_plan) {
+                Ok(plan) => run_job(plan).into(),
+                // A monitoring system reads any other line or status as a verdict on the host.
+                Err(error) if nagios => print(Ok(with_newline(cannot_run(&error.to_string()))))
+                    .worse(ExitStatus::Plugin(PluginState::Unknown))
+                    .into(),
+                Err(error) => {
+                    warn(error);
+                    ExitStatus::Usage.into()
+                }
             }
-        },
+        }
         Command::Completions { shell } => print(Ok(generate::completions(shell))).into(),
         Command::Man => print(generate::manual()).into(),
     }
@@ -68,11 +66,6 @@ fn with_newline(text: String) -> Vec<u8> {
 
 /// Runs a bulk command's plan on a multi-threaded runtime.
 fn run_job<J: Job>(plan: RunPlan<J>) -> ExitStatus {
-    on_runtime(run(plan))
-}
-
-/// Runs `work` on a multi-threaded runtime.
-fn on_runtime(work: impl Future<Output = ExitStatus> + Send + 'static) -> ExitStatus {
     let runtime = match start_runtime() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -83,7 +76,7 @@ fn on_runtime(work: impl Future<Output = ExitStatus> + Send + 'static) -> ExitSt
     // The run in a task of its own, so that a panic in it is caught and reported as a run that
     // did not finish (its message is already on stderr).
     let status = runtime
-        .block_on(async { tokio::spawn(work).await })
+        .block_on(async { tokio::spawn(run(plan)).await })
         .unwrap_or(ExitStatus::Unfinished);
     // Queries still in flight, or a writer blocked on a stalled stdout, are abandoned, not
     // awaited: the run has said all it will.

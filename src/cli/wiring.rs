@@ -5,10 +5,11 @@
 use std::ffi::OsStr;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
+use std::sync::Mutex;
 
 use crate::commands::bundle::{BundleCheck, read_input};
 use crate::commands::check::{CheckJob, Checker};
-use crate::commands::expiry::{Expirer, ExpiryJob, ExpiryTarget, presenting};
+use crate::commands::expiry::{Expirer, ExpiryJob, ExpiryOutput, ExpiryTarget, presenting};
 use crate::dns::addresses::AddressResolver;
 use crate::dns::{Resolver, Transport, system_nameservers};
 use crate::endpoint::Host;
@@ -46,18 +47,8 @@ pub fn check_plan(request: CheckRequest) -> Result<RunPlan<CheckJob>, UsageError
     })
 }
 
-/// How an `expiry` run goes: a report per host through the runner, or one plugin line.
-pub enum ExpiryRun {
-    Reports(RunPlan<ExpiryJob>),
-    Nagios {
-        expirer: Expirer,
-        targets: Vec<ExpiryTarget>,
-        concurrency: usize,
-    },
-}
-
 /// A validated expiry run, wired to this machine: its resolver, its trust anchors.
-pub fn expiry_run(request: ExpiryRequest) -> Result<ExpiryRun, UsageError> {
+pub fn expiry_plan(request: ExpiryRequest) -> Result<RunPlan<ExpiryJob>, UsageError> {
     refuse_input_directory(request.input.as_ref())?;
     let targets = request
         .endpoints
@@ -95,23 +86,18 @@ pub fn expiry_run(request: ExpiryRequest) -> Result<ExpiryRun, UsageError> {
         thresholds: request.thresholds,
         deadline: request.deadline,
     };
-    if request.nagios {
-        return Ok(ExpiryRun::Nagios {
-            expirer,
-            targets,
-            concurrency: request.concurrency,
-        });
-    }
-    Ok(ExpiryRun::Reports(RunPlan {
-        job: ExpiryJob {
-            expirer,
-            format: format(&request.output),
-        },
+    let output = if request.nagios {
+        ExpiryOutput::Nagios(Mutex::default())
+    } else {
+        ExpiryOutput::Reports(format(&request.output))
+    };
+    Ok(RunPlan {
+        job: ExpiryJob { expirer, output },
         targets,
         input: request.input,
         window: request.concurrency,
         progress: !request.output.quiet,
-    }))
+    })
 }
 
 /// `--ca-file`'s roots, or else the system's.

@@ -4,9 +4,9 @@
 //! one plugin line instead of a report each.
 
 use std::net::SocketAddr;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use futures::{StreamExt, stream};
 use tokio::time::{Instant, timeout_at};
 
 use crate::cert::{ServedDiagnosis, Thresholds, diagnose_served};
@@ -14,7 +14,8 @@ use crate::commands::unix_now;
 use crate::dns::addresses::{AddressFailure, AddressResolver};
 use crate::endpoint::{ConnectTo, Endpoint, Host};
 use crate::exit::{Class, ExitStatus, PluginState};
-use crate::render::certificate::{nagios, served};
+use crate::render::certificate::nagios::{self, PluginEntry};
+use crate::render::certificate::served;
 use crate::render::{Format, InvalidKeys, render_invalid};
 use crate::runner::{Job, Performed};
 use crate::tls::{
@@ -45,6 +46,8 @@ pub struct Expiry {
     /// The name the certificate must be valid for: the SNI name, or the IP address.
     pub checked_name: String,
     pub outcome: Result<Served, Unreached>,
+    /// How it fares, from the outcome.
+    pub class: ExpiryClass,
 }
 
 /// A chain fetched and judged.
@@ -109,9 +112,9 @@ pub enum ExpiryClass {
 impl ExpiryClass {
     /// A host's class: unreachable is unknown; a failing finding or an untrusted chain is
     /// critical; a warning is a warning.
-    pub fn of(expiry: &Expiry) -> ExpiryClass {
+    pub fn of(outcome: &Result<Served, Unreached>) -> ExpiryClass {
         use crate::cert::Status;
-        match &expiry.outcome {
+        match outcome {
             Err(_) => ExpiryClass::Unknown,
             Ok(served) => match (served.diagnosis.status, &served.trust) {
                 (Status::Fails, _) | (_, Err(_)) => ExpiryClass::Critical,
@@ -211,7 +214,13 @@ impl Expirer {
                 let now = unix_now();
                 let names = [checked_name.clone()];
                 Served {
-                    diagnosis: diagnose_served(&chain.certificates, &names, self.thresholds, now),
+                    diagnosis: diagnose_served(
+                        &chain.certificates,
+                        &names,
+                        self.anchors.subjects(),
+                        self.thresholds,
+                        now,
+                    ),
                     trust: verify_trust(
                         &chain.certificates,
                         &TrustName::from(&choice),
@@ -225,6 +234,7 @@ impl Expirer {
             endpoint: target.endpoint,
             sni: choice.sni().map(str::to_owned),
             checked_name,
+            class: ExpiryClass::of(&outcome),
             outcome,
         }
     }
@@ -275,11 +285,19 @@ impl Expirer {
     }
 }
 
+/// How an `expiry` run reports: a report per host, or `--nagios`'s one line for all, its
+/// entries gathered as hosts finish.
+#[derive(Debug)]
+pub enum ExpiryOutput {
+    Reports(Format),
+    Nagios(Mutex<Vec<PluginEntry>>),
+}
+
 /// `expiry` as a job of the runner.
 #[derive(Debug)]
 pub struct ExpiryJob {
     pub expirer: Expirer,
-    pub format: Format,
+    pub output: ExpiryOutput,
 }
 
 /// The JSON keys of an invalid line in `expiry`'s report.
@@ -287,6 +305,17 @@ const INVALID_KEYS: InvalidKeys = InvalidKeys {
     target: "host",
     class: "status",
 };
+
+impl ExpiryJob {
+    /// Keeps a plugin entry for the final line; a poisoned lock (a panic elsewhere) still
+    /// takes it.
+    fn gather(entries: &Mutex<Vec<PluginEntry>>, entry: PluginEntry) {
+        entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(entry);
+    }
+}
 
 impl Job for ExpiryJob {
     type Target = ExpiryTarget;
@@ -297,35 +326,62 @@ impl Job for ExpiryJob {
         ExpiryTarget::parse(text)
     }
 
+    /// The host's report; under `--nagios`, nothing yet: its entry waits for the final line.
     async fn perform(&self, target: ExpiryTarget, line: Option<u64>) -> Performed<ExpiryClass> {
         let expiry = self.expirer.expiry(target).await;
+        let text = match &self.output {
+            ExpiryOutput::Reports(format) => served::render(&expiry, line, *format),
+            ExpiryOutput::Nagios(entries) => {
+                Self::gather(entries, nagios::entry(&expiry));
+                String::new()
+            }
+        };
         Performed {
-            class: Some(ExpiryClass::of(&expiry)),
-            text: served::render(&expiry, line, self.format),
+            class: Some(expiry.class),
+            text,
         }
     }
 
     fn render_invalid(&self, line: u64, input: &str, reason: &str) -> String {
-        render_invalid(line, input, reason, INVALID_KEYS, self.format)
+        match &self.output {
+            ExpiryOutput::Reports(format) => {
+                render_invalid(line, input, reason, INVALID_KEYS, *format)
+            }
+            ExpiryOutput::Nagios(entries) => {
+                Self::gather(entries, nagios::invalid_entry(line, input, reason));
+                String::new()
+            }
+        }
+    }
+
+    /// `--nagios`: the one line, once every host is done.
+    fn closing(&self) -> Option<String> {
+        let ExpiryOutput::Nagios(entries) = &self.output else {
+            return None;
+        };
+        let entries = entries.lock().unwrap_or_else(PoisonError::into_inner);
+        Some(nagios::render(
+            &entries,
+            plugin_state(&entries),
+            self.expirer.thresholds,
+        ))
+    }
+
+    /// `--nagios`: the worst host's plugin state, in place of the usual exit status.
+    fn after_run(&self) -> Option<ExitStatus> {
+        let ExpiryOutput::Nagios(entries) = &self.output else {
+            return None;
+        };
+        let entries = entries.lock().unwrap_or_else(PoisonError::into_inner);
+        Some(ExitStatus::Plugin(plugin_state(&entries)))
     }
 }
 
-/// `--nagios`: every host probed (at most `concurrency` at once), then one plugin line for
-/// all of them on stdout; the worst host's state is the exit status.
-pub async fn nagios(
-    expirer: &Expirer,
-    targets: Vec<ExpiryTarget>,
-    concurrency: usize,
-) -> (String, PluginState) {
-    let expiries: Vec<Expiry> = stream::iter(targets)
-        .map(|target| expirer.expiry(target))
-        .buffered(concurrency.max(1))
-        .collect()
-        .await;
-    let state = expiries
+/// The worst entry's state; UNKNOWN when nothing was checked.
+fn plugin_state(entries: &[PluginEntry]) -> PluginState {
+    entries
         .iter()
-        .map(|expiry| ExpiryClass::of(expiry).plugin_state())
+        .map(|entry| entry.state)
         .max()
-        .unwrap_or(PluginState::Unknown);
-    (nagios::render(&expiries, state, expirer.thresholds), state)
+        .unwrap_or(PluginState::Unknown)
 }

@@ -74,6 +74,12 @@ pub trait Job: Send + Sync + 'static {
         None
     }
 
+    /// What the run writes on stdout after every report, once it has gone through (the
+    /// `--nagios` line), if anything.
+    fn closing(&self) -> Option<String> {
+        None
+    }
+
     /// Said once a run has gone through: a status that overrides the tally's, if any (an
     /// assumption that changed nothing is bad usage).
     fn after_run(&self) -> Option<ExitStatus> {
@@ -172,7 +178,10 @@ pub async fn run<J: Job>(plan: RunPlan<J>) -> ExitStatus {
                 outcome = outcomes.next(), if !writer.backlogged() => match outcome {
                     Some(Ok(rendered)) => {
                         reached.count(&rendered);
-                        writer.push(&rendered.text);
+                        // A job that reports only at the end renders nothing per entry.
+                        if !rendered.text.is_empty() {
+                            writer.push(&rendered.text);
+                        }
                         if let Some(progress) = &mut progress {
                             progress.update(&reached.tally);
                         }
@@ -194,6 +203,11 @@ pub async fn run<J: Job>(plan: RunPlan<J>) -> ExitStatus {
     };
     // What was rendered is written: all of it when the run went through, as much as fits in
     // a short grace after a signal, nothing more when writing already failed.
+    if matches!(stop, Stop::Done)
+        && let Some(closing) = job.closing()
+    {
+        writer.push(&closing);
+    }
     let stop = match stop {
         Stop::Done | Stop::Broken => tokio::select! {
             biased;

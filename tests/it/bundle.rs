@@ -300,7 +300,7 @@ async fn unreadable_files_and_bad_usage_exit_2_naming_the_input() {
             "cannot read FILE /dev/zero: it is larger than",
         ),
         (
-            &["bundle", "-", "--crit-days", "40"],
+            &["bundle", "-", "--warn-days", "30", "--crit-days", "40"],
             "--crit-days 40 is more than --warn-days 30",
         ),
         (
@@ -309,6 +309,45 @@ async fn unreadable_files_and_bad_usage_exit_2_naming_the_input() {
         ),
     ])
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_a_key_on_one_line_is_read_and_never_shown() {
+    let pki = pki();
+    let leaf = pki.leaf(&["example.com"]).build();
+    let body: String = leaf
+        .key_pem
+        .lines()
+        .filter(|line| !line.starts_with("-----"))
+        .collect();
+    let one_line = format!("-----BEGIN PRIVATE KEY-----{body}-----END PRIVATE KEY-----\n");
+    let bundle = pem(&[
+        &leaf.pem,
+        &pki.intermediate_pem(),
+        &pki.root_pem(),
+        &one_line,
+    ]);
+    for format in [&[][..], &["--json"][..]] {
+        let mut args = vec!["bundle", "-"];
+        args.extend(format);
+        let output = certready_with_stdin(&args, &bundle).await;
+        let (stdout, errors) = (String::from_utf8_lossy(&output.stdout), stderr(&output));
+        assert_eq!(status(&output), 1, "{stdout}");
+        for fragment in body
+            .as_bytes()
+            .chunks(16)
+            .map(|c| std::str::from_utf8(c).unwrap())
+        {
+            assert!(!stdout.contains(fragment), "{stdout}");
+            assert!(!errors.contains(fragment), "{errors}");
+        }
+        // Read, and matched to the leaf: only its framing is wrong.
+        assert!(stdout.contains("inexact-boundary"), "{stdout}");
+        assert!(
+            !stdout.contains("key-missing") && !stdout.contains("key-mismatch"),
+            "{stdout}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -191,7 +191,7 @@ async fn chain_completeness_a_missing_intermediate_is_critical_and_not_verifiabl
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn chain_order_a_chain_served_out_of_order_is_critical() {
+async fn chain_order_a_chain_served_out_of_order_is_a_warning_when_it_verifies() {
     let pki = pki();
     let leaf = pki.leaf(&[HOST]).build();
     let server = TlsServer::start(
@@ -199,9 +199,23 @@ async fn chain_order_a_chain_served_out_of_order_is_critical() {
         key(&leaf),
     );
     let (output, report) = expiry(&pki, &server, &[]).await;
-    assert_eq!(status(&output), 1, "{report}");
+    assert_eq!(status(&output), 4, "{report}");
+    assert_eq!(report["status"], "warning");
     assert_eq!(codes(&report), ["chain-out-of-order"]);
+    assert_eq!(report["findings"][0]["severity"], "warning");
     assert_eq!(report["chain"]["order"], serde_json::json!([0, 2, 1]));
+    assert_eq!(report["trust"]["verified"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chain_completeness_a_leaf_issued_by_a_trusted_root_lacks_nothing() {
+    let pki = pki();
+    let leaf = pki.leaf(&[HOST]).build_by_root();
+    let server = TlsServer::start(der(&[&leaf.der]), key(&leaf));
+    let (output, report) = expiry(&pki, &server, &[]).await;
+    assert_eq!(status(&output), 0, "{report}");
+    assert_eq!(report["chain"]["complete"], true);
+    assert_eq!(report["findings"][0]["code"], "root-not-served");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -385,6 +399,48 @@ async fn nagios_prints_one_plugin_line_with_days_left_and_plugin_exit_codes() {
     let line = String::from_utf8(output.stdout.clone()).unwrap();
     assert!(line.starts_with("CERTREADY UNKNOWN - "), "{line}");
     assert!(line.ends_with("| days_left=U;30:;7:\n"), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nagios_takes_input_lines_and_says_unknown_when_it_cannot_run() {
+    let pki = pki();
+    let root = root_file(&pki);
+    let good = serve(&pki, &pki.leaf(&["127.0.0.1"]).build());
+    let hosts = format!("{}\nnot a host\n", good.address());
+    let input = scratch_file("hosts.txt", hosts.as_bytes());
+    let output = certready(&[
+        "expiry",
+        "--nagios",
+        "--input",
+        input.to_str().unwrap(),
+        "--ca-file",
+        root.to_str().unwrap(),
+    ])
+    .await;
+    let line = String::from_utf8(output.stdout.clone()).unwrap();
+    assert_eq!(status(&output), 3, "{line}");
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(
+        line.starts_with("CERTREADY UNKNOWN - line 2 \"not a host\""),
+        "{line}"
+    );
+    assert!(line.trim_end().ends_with(";30:;7:"), "{line}");
+
+    for args in [
+        vec!["expiry", "--nagios", "exa mple.com"],
+        vec![
+            "expiry",
+            "--nagios",
+            "example.com",
+            "--ca-file",
+            "/nonexistent.pem",
+        ],
+    ] {
+        let output = certready(&args).await;
+        let line = String::from_utf8(output.stdout.clone()).unwrap();
+        assert_eq!(status(&output), 3, "{args:?}");
+        assert!(line.starts_with("CERTREADY UNKNOWN - "), "{line}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

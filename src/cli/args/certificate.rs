@@ -52,14 +52,10 @@ Exit status:
 /// When a certificate's end is near enough to say so: shared by `bundle` and `expiry`.
 #[derive(Clone, Copy, Debug, Args)]
 pub struct ThresholdArgs {
-    /// A leaf that expires in fewer than N days is a warning
-    #[arg(
-        long,
-        value_name = "N",
-        default_value_t = 30,
-        help_heading = "Thresholds"
-    )]
-    pub warn_days: u32,
+    /// A leaf that expires in fewer than N days is a warning [default: 30, or --crit-days
+    /// when that is more]
+    #[arg(long, value_name = "N", help_heading = "Thresholds")]
+    pub warn_days: Option<u32>,
 
     /// A leaf that expires in fewer than N days is a failure (expired always is)
     #[arg(
@@ -72,15 +68,22 @@ pub struct ThresholdArgs {
 }
 
 impl ThresholdArgs {
+    /// The thresholds; a `--crit-days` above the default warning threshold raises it, but
+    /// one above a `--warn-days` given is a contradiction.
     fn validate(self) -> Result<Thresholds, UsageError> {
-        if self.crit_days > self.warn_days {
-            return Err(UsageError::Thresholds {
-                warn: self.warn_days,
-                crit: self.crit_days,
-            });
-        }
+        let default = Thresholds::default().warn_days;
+        let warn_days = match self.warn_days {
+            Some(warn) if self.crit_days > warn => {
+                return Err(UsageError::Thresholds {
+                    warn,
+                    crit: self.crit_days,
+                });
+            }
+            Some(warn) => warn,
+            None => default.max(self.crit_days),
+        };
         Ok(Thresholds {
-            warn_days: self.warn_days,
+            warn_days,
             crit_days: self.crit_days,
         })
     }
@@ -184,8 +187,9 @@ pub struct ExpiryArgs {
     pub output: OutputArgs,
 
     /// Print one monitoring-plugin status line with performance data (days_left) for all
-    /// hosts, and exit 0 OK, 1 WARNING, 2 CRITICAL or 3 UNKNOWN
-    #[arg(long, conflicts_with_all = ["json", "input"], help_heading = "Output")]
+    /// hosts (arguments and --input), and exit 0 OK, 1 WARNING, 2 CRITICAL or 3 UNKNOWN; a run
+    /// that cannot start prints an UNKNOWN line
+    #[arg(long, conflicts_with = "json", help_heading = "Output")]
     pub nagios: bool,
 
     /// Also check the hosts in FILE ('-' for standard input), after any HOST: one per line;
@@ -264,17 +268,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_critical_threshold_above_the_warning_one_is_bad_usage() {
+    fn a_critical_threshold_above_a_warning_one_given_is_bad_usage() {
         let thresholds = |warn_days, crit_days| ThresholdArgs {
             warn_days,
             crit_days,
         };
-        assert!(thresholds(30, 7).validate().is_ok());
-        assert!(thresholds(7, 7).validate().is_ok());
+        assert!(thresholds(Some(30), 7).validate().is_ok());
+        assert!(thresholds(Some(7), 7).validate().is_ok());
         assert!(matches!(
-            thresholds(7, 30).validate(),
+            thresholds(Some(7), 30).validate(),
             Err(UsageError::Thresholds { warn: 7, crit: 30 })
         ));
+        // --crit-days alone above the default warning threshold raises it.
+        let raised = thresholds(None, 40).validate().unwrap();
+        assert_eq!((raised.warn_days, raised.crit_days), (40, 40));
+        assert_eq!(thresholds(None, 7).validate().unwrap().warn_days, 30);
     }
 
     #[test]

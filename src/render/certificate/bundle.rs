@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::cert::{BundleDiagnosis, KeyForm, PemFile, Status};
+use crate::cert::{BundleDiagnosis, KeyForm, PemFile, Source, Status};
 use crate::escape::{json_line, printable};
 use crate::render::style::{Palette, Tone};
 use crate::render::{Detail, Format};
@@ -37,6 +37,7 @@ fn names<'a>(diagnosis: &BundleDiagnosis, files: BundleFiles<'a>) -> Names<'a> {
         leaf: diagnosis.chain.first().copied(),
         bundle: files.bundle,
         key: files.key,
+        source: Source::Bundle,
     };
     names.certificates = diagnosis
         .certificates

@@ -46,7 +46,7 @@ pub fn subject_alt_names(certificate: &Certificate) -> String {
 /// Each finding on a line of its own, marked by its weight, with its fix command under it.
 pub fn findings(out: &mut String, found: &[Finding], names: &Names, palette: &Palette) {
     for finding in found {
-        let (mark, tone) = match finding.severity() {
+        let (mark, tone) = match finding.severity(names.source) {
             Severity::Failure => ("✗", Tone::Bad),
             Severity::Warning => ("!", Tone::Warning),
             Severity::Info => ("i", Tone::Faint),

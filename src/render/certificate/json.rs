@@ -91,7 +91,7 @@ impl FindingJson {
         };
         FindingJson {
             code: finding.code(),
-            severity: severity(finding.severity()),
+            severity: severity(finding.severity(names.source)),
             message: message(finding, names),
             file: place.map(|at| match at.file {
                 PemFile::Bundle => "bundle",

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use crate::cert::{Certificate, ServedDiagnosis, rfc3339};
+use crate::cert::{Certificate, ServedDiagnosis, Source, rfc3339};
 use crate::commands::expiry::{Expiry, ExpiryClass, Served, Unreached};
 use crate::endpoint::Host;
 use crate::escape::{json_line, printable};
@@ -53,6 +53,7 @@ pub(super) fn names(diagnosis: &ServedDiagnosis) -> Names<'static> {
         leaf: diagnosis.chain.first().copied(),
         bundle: "the served chain",
         key: None,
+        source: Source::Served,
     }
 }
 
@@ -61,7 +62,7 @@ fn leaf(diagnosis: &ServedDiagnosis) -> Option<&Certificate> {
 }
 
 fn human(expiry: &Expiry, palette: &Palette, detail: Detail) -> String {
-    let class = ExpiryClass::of(expiry);
+    let class = expiry.class;
     let mut out = format!(
         "{}: {}",
         expiry.endpoint,
@@ -203,7 +204,7 @@ struct ErrorJson {
 
 impl<'a> ExpiryJson<'a> {
     fn new(expiry: &'a Expiry, line: Option<u64>) -> ExpiryJson<'a> {
-        let class = ExpiryClass::of(expiry);
+        let class = expiry.class;
         let mut json = ExpiryJson {
             host: match &expiry.endpoint.host {
                 Host::Name(name) => name.clone(),

@@ -2,7 +2,7 @@
 //! reports of `bundle` and `expiry`. Everything taken from a file or a server (names, PEM
 //! labels, a parser's complaint) goes through `escape::printable` here.
 
-use crate::cert::{Certificate, Finding, KeyForm, PemFile, Place, rfc3339};
+use crate::cert::{Certificate, Finding, KeyForm, PemFile, Place, Source, rfc3339};
 use crate::escape::printable;
 
 /// What a report calls the things a finding points at.
@@ -16,6 +16,8 @@ pub struct Names<'a> {
     pub bundle: &'a str,
     /// The key file's path as typed, if there is one.
     pub key: Option<&'a str>,
+    /// Whether the chain is an upload or served: what some findings weigh.
+    pub source: Source,
 }
 
 impl Names<'_> {
@@ -27,9 +29,10 @@ impl Names<'_> {
 
     /// `FILE:LINE`, as compilers and editors point at a line.
     pub fn place(&self, at: &Place) -> String {
-        format!("{}:{}", self.file(at.file), at.line)
+        format!("{}:{}", printable(self.file(at.file)), at.line)
     }
 
+    /// A file's path as typed, for a command line (quoted there, not escaped).
     fn file(&self, file: PemFile) -> &str {
         match file {
             PemFile::Bundle => self.bundle,
@@ -52,14 +55,14 @@ pub fn short_name(certificate: &Certificate) -> String {
 /// The finding in one sentence.
 pub fn message(finding: &Finding, names: &Names) -> String {
     match finding {
-        Finding::EmptyFile { file } => format!("{} is empty", names.file(*file)),
+        Finding::EmptyFile { file } => format!("{} is empty", printable(names.file(*file))),
         Finding::NotText { at } => format!(
             "{}: not PEM text (a binary DER file, or UTF-16?); the upload takes PEM",
             names.place(at)
         ),
         Finding::ByteOrderMark { file } => format!(
             "{} starts with a byte-order mark; the upload wants plain text from the first -----BEGIN",
-            names.file(*file)
+            printable(names.file(*file))
         ),
         Finding::CrlfLineEnds { at } => format!(
             "{}: lines end in CR LF (Windows line ends); the upload expects LF",
@@ -91,12 +94,20 @@ pub fn message(finding: &Finding, names: &Names) -> String {
             "{}: text outside the PEM blocks (openssl's Bag Attributes or subject= lines?); the upload wants only the blocks",
             names.place(at)
         ),
+        Finding::UnexpectedBlock { at, label } if at.file == PemFile::Key => format!(
+            "{}: a {} block in the key file, which should hold the private key alone (a certificate belongs in {})",
+            names.place(at),
+            printable(label),
+            printable(names.bundle)
+        ),
         Finding::UnexpectedBlock { at, label } => format!(
             "{}: a {} block; the upload takes only CERTIFICATE blocks and one PRIVATE KEY",
             names.place(at),
             printable(label)
         ),
-        Finding::NoCertificate => format!("{} holds no CERTIFICATE block", names.bundle),
+        Finding::NoCertificate => {
+            format!("{} holds no CERTIFICATE block", printable(names.bundle))
+        }
         Finding::KeyMissing => "no private key: put the leaf's key (-----BEGIN PRIVATE KEY-----) after the chain, or pass --key KEYFILE".to_owned(),
         Finding::MultipleKeys { at } => format!(
             "more than one private key ({}); the upload takes exactly one, the leaf's",
@@ -106,10 +117,15 @@ pub fn message(finding: &Finding, names: &Names) -> String {
                 .join(", ")
         ),
         Finding::KeyNotPkcs8 { at, form } => format!(
-            "{}: the key is in {} form ({}); the upload takes an unencrypted PKCS #8 key (-----BEGIN PRIVATE KEY-----)",
+            "{}: the key is in {} form ({}); the upload takes an unencrypted PKCS #8 key (-----BEGIN PRIVATE KEY-----){}",
             names.place(at),
             form.label(),
-            form_name(*form)
+            form_name(*form),
+            if at.file == PemFile::Bundle {
+                "; convert it, then put the new key in place of this block"
+            } else {
+                ""
+            }
         ),
         Finding::KeyUnreadable { at, reason } => format!(
             "{}: the key does not read as a key: {}",
@@ -226,13 +242,18 @@ pub fn command(finding: &Finding, names: &Names) -> Option<Vec<String>> {
     match finding {
         Finding::KeyNotPkcs8 { at, form } => {
             let input = names.file(at.file);
-            form.conversion_command(input, &pkcs8_output(input))
+            // Out of a bundle, openssl writes the key alone: a file named for a key.
+            let output = match at.file {
+                PemFile::Bundle => "key.pkcs8.pem".to_owned(),
+                PemFile::Key => pkcs8_output(input),
+            };
+            form.conversion_command(input, &output)
         }
         _ => None,
     }
 }
 
-/// Where the converted key goes: beside the input, named for its form (`key.pkcs8.pem` for
+/// Where a converted key file goes: beside it, named for its form (`key.pkcs8.pem` for
 /// standard input, `-`).
 fn pkcs8_output(input: &str) -> String {
     if input == "-" {
