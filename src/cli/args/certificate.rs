@@ -45,7 +45,8 @@ Exit status:
        verifiable (unknown issuer, missing intermediate, broken chain)
   2    bad usage or an invalid HOST, or an --input line that is not a valid host
   3    nothing critical, but at least one server could not be reached or handshaken with
-  4    warnings only (expiring within --warn-days)
+  4    warnings only (expiring within --warn-days, a chain served out of order or with
+       certificates it need not send)
   5    the run did not finish (output or input failed); 129, 130, 143: stopped by a signal
   With --nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, as monitoring plugins do.";
 
