@@ -29,3 +29,4 @@ pub mod name;
 pub mod render;
 pub mod runner;
 pub mod tls;
+pub mod twilio;

@@ -37,4 +37,4 @@ pub use diagnosis::{
 };
 pub use finding::{Finding, PemFile, Place, Severity, Source, Status};
 pub use key::KeyForm;
-pub use validity::{Thresholds, rfc3339};
+pub use validity::{Thresholds, parse_rfc3339, rfc3339};

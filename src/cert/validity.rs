@@ -102,6 +102,14 @@ pub(crate) fn check_validity(
     (findings, days)
 }
 
+/// An RFC 3339 date (as Twilio's API writes them: `2021-02-06T18:02:04Z`) in seconds since
+/// the Unix epoch; `None` for anything else.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(time::OffsetDateTime::unix_timestamp)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +131,14 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(i64::MAX), "9999-12-31T23:59:59Z");
         assert_eq!(rfc3339(i64::MIN), "0000-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn parse_rfc3339_reads_what_rfc3339_writes() {
+        assert_eq!(parse_rfc3339("2026-01-01T00:00:00Z"), Some(NOW));
+        assert_eq!(parse_rfc3339("2026-01-01T01:00:00+01:00"), Some(NOW));
+        assert_eq!(parse_rfc3339("2026-01-01"), None);
+        assert_eq!(parse_rfc3339("soon"), None);
     }
 
     #[test]

@@ -158,6 +158,13 @@ impl TrustAnchors {
         }
     }
 
+    /// The roots as rustls's client takes them (for HTTPS to an API).
+    pub fn root_store(&self) -> rustls::RootCertStore {
+        rustls::RootCertStore {
+            roots: self.anchors.clone(),
+        }
+    }
+
     /// The roots' subject names (DER), for `cert::diagnose_served`.
     pub fn subjects(&self) -> &[Vec<u8>] {
         &self.subjects
