@@ -6,7 +6,9 @@ use std::ffi::OsStr;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::sync::Mutex;
+use std::time::Duration;
 
+use crate::cert::Thresholds;
 use crate::commands::bundle::{BundleCheck, read_input};
 use crate::commands::check::{CheckJob, Checker};
 use crate::commands::expiry::{Expirer, ExpiryJob, ExpiryOutput, ExpiryTarget, presenting};
@@ -19,7 +21,8 @@ use crate::runner::input::Source;
 use crate::tls::{Prober, ServerNameChoice, TrustAnchors};
 
 use super::args::{
-    BundleRequest, CheckRequest, ColorChoice, DnsArgs, ExpiryRequest, OutputArgs, UsageError,
+    BundleRequest, CheckRequest, ColorChoice, ConnectionArgs, DnsArgs, ExpiryRequest, OutputArgs,
+    UsageError,
 };
 
 /// A validated check, wired to this machine: its resolver, its report format.
@@ -71,21 +74,13 @@ pub fn expiry_plan(request: ExpiryRequest) -> Result<RunPlan<ExpiryJob>, UsageEr
             })
         })
         .transpose()?;
-    let resolver = AddressResolver::new(
-        &nameservers(&request.dns)?,
-        request.dns.timeout,
-        request.dns.retries.saturating_add(1),
-    )
-    .map_err(UsageError::NoNameservers)?;
-    let expirer = Expirer {
-        resolver,
-        prober: Prober::new(),
-        connect_to: request.connect_to,
+    let expirer = expirer(
+        &request.connection,
+        &request.dns,
         server_name,
-        anchors: trust_anchors(request.ca_file.as_deref())?,
-        thresholds: request.thresholds,
-        deadline: request.deadline,
-    };
+        request.thresholds,
+        request.deadline,
+    )?;
     let output = if request.nagios {
         ExpiryOutput::Nagios(Mutex::default())
     } else {
@@ -97,6 +92,31 @@ pub fn expiry_plan(request: ExpiryRequest) -> Result<RunPlan<ExpiryJob>, UsageEr
         input: request.input,
         window: request.concurrency,
         progress: !request.output.quiet,
+    })
+}
+
+/// What reads served chains: the resolver for host addresses, the prober, the trust anchors.
+pub fn expirer(
+    connection: &ConnectionArgs,
+    dns: &DnsArgs,
+    server_name: Option<ServerNameChoice>,
+    thresholds: Thresholds,
+    deadline: Duration,
+) -> Result<Expirer, UsageError> {
+    let resolver = AddressResolver::new(
+        &nameservers(dns)?,
+        dns.timeout,
+        dns.retries.saturating_add(1),
+    )
+    .map_err(UsageError::NoNameservers)?;
+    Ok(Expirer {
+        resolver,
+        prober: Prober::new(),
+        connect_to: connection.connect_to.clone(),
+        server_name,
+        anchors: trust_anchors(connection.ca_file.as_deref())?,
+        thresholds,
+        deadline,
     })
 }
 

@@ -71,7 +71,7 @@ pub struct ThresholdArgs {
 impl ThresholdArgs {
     /// The thresholds; a `--crit-days` above the default warning threshold raises it, but
     /// one above a `--warn-days` given is a contradiction.
-    fn validate(self) -> Result<Thresholds, UsageError> {
+    pub(super) fn validate(self) -> Result<Thresholds, UsageError> {
         let default = Thresholds::default().warn_days;
         let warn_days = match self.warn_days {
             Some(warn) if self.crit_days > warn => {
@@ -157,6 +157,19 @@ fn covered_name(input: &str) -> Result<String, String> {
         .map_err(|error| error.to_string())
 }
 
+/// How servers are reached and trusted: shared by every command that reads a served chain.
+#[derive(Clone, Debug, Args)]
+pub struct ConnectionArgs {
+    /// Connect to ADDR:PORT instead, for HOST:PORT, as curl's --connect-to (an empty HOST or
+    /// PORT matches any; an empty ADDR or PORT keeps the original); repeatable
+    #[arg(long, value_name = "HOST:PORT:ADDR:PORT", value_parser = ConnectTo::parse, help_heading = "Connection")]
+    pub connect_to: Vec<ConnectTo>,
+
+    /// Trust the roots in this PEM file instead of the system's (a private CA)
+    #[arg(long, value_name = "FILE", help_heading = "Connection")]
+    pub ca_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct ExpiryArgs {
     /// A TLS server: HOST or HOST:PORT (port 443 by default; an IPv6 address in brackets
@@ -169,14 +182,8 @@ pub struct ExpiryArgs {
     #[arg(long, value_name = "NAME", help_heading = "Connection")]
     pub servername: Option<String>,
 
-    /// Connect to ADDR:PORT instead, for HOST:PORT, as curl's --connect-to (an empty HOST or
-    /// PORT matches any; an empty ADDR or PORT keeps the original); repeatable
-    #[arg(long, value_name = "HOST:PORT:ADDR:PORT", value_parser = ConnectTo::parse, help_heading = "Connection")]
-    pub connect_to: Vec<ConnectTo>,
-
-    /// Trust the roots in this PEM file instead of the system's (a private CA)
-    #[arg(long, value_name = "FILE", help_heading = "Connection")]
-    pub ca_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
 
     #[command(flatten)]
     pub thresholds: ThresholdArgs,
@@ -216,8 +223,7 @@ pub struct ExpiryRequest {
     pub endpoints: Vec<Endpoint>,
     /// `--servername`: a DNS name or an IP address.
     pub server_name: Option<Host>,
-    pub connect_to: Vec<ConnectTo>,
-    pub ca_file: Option<PathBuf>,
+    pub connection: ConnectionArgs,
     pub thresholds: Thresholds,
     pub dns: DnsArgs,
     pub output: OutputArgs,
@@ -251,8 +257,7 @@ impl ExpiryArgs {
         Ok(ExpiryRequest {
             endpoints,
             server_name,
-            connect_to: self.connect_to,
-            ca_file: self.ca_file,
+            connection: self.connection,
             thresholds: self.thresholds.validate()?,
             dns: self.dns,
             output: self.output,

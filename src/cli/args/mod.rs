@@ -8,7 +8,9 @@
 mod certificate;
 mod check;
 
-pub use certificate::{BundleArgs, BundleRequest, ExpiryArgs, ExpiryRequest, ThresholdArgs};
+pub use certificate::{
+    BundleArgs, BundleRequest, ConnectionArgs, ExpiryArgs, ExpiryRequest, ThresholdArgs,
+};
 pub use check::{CheckArgs, CheckRequest};
 
 use std::net::{IpAddr, SocketAddr};
