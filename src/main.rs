@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use std::io::Write;
 
-use certready::cli::args::{Cli, Command};
+use certready::cli::args::{Cli, Command, TwilioCommand};
 use certready::cli::generate;
 use certready::cli::wiring;
 use certready::diagnostics::warn;
@@ -47,6 +47,15 @@ fn main() -> ExitCode {
                 Err(error) if nagios => print(Ok(with_newline(cannot_run(&error.to_string()))))
                     .worse(ExitStatus::Plugin(PluginState::Unknown))
                     .into(),
+                Err(error) => {
+                    warn(error);
+                    ExitStatus::Usage.into()
+                }
+            }
+        }
+        Command::Twilio(TwilioCommand::Status(args)) => {
+            match args.validate().and_then(wiring::twilio_status_plan) {
+                Ok(plan) => run_job(plan).into(),
                 Err(error) => {
                     warn(error);
                     ExitStatus::Usage.into()

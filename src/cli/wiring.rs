@@ -6,12 +6,16 @@ use std::ffi::OsStr;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
+use crate::caa::Requester;
+use crate::caa::requester::LETS_ENCRYPT;
 use crate::cert::Thresholds;
 use crate::commands::bundle::{BundleCheck, read_input};
 use crate::commands::check::{CheckJob, Checker};
 use crate::commands::expiry::{Expirer, ExpiryJob, ExpiryOutput, ExpiryTarget, presenting};
+use crate::commands::twilio::StatusJob;
 use crate::dns::addresses::AddressResolver;
 use crate::dns::{Resolver, Transport, system_nameservers};
 use crate::endpoint::Host;
@@ -19,10 +23,13 @@ use crate::render::{Format, HumanStyle};
 use crate::runner::RunPlan;
 use crate::runner::input::Source;
 use crate::tls::{Prober, ServerNameChoice, TrustAnchors};
+use crate::twilio::client::{Retry, TwilioApi};
+use crate::twilio::credentials::{Environment, ProcessEnvironment, find_credentials};
+use crate::twilio::hosts::Hosts;
 
 use super::args::{
     BundleRequest, CheckRequest, ColorChoice, ConnectionArgs, DnsArgs, ExpiryRequest, OutputArgs,
-    UsageError,
+    TwilioApiArgs, TwilioStatusRequest, UsageError,
 };
 
 /// A validated check, wired to this machine: its resolver, its report format.
@@ -161,6 +168,86 @@ pub fn bundle_check(request: BundleRequest) -> Result<BundleCheck, UsageError> {
         thresholds: request.thresholds,
         format: format(&request.output),
     })
+}
+
+/// A validated `twilio status`, wired: credentials from the environment, the API's hosts, a
+/// CAA checker with the platform's profile, and the served-chain reader.
+pub fn twilio_status_plan(request: TwilioStatusRequest) -> Result<RunPlan<StatusJob>, UsageError> {
+    refuse_input_directory(request.input.as_ref())?;
+    let api = twilio_api(&request.api)?;
+    let checker = Checker {
+        // The platform's profile: Let's Encrypt, its own account, http-01 or tls-alpn-01.
+        requester: Requester {
+            ca: LETS_ENCRYPT.to_owned(),
+            account_uri: None,
+            method: None,
+            name_policy: true,
+        },
+        assumptions: Vec::new(),
+        resolver: Resolver::new(Transport::new(
+            nameservers(&request.dns)?,
+            request.dns.timeout,
+            request.dns.retries.saturating_add(1),
+            DOMAIN_QUERIES_IN_FLIGHT,
+            None,
+        )),
+        deadline: DOMAIN_DEADLINE,
+    };
+    let expirer = expirer(
+        &request.connection,
+        &request.dns,
+        None,
+        request.thresholds,
+        DOMAIN_DEADLINE,
+    )?;
+    Ok(RunPlan {
+        job: StatusJob {
+            api,
+            checker,
+            expirer,
+            thresholds: request.thresholds,
+            format: format(&request.output),
+            refused: AtomicBool::new(false),
+        },
+        targets: request.sids,
+        input: request.input,
+        window: request.concurrency,
+        progress: !request.output.quiet,
+    })
+}
+
+/// DNS queries in flight for a `twilio status` run: a few domains at a time need few.
+const DOMAIN_QUERIES_IN_FLIGHT: usize = 16;
+/// How long a domain's CAA lookups, and its served chain, may take.
+const DOMAIN_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Twilio's API as the credentials and flags say: `--twilio-base-url` (else
+/// CERTREADY_TWILIO_BASE_URL) or Twilio's hosts for the credentials' edge and region.
+pub fn twilio_api(args: &TwilioApiArgs) -> Result<TwilioApi, UsageError> {
+    let environment = ProcessEnvironment;
+    let credentials = find_credentials(&environment, args.profile.as_deref())
+        .map_err(|error| UsageError::Credentials(error.to_string()))?;
+    let base = args
+        .twilio_base_url
+        .clone()
+        .or_else(|| environment.variable("CERTREADY_TWILIO_BASE_URL"));
+    let hosts = match base {
+        Some(base) => Hosts::base(&base).map_err(|error| UsageError::BaseUrl(error.to_string()))?,
+        None => Hosts::Twilio {
+            edge: credentials.edge.clone(),
+            region: credentials.region.clone(),
+        },
+    };
+    // Plain http to loopback needs no roots; https needs the system's.
+    let anchors = match &hosts {
+        Hosts::Base(url) if url.scheme() == "http" => TrustAnchors::default(),
+        _ => TrustAnchors::platform().map_err(|error| UsageError::TrustStore(error.to_string()))?,
+    };
+    let retry = Retry {
+        timeout: args.api_timeout,
+        ..Retry::default()
+    };
+    TwilioApi::new(hosts, credentials, &anchors, retry).map_err(UsageError::Setup)
 }
 
 /// The resolvers named, or else the system's.

@@ -2,12 +2,14 @@
 //! to a core (CAA, certificates) to judge.
 //!
 //! - `check`: may the CA issue for a name; `bundle`: is a PEM bundle ready to upload;
-//!   `expiry`: is the certificate a server serves sound.
+//!   `expiry`: is the certificate a server serves sound; `twilio`: a Link Shortening domain,
+//!   Twilio's view beside the world's.
 //! - here: the clock every command judges certificates by.
 
 pub mod bundle;
 pub mod check;
 pub mod expiry;
+pub mod twilio;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

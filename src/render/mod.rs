@@ -2,7 +2,7 @@
 //! finished diagnosis.
 //!
 //! - `check`: the CAA report (`check`); `certificate`: the certificate reports (`bundle`,
-//!   `expiry`, and the `--nagios` plugin line).
+//!   `expiry`, and the `--nagios` plugin line); `twilio`: a Link Shortening domain's status.
 //! - `style`: colours for the human reports; `invalid`: the report for an input line that is
 //!   not a valid entry, for every bulk command.
 
@@ -10,6 +10,7 @@ pub mod certificate;
 pub mod check;
 mod invalid;
 pub mod style;
+pub mod twilio;
 
 pub use check::render_check;
 pub use invalid::{InvalidKeys, render_invalid};

@@ -7,11 +7,13 @@
 
 mod certificate;
 mod check;
+mod twilio;
 
 pub use certificate::{
     BundleArgs, BundleRequest, ConnectionArgs, ExpiryArgs, ExpiryRequest, ThresholdArgs,
 };
 pub use check::{CheckArgs, CheckRequest};
+pub use twilio::{TwilioApiArgs, TwilioCommand, TwilioStatusArgs, TwilioStatusRequest};
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -56,6 +58,9 @@ pub enum Command {
     /// Read the certificate each server serves: expiry, chain, trust, issuer
     #[command(after_help = certificate::EXPIRY_EXAMPLES)]
     Expiry(Box<ExpiryArgs>),
+    /// Twilio Link Shortening domains: Twilio's view of their certificates beside the world's
+    #[command(subcommand, after_help = twilio::TWILIO_EXAMPLES)]
+    Twilio(TwilioCommand),
     /// Print a completion script for a shell
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {
@@ -188,6 +193,14 @@ pub enum UsageError {
     },
     #[error("cannot verify chains: {0}; pass --ca-file FILE with the roots to trust")]
     TrustStore(String),
+    #[error("invalid DOMAIN_SID {input:?}: {reason}")]
+    InvalidDomainSid { input: String, reason: String },
+    #[error("{0}")]
+    Credentials(String),
+    #[error("invalid --twilio-base-url {0}")]
+    BaseUrl(String),
+    #[error("{0}")]
+    Setup(String),
     #[error(
         "invalid --account-uri {0:?}: expected an absolute URI without spaces or ';', such as https://acme-v02.api.letsencrypt.org/acme/acct/123"
     )]

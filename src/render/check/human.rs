@@ -299,7 +299,7 @@ fn lookup_details(lookup: &Lookup) -> Vec<String> {
 }
 
 /// The changes in zone-file syntax: `add`, `remove`, `replace` ... `with`.
-fn change_lines(changes: &[Change]) -> Vec<String> {
+pub fn change_lines(changes: &[Change]) -> Vec<String> {
     changes
         .iter()
         .flat_map(|change| match change {

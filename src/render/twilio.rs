@@ -1,0 +1,385 @@
+//! `twilio status`'s report for one domain: its verdict, Twilio's view beside the world's,
+//! and each finding with the Twilio error it leads to and the action Twilio's docs recommend;
+//! for people, or as one JSON object (documented in README.md).
+
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use crate::cert::rfc3339;
+use crate::commands::twilio::DomainStatus;
+use crate::escape::{json_line, printable};
+use crate::linkshortening::finding::ApiCall;
+use crate::linkshortening::{DomainFinding, DomainVerdict, Weight};
+use crate::render::check::human::change_lines;
+use crate::render::style::{Palette, Tone};
+use crate::render::{Detail, Format};
+use crate::twilio::client::ApiFailure;
+
+use super::certificate::bundle::expires_in;
+
+/// The report for one domain, without a trailing newline.
+pub fn render_status(status: &DomainStatus, line: Option<u64>, format: Format) -> String {
+    match format {
+        Format::Json => json_line(&StatusJson::new(status, line)),
+        Format::Human(style) => human(status, &Palette::new(style.color), style.detail),
+    }
+}
+
+fn verdict_tone(verdict: DomainVerdict) -> Tone {
+    match verdict {
+        DomainVerdict::Ok => Tone::Good,
+        DomainVerdict::Warning => Tone::Warning,
+        DomainVerdict::Error => Tone::Unknown,
+        DomainVerdict::Critical => Tone::Bad,
+    }
+}
+
+fn weight_word(weight: Weight) -> &'static str {
+    match weight {
+        Weight::Info => "info",
+        Weight::Warning => "warning",
+        Weight::Undetermined => "error",
+        Weight::Critical => "critical",
+    }
+}
+
+/// The finding in one sentence.
+pub fn message(finding: &DomainFinding, status: &DomainStatus) -> String {
+    let host = status.host.as_deref().unwrap_or("the domain");
+    match finding {
+        DomainFinding::CaaBlocksRenewal => format!(
+            "the certificate is Twilio-managed (Let's Encrypt), but {host}'s CAA records do not let Let's Encrypt issue: the next renewal fails"
+        ),
+        DomainFinding::Expired { date_expires } => format!(
+            "Twilio's certificate for {host} expired at {}",
+            rfc3339(*date_expires)
+        ),
+        DomainFinding::ExpiresSoon {
+            date_expires,
+            days_left,
+            ..
+        } => format!(
+            "Twilio's certificate for {host} {} ({})",
+            expires_in(*days_left),
+            rfc3339(*date_expires)
+        ),
+        DomainFinding::InValidation { status } => format!(
+            "a new certificate is being validated (status {})",
+            status.as_deref().map_or("unknown".to_owned(), printable)
+        ),
+        DomainFinding::ManagedRequestPending => {
+            "a Twilio-managed certificate has been requested and is not issued yet".to_owned()
+        }
+        DomainFinding::ServedDiffers {
+            served_not_after,
+            date_expires,
+        } => format!(
+            "{host} serves a certificate valid until {}, not the one Twilio reports (until {})",
+            rfc3339(*served_not_after),
+            rfc3339(*date_expires)
+        ),
+        DomainFinding::ServedUnreachable { reason } => format!(
+            "no certificate could be read from {host}:443: {}",
+            printable(reason)
+        ),
+        DomainFinding::DnsInvalid { reason } => format!(
+            "Twilio's DNS check fails for {host}{}",
+            reason
+                .as_deref()
+                .map(|reason| format!(": {}", printable(reason)))
+                .unwrap_or_default()
+        ),
+        DomainFinding::ContinueOnFailureOff => "ContinueOnFailure is off: while the certificate is broken, messages with links fail instead of going out with long links".to_owned(),
+        DomainFinding::DomainNotFound => format!("no Link Shortening domain {} in this account", status.sid),
+        DomainFinding::ApiError { call, message, .. } => format!(
+            "Twilio's {} could not be read: {}",
+            call.resource(),
+            printable(message)
+        ),
+    }
+}
+
+/// What to do, as Twilio's docs recommend it.
+pub fn action(finding: &DomainFinding, status: &DomainStatus) -> String {
+    let sid = &status.sid;
+    let managed = status
+        .facts
+        .certificate
+        .as_ref()
+        .is_ok_and(|certificate| certificate.managed == Some(true));
+    let replace = if managed {
+        format!(
+            "request a new managed certificate: POST /v1/LinkShortening/Domains/{sid}/RequestManagedCert (certready twilio request-managed-cert {sid})"
+        )
+    } else {
+        format!(
+            "upload a renewed certificate (chain, root and PKCS #8 key in one TlsCert; check it first with certready bundle FILE): POST /v1/LinkShortening/Domains/{sid}/Certificate, then GET it until cert_in_validation is null; or switch to a Twilio-managed certificate: POST .../RequestManagedCert"
+        )
+    };
+    match finding {
+        DomainFinding::CaaBlocksRenewal => {
+            let fixes = status
+                .caa
+                .as_ref()
+                .map(|caa| change_lines(&caa.changes))
+                .unwrap_or_default();
+            if fixes.is_empty() {
+                format!("let letsencrypt.org issue for {}: run certready check {} for the records to change", status.host.as_deref().unwrap_or("the domain"), status.host.as_deref().unwrap_or("DOMAIN"))
+            } else {
+                format!("change the CAA records: {}", fixes.join("; "))
+            }
+        }
+        DomainFinding::Expired { .. } => replace,
+        DomainFinding::ExpiresSoon { .. } => format!(
+            "{replace}; and create an Alarm on 30131 (certready twilio alarm)"
+        ),
+        DomainFinding::InValidation { .. } => format!(
+            "wait: Twilio validates a new certificate within about five minutes; GET /v2/LinkShortening/Domains/{sid}/Certificate until cert_in_validation is null (30132 if it fails)"
+        ),
+        DomainFinding::ManagedRequestPending => format!(
+            "wait: GET /v2/LinkShortening/Domains/{sid}/Certificate until requesting is false"
+        ),
+        DomainFinding::ServedDiffers { .. } => "check that the domain's DNS points to Twilio (GET .../ValidateDns) and that no proxy or CDN in front serves a certificate of its own".to_owned(),
+        DomainFinding::ServedUnreachable { .. } => "check that the domain resolves and answers TLS on port 443 (certready expiry DOMAIN)".to_owned(),
+        DomainFinding::DnsInvalid { .. } => format!(
+            "fix the DNS records Link Shortening's onboarding asks for, then GET /v1/LinkShortening/Domains/{sid}/ValidateDns again"
+        ),
+        DomainFinding::ContinueOnFailureOff => format!(
+            "POST /v1/LinkShortening/Domains/{sid}/Config with ContinueOnFailure=true"
+        ),
+        DomainFinding::DomainNotFound => "check the Domain SID and that the credentials are the account's that owns it".to_owned(),
+        DomainFinding::ApiError { .. } => "try again later; if it persists, check Twilio's status page".to_owned(),
+    }
+}
+
+fn human(status: &DomainStatus, palette: &Palette, detail: Detail) -> String {
+    let verdict = status.diagnosis.verdict;
+    let mut out = format!(
+        "{}: {}",
+        status.sid,
+        palette.tone(verdict.as_str(), verdict_tone(verdict))
+    );
+    if let Some(host) = &status.host {
+        let _ = write!(out, ", {host}");
+    }
+    if let Ok(certificate) = &status.facts.certificate {
+        let kind = match certificate.managed {
+            Some(true) => "managed",
+            Some(false) => "uploaded",
+            None => "certificate",
+        };
+        let _ = write!(
+            out,
+            " ({kind}, expires {})",
+            certificate
+                .date_expires
+                .as_deref()
+                .map_or("unknown".to_owned(), printable)
+        );
+    }
+    let detailed = match detail {
+        Detail::Quiet => false,
+        Detail::Normal => verdict != DomainVerdict::Ok,
+        Detail::Verbose => true,
+    };
+    if !detailed {
+        return out;
+    }
+    if let Some(caa) = &status.caa {
+        let _ = write!(
+            out,
+            "\n  caa     {} for Let's Encrypt",
+            caa.check.evaluation.verdict.as_str()
+        );
+    }
+    if let Some(served) = &status.served {
+        let _ = write!(out, "\n  served  {}", served.class.as_str());
+    }
+    for finding in &status.diagnosis.findings {
+        let (mark, tone) = match finding.weight() {
+            Weight::Critical => ("✗", Tone::Bad),
+            Weight::Undetermined => ("?", Tone::Unknown),
+            Weight::Warning => ("!", Tone::Warning),
+            Weight::Info => ("i", Tone::Faint),
+        };
+        let twilio_error = finding
+            .twilio_error()
+            .map(|code| format!(" (Twilio error {code})"))
+            .unwrap_or_default();
+        let _ = write!(
+            out,
+            "\n  {} {}: {}{twilio_error}\n      {}",
+            palette.tone(mark, tone),
+            finding.code(),
+            message(finding, status),
+            palette.code(&action(finding, status))
+        );
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct StatusJson<'a> {
+    domain_sid: &'a str,
+    line: Option<u64>,
+    domain_name: Option<&'a str>,
+    verdict: &'static str,
+    findings: Vec<FindingJson>,
+    certificate: Option<CertificateJson<'a>>,
+    config: Option<ConfigJson>,
+    dns: Option<DnsJson<'a>>,
+    caa: Option<CaaJson>,
+    served: Option<ServedJson>,
+    errors: Vec<ErrorJson>,
+}
+
+#[derive(Serialize)]
+struct FindingJson {
+    code: &'static str,
+    severity: &'static str,
+    message: String,
+    twilio_error: Option<u16>,
+    action: String,
+}
+
+#[derive(Serialize)]
+struct CertificateJson<'a> {
+    managed: Option<bool>,
+    requesting: Option<bool>,
+    date_expires: Option<&'a str>,
+    cert_in_validation: Option<&'a serde_json::Value>,
+}
+
+#[derive(Serialize)]
+struct ConfigJson {
+    continue_on_failure: Option<bool>,
+    fallback_url: Option<String>,
+    disable_https: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct DnsJson<'a> {
+    is_valid: Option<bool>,
+    reason: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct CaaJson {
+    verdict: &'static str,
+    /// The records to change, as zone-file lines (`add`, `remove`, `replace`... `with`).
+    fixes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ServedJson {
+    status: &'static str,
+    not_after: Option<String>,
+    days_left: Option<i64>,
+    issued_by_lets_encrypt: Option<bool>,
+    error: Option<String>,
+}
+
+/// A call that failed: which, its code, and Twilio's error code when it gave one.
+#[derive(Serialize)]
+struct ErrorJson {
+    call: &'static str,
+    code: &'static str,
+    twilio_code: Option<i64>,
+}
+
+impl<'a> StatusJson<'a> {
+    fn new(status: &'a DomainStatus, line: Option<u64>) -> StatusJson<'a> {
+        let facts = &status.facts;
+        let certificate = facts.certificate.as_ref().ok();
+        let calls = [
+            (ApiCall::Certificate, facts.certificate.as_ref().err()),
+            (
+                ApiCall::Config,
+                facts.config.as_ref().and_then(|r| r.as_ref().err()),
+            ),
+            (
+                ApiCall::ValidateDns,
+                facts.dns.as_ref().and_then(|r| r.as_ref().err()),
+            ),
+        ];
+        StatusJson {
+            domain_sid: status.sid.as_str(),
+            line,
+            domain_name: certificate.and_then(|c| c.domain_name.as_deref()),
+            verdict: status.diagnosis.verdict.as_str(),
+            findings: status
+                .diagnosis
+                .findings
+                .iter()
+                .map(|finding| FindingJson {
+                    code: finding.code(),
+                    severity: weight_word(finding.weight()),
+                    message: message(finding, status),
+                    twilio_error: finding.twilio_error(),
+                    action: action(finding, status),
+                })
+                .collect(),
+            certificate: certificate.map(|certificate| CertificateJson {
+                managed: certificate.managed,
+                requesting: certificate.requesting,
+                date_expires: certificate.date_expires.as_deref(),
+                cert_in_validation: certificate
+                    .cert_in_validation
+                    .as_ref()
+                    .filter(|value| !value.is_null()),
+            }),
+            config: facts
+                .config
+                .as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|config| ConfigJson {
+                    continue_on_failure: config.continue_on_failure,
+                    fallback_url: config.fallback_url.clone(),
+                    disable_https: config.disable_https,
+                }),
+            dns: facts
+                .dns
+                .as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .map(|dns| DnsJson {
+                    is_valid: dns.is_valid,
+                    reason: dns.reason.as_deref(),
+                }),
+            caa: status.caa.as_ref().map(|caa| CaaJson {
+                verdict: caa.check.evaluation.verdict.as_str(),
+                fixes: caa
+                    .changes
+                    .iter()
+                    .flat_map(|change| change_lines(std::slice::from_ref(change)))
+                    .collect(),
+            }),
+            served: status.served.as_ref().map(|served| {
+                let diagnosis = served.outcome.as_ref().ok().map(|s| &s.diagnosis);
+                let leaf = diagnosis.and_then(|d| {
+                    d.chain
+                        .first()
+                        .and_then(|&leaf| d.certificates.get(leaf))
+                        .and_then(Option::as_ref)
+                });
+                ServedJson {
+                    status: served.class.as_str(),
+                    not_after: leaf.map(|leaf| rfc3339(leaf.not_after)),
+                    days_left: diagnosis.and_then(|d| d.leaf_days_left),
+                    issued_by_lets_encrypt: diagnosis.map(|d| d.issued_by_lets_encrypt),
+                    error: served.outcome.as_ref().err().map(ToString::to_string),
+                }
+            }),
+            errors: calls
+                .into_iter()
+                .filter_map(|(call, failure)| {
+                    failure.map(|failure: &ApiFailure| ErrorJson {
+                        call: call.resource(),
+                        code: failure.code(),
+                        twilio_code: failure.twilio_error().and_then(|error| error.code),
+                    })
+                })
+                .collect(),
+        }
+    }
+}
