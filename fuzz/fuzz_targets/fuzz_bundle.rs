@@ -8,7 +8,7 @@
 
 #![no_main]
 
-use certready::cert::{Finding, PemFile, Place, Status, Thresholds, diagnose_bundle};
+use certready::cert::{Finding, PemFile, Place, Source, Status, Thresholds, diagnose_bundle};
 use certready::render::certificate::bundle::{BundleFiles, render};
 use certready::render::{Detail, Format, HumanStyle};
 use libfuzzer_sys::fuzz_target;
@@ -27,7 +27,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let names = ["example.com".to_owned(), "192.0.2.1".to_owned()];
     let diagnosis = diagnose_bundle(bundle, key, &names, Thresholds::default(), NOW);
-    assert_eq!(diagnosis.status, Status::of(&diagnosis.findings));
+    assert_eq!(
+        diagnosis.status,
+        Status::of(&diagnosis.findings, Source::Bundle)
+    );
     assert!(
         diagnosis
             .chain

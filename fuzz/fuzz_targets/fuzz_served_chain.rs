@@ -7,7 +7,7 @@
 
 #![no_main]
 
-use certready::cert::{Status, Thresholds, diagnose_served};
+use certready::cert::{Certificate, Source, Status, Thresholds, diagnose_served};
 use libfuzzer_sys::fuzz_target;
 
 /// 2026-01-01T00:00:00Z.
@@ -22,8 +22,17 @@ fuzz_target!(|data: &[u8]| {
         rest = &tail[length..];
     }
     let names = ["example.com".to_owned()];
-    let diagnosis = diagnose_served(&chain, &names, Thresholds::default(), NOW);
-    assert_eq!(diagnosis.status, Status::of(&diagnosis.findings));
+    // The last certificate's issuer, as a root the client trusts, when it parses.
+    let roots: Vec<Vec<u8>> = chain
+        .last()
+        .and_then(|last| Certificate::parse(last).ok())
+        .map(|last| vec![last.issuer.der])
+        .unwrap_or_default();
+    let diagnosis = diagnose_served(&chain, &names, &roots, Thresholds::default(), NOW);
+    assert_eq!(
+        diagnosis.status,
+        Status::of(&diagnosis.findings, Source::Served)
+    );
     assert_eq!(diagnosis.certificates.len(), chain.len());
     let mut seen = vec![false; chain.len()];
     for &index in &diagnosis.chain {

@@ -5,6 +5,8 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use serde::de::DeserializeOwned;
+
 use crate::caa::Diagnosis;
 use crate::caa::diagnose;
 use crate::cert::Thresholds;
@@ -99,8 +101,8 @@ impl StatusJob {
             .and_then(|certificate| certificate.domain_name.as_deref())
             .and_then(domain_host);
         let (config, dns, caa, served) = tokio::join!(
-            self.config(&sid, found),
-            self.dns_validation(&sid, found),
+            self.subresource::<DomainConfig>(&sid, "Config", found),
+            self.subresource::<DnsValidation>(&sid, "ValidateDns", found),
             self.caa(host.as_deref()),
             self.served(host.as_deref()),
         );
@@ -138,24 +140,14 @@ impl StatusJob {
         }
     }
 
-    async fn config(
+    /// A v1 subresource of the domain (`Config`, `ValidateDns`), when the domain was found.
+    async fn subresource<T: DeserializeOwned>(
         &self,
         sid: &DomainSid,
+        name: &str,
         found: bool,
-    ) -> Option<Result<DomainConfig, ApiFailure>> {
-        let path = format!("/v1/LinkShortening/Domains/{sid}/Config");
-        match found {
-            true => Some(self.api.get(Product::Messaging, &path).await),
-            false => None,
-        }
-    }
-
-    async fn dns_validation(
-        &self,
-        sid: &DomainSid,
-        found: bool,
-    ) -> Option<Result<DnsValidation, ApiFailure>> {
-        let path = format!("/v1/LinkShortening/Domains/{sid}/ValidateDns");
+    ) -> Option<Result<T, ApiFailure>> {
+        let path = format!("/v1/LinkShortening/Domains/{sid}/{name}");
         match found {
             true => Some(self.api.get(Product::Messaging, &path).await),
             false => None,
