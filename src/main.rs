@@ -2,11 +2,11 @@
 
 use std::process::ExitCode;
 
-use std::io::Write;
-
-use certready::cli::args::{Cli, Command, TwilioCommand};
+use certready::cli::args::{Cli, Command};
 use certready::cli::generate;
 use certready::cli::wiring;
+use certready::cli::wiring::TwilioRun;
+use certready::commands::write_stdout;
 use certready::diagnostics::warn;
 use certready::exit::ExitStatus;
 use certready::exit::PluginState;
@@ -53,15 +53,14 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Twilio(TwilioCommand::Status(args)) => {
-            match args.validate().and_then(wiring::twilio_status_plan) {
-                Ok(plan) => run_job(plan).into(),
-                Err(error) => {
-                    warn(error);
-                    ExitStatus::Usage.into()
-                }
+        Command::Twilio(command) => match wiring::twilio_run(command) {
+            Ok(TwilioRun::Status(plan)) => run_job(*plan).into(),
+            Ok(TwilioRun::Once(work)) => on_runtime(work).into(),
+            Err(error) => {
+                warn(error);
+                ExitStatus::Usage.into()
             }
-        }
+        },
         Command::Completions { shell } => print(Ok(generate::completions(shell))).into(),
         Command::Man => print(generate::manual()).into(),
     }
@@ -75,6 +74,11 @@ fn with_newline(text: String) -> Vec<u8> {
 
 /// Runs a bulk command's plan on a multi-threaded runtime.
 fn run_job<J: Job>(plan: RunPlan<J>) -> ExitStatus {
+    on_runtime(run(plan))
+}
+
+/// Runs `work` on a multi-threaded runtime.
+fn on_runtime(work: impl Future<Output = ExitStatus> + Send + 'static) -> ExitStatus {
     let runtime = match start_runtime() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -85,7 +89,7 @@ fn run_job<J: Job>(plan: RunPlan<J>) -> ExitStatus {
     // The run in a task of its own, so that a panic in it is caught and reported as a run that
     // did not finish (its message is already on stderr).
     let status = runtime
-        .block_on(async { tokio::spawn(run(plan)).await })
+        .block_on(async { tokio::spawn(work).await })
         .unwrap_or(ExitStatus::Unfinished);
     // Queries still in flight, or a writer blocked on a stalled stdout, are abandoned, not
     // awaited: the run has said all it will.
@@ -93,16 +97,10 @@ fn run_job<J: Job>(plan: RunPlan<J>) -> ExitStatus {
     status
 }
 
-/// Writes a generated text to stdout; one that cannot be written did not finish.
+/// Writes a generated text to stdout; one that cannot be made or written did not finish.
 fn print(text: std::io::Result<Vec<u8>>) -> ExitStatus {
-    let written = text.and_then(|text| {
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(&text).and_then(|()| stdout.flush())
-    });
-    match written {
-        Ok(()) => ExitStatus::Success,
-        // `| head`: the reader has what it wanted; say nothing.
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => ExitStatus::Unfinished,
+    match text {
+        Ok(text) => write_stdout(&text).err().unwrap_or(ExitStatus::Success),
         Err(error) => {
             warn(format_args!("cannot write to standard output: {error}"));
             ExitStatus::Unfinished

@@ -3,8 +3,10 @@
 //! named) into a run ready to go. This is where resolvers and jobs are built.
 
 use std::ffi::OsStr;
+use std::future::Future;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -15,10 +17,12 @@ use crate::cert::Thresholds;
 use crate::commands::bundle::{BundleCheck, read_input};
 use crate::commands::check::{CheckJob, Checker};
 use crate::commands::expiry::{Expirer, ExpiryJob, ExpiryOutput, ExpiryTarget, presenting};
-use crate::commands::twilio::StatusJob;
+use crate::commands::twilio::actions::Waiting;
+use crate::commands::twilio::{StatusJob, run_alarm, run_alerts, run_request, run_upload};
 use crate::dns::addresses::AddressResolver;
 use crate::dns::{Resolver, Transport, system_nameservers};
 use crate::endpoint::Host;
+use crate::exit::ExitStatus;
 use crate::render::{Format, HumanStyle};
 use crate::runner::RunPlan;
 use crate::runner::input::Source;
@@ -26,10 +30,11 @@ use crate::tls::{Prober, ServerNameChoice, TrustAnchors};
 use crate::twilio::client::{Retry, TwilioApi};
 use crate::twilio::credentials::{Environment, ProcessEnvironment, find_credentials};
 use crate::twilio::hosts::Hosts;
+use crate::twilio::resources::DomainSid;
 
 use super::args::{
     BundleRequest, CheckRequest, ColorChoice, ConnectionArgs, DnsArgs, ExpiryRequest, OutputArgs,
-    TwilioApiArgs, TwilioStatusRequest, UsageError,
+    TwilioApiArgs, TwilioCommand, TwilioStatusRequest, UsageError, WaitArgs,
 };
 
 /// A validated check, wired to this machine: its resolver, its report format.
@@ -172,27 +177,10 @@ pub fn bundle_check(request: BundleRequest) -> Result<BundleCheck, UsageError> {
 
 /// A validated `twilio status`, wired: credentials from the environment, the API's hosts, a
 /// CAA checker with the platform's profile, and the served-chain reader.
-pub fn twilio_status_plan(request: TwilioStatusRequest) -> Result<RunPlan<StatusJob>, UsageError> {
+fn twilio_status_plan(request: TwilioStatusRequest) -> Result<RunPlan<StatusJob>, UsageError> {
     refuse_input_directory(request.input.as_ref())?;
     let api = twilio_api(&request.api)?;
-    let checker = Checker {
-        // The platform's profile: Let's Encrypt, its own account, http-01 or tls-alpn-01.
-        requester: Requester {
-            ca: LETS_ENCRYPT.to_owned(),
-            account_uri: None,
-            method: None,
-            name_policy: true,
-        },
-        assumptions: Vec::new(),
-        resolver: Resolver::new(Transport::new(
-            nameservers(&request.dns)?,
-            request.dns.timeout,
-            request.dns.retries.saturating_add(1),
-            DOMAIN_QUERIES_IN_FLIGHT,
-            None,
-        )),
-        deadline: DOMAIN_DEADLINE,
-    };
+    let checker = platform_checker(&request.dns)?;
     let expirer = expirer(
         &request.connection,
         &request.dns,
@@ -213,6 +201,100 @@ pub fn twilio_status_plan(request: TwilioStatusRequest) -> Result<RunPlan<Status
         input: request.input,
         window: request.concurrency,
         progress: !request.output.quiet,
+    })
+}
+
+/// CAA as Let's Encrypt checks it for a platform: its own account, http-01 or tls-alpn-01.
+fn platform_checker(dns: &DnsArgs) -> Result<Checker, UsageError> {
+    Ok(Checker {
+        requester: Requester {
+            ca: LETS_ENCRYPT.to_owned(),
+            account_uri: None,
+            method: None,
+            name_policy: true,
+        },
+        assumptions: Vec::new(),
+        resolver: Resolver::new(Transport::new(
+            nameservers(dns)?,
+            dns.timeout,
+            dns.retries.saturating_add(1),
+            DOMAIN_QUERIES_IN_FLIGHT,
+            None,
+        )),
+        deadline: DOMAIN_DEADLINE,
+    })
+}
+
+/// A `twilio` subcommand, wired: `status` runs through the runner; the others once.
+pub enum TwilioRun {
+    Status(Box<RunPlan<StatusJob>>),
+    Once(Pin<Box<dyn Future<Output = ExitStatus> + Send>>),
+}
+
+/// Any `twilio` subcommand, validated and wired.
+pub fn twilio_run(command: TwilioCommand) -> Result<TwilioRun, UsageError> {
+    let domain = |text: &str| {
+        DomainSid::parse(text).map_err(|reason| UsageError::InvalidDomainSid {
+            input: text.to_owned(),
+            reason,
+        })
+    };
+    let waiting = |args: &WaitArgs| Waiting {
+        wait: args.wait,
+        interval: args.poll_interval,
+    };
+    Ok(match command {
+        TwilioCommand::Status(args) => {
+            TwilioRun::Status(Box::new(twilio_status_plan(args.validate()?)?))
+        }
+        TwilioCommand::RequestManagedCert(args) => {
+            let sids = args
+                .sids
+                .iter()
+                .map(|sid| domain(sid))
+                .collect::<Result<Vec<_>, _>>()?;
+            TwilioRun::Once(Box::pin(run_request(
+                twilio_api(&args.api)?,
+                platform_checker(&args.dns)?,
+                sids,
+                args.force,
+                waiting(&args.waiting),
+                format(&args.output),
+            )))
+        }
+        TwilioCommand::Upload(args) => {
+            let sid = domain(&args.sid)?;
+            let source = Source::from_arg(&args.file);
+            let bundle = read_input(&source).map_err(|error| UsageError::Unreadable {
+                what: "FILE",
+                path: source.to_string(),
+                reason: error.to_string(),
+            })?;
+            TwilioRun::Once(Box::pin(run_upload(
+                twilio_api(&args.api)?,
+                sid,
+                (args.file.clone(), bundle),
+                args.thresholds.validate()?,
+                waiting(&args.waiting),
+                format(&args.output),
+            )))
+        }
+        TwilioCommand::Alarm(args) => {
+            if let Some(bad) = args.emails.iter().find(|email| !email.contains('@')) {
+                return Err(UsageError::InvalidEmail(bad.clone()));
+            }
+            TwilioRun::Once(Box::pin(run_alarm(
+                twilio_api(&args.api)?,
+                args.emails.clone(),
+                args.webhook.clone(),
+                format(&args.output),
+            )))
+        }
+        TwilioCommand::Alerts(args) => TwilioRun::Once(Box::pin(run_alerts(
+            twilio_api(&args.api)?,
+            args.since,
+            format(&args.output),
+        ))),
     })
 }
 

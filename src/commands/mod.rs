@@ -4,14 +4,19 @@
 //! - `check`: may the CA issue for a name; `bundle`: is a PEM bundle ready to upload;
 //!   `expiry`: is the certificate a server serves sound; `twilio`: a Link Shortening domain,
 //!   Twilio's view beside the world's.
-//! - here: the clock every command judges certificates by.
+//! - here: the clock every command judges certificates by, and stdout for the commands that
+//!   write a finished report rather than stream one through the runner.
 
 pub mod bundle;
 pub mod check;
 pub mod expiry;
 pub mod twilio;
 
+use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::diagnostics::warn;
+use crate::exit::ExitStatus;
 
 /// Now, in seconds since the Unix epoch: the time every certificate is judged at.
 pub fn unix_now() -> i64 {
@@ -20,4 +25,23 @@ pub fn unix_now() -> i64 {
         .map_or(0, |since| {
             i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
         })
+}
+
+/// Writes a finished report and a newline to stdout.
+pub fn print_report(text: &[u8]) -> Result<(), ExitStatus> {
+    write_stdout(&[text, b"\n"].concat())
+}
+
+/// Writes bytes to stdout. Output that cannot be written did not finish (status 5); a reader
+/// gone away (`| head`) is said nothing of: it has what it wanted.
+pub fn write_stdout(bytes: &[u8]) -> Result<(), ExitStatus> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Err(ExitStatus::Unfinished),
+        Err(error) => {
+            warn(format_args!("cannot write to standard output: {error}"));
+            Err(ExitStatus::Unfinished)
+        }
+    }
 }

@@ -8,6 +8,8 @@ use serde::Serialize;
 
 use crate::cert::rfc3339;
 use crate::commands::twilio::DomainStatus;
+use crate::commands::twilio::actions::{Requested, Uploaded, Waited, same_expiry};
+use crate::commands::twilio::monitor::{AlarmOutcome, alert_message};
 use crate::escape::{json_line, printable};
 use crate::linkshortening::finding::ApiCall;
 use crate::linkshortening::{DomainFinding, DomainVerdict, Weight};
@@ -15,8 +17,9 @@ use crate::render::check::human::change_lines;
 use crate::render::style::{Palette, Tone};
 use crate::render::{Detail, Format};
 use crate::twilio::client::ApiFailure;
+use crate::twilio::resources::{Alert, DomainSid};
 
-use super::certificate::bundle::expires_in;
+use super::certificate::bundle::{BundleFiles, expires_in};
 
 /// The report for one domain, without a trailing newline.
 pub fn render_status(status: &DomainStatus, line: Option<u64>, format: Format) -> String {
@@ -381,5 +384,172 @@ impl<'a> StatusJson<'a> {
                 })
                 .collect(),
         }
+    }
+}
+
+/// `request-managed-cert`'s report for one domain.
+pub fn render_requested(sid: &DomainSid, requested: &Requested, format: Format) -> String {
+    let (result, detail): (&str, String) = match requested {
+        Requested::Refused { host, caa } => (
+            "refused",
+            format!(
+                "CAA at {host} does not let Let's Encrypt issue ({}); nothing was sent. Change: {}",
+                caa.check.evaluation.verdict.as_str(),
+                change_lines(&caa.changes).join("; ")
+            ),
+        ),
+        Requested::Sent { waited, .. } => waited_words(waited, "requesting"),
+        Requested::NotSent(failure) => (
+            "failed",
+            format!("nothing was sent: {}", printable(&failure.to_string())),
+        ),
+    };
+    action_report(sid, "request-managed-cert", result, &detail, format)
+}
+
+/// `upload`'s report, and under a refusal the bundle's own report.
+pub fn render_uploaded(sid: &DomainSid, file: &str, uploaded: &Uploaded, format: Format) -> String {
+    let (result, detail): (&str, String) = match uploaded {
+        Uploaded::Refused { host, bundle } => {
+            let report = super::certificate::bundle::render(
+                bundle,
+                BundleFiles {
+                    bundle: file,
+                    key: None,
+                },
+                format,
+            );
+            let named = host
+                .as_deref()
+                .map(|host| format!(" for {host}"))
+                .unwrap_or_default();
+            return match format {
+                Format::Json => json_line(&serde_json::json!({
+                    "domain_sid": sid.as_str(),
+                    "action": "upload",
+                    "result": "refused",
+                    "bundle": serde_json::from_str::<serde_json::Value>(&report).unwrap_or_default(),
+                })),
+                Format::Human(_) => format!(
+                    "{sid}: upload refused: {} fails the bundle checks{named}; nothing was sent\n{report}",
+                    printable(file)
+                ),
+            };
+        }
+        Uploaded::Sent {
+            expected,
+            waited: Waited::Done(certificate),
+        } if !same_expiry(*expected, certificate) => (
+            "expiry-differs",
+            format!(
+                "validated, but Twilio reports date_expires {} where the uploaded leaf ends {}",
+                certificate
+                    .date_expires
+                    .as_deref()
+                    .map_or("null".to_owned(), printable),
+                expected.map_or("unknown".to_owned(), rfc3339)
+            ),
+        ),
+        Uploaded::Sent { waited, .. } => waited_words(waited, "cert_in_validation"),
+        Uploaded::NotSent(failure) => (
+            "failed",
+            format!("nothing was sent: {}", printable(&failure.to_string())),
+        ),
+    };
+    action_report(sid, "upload", result, &detail, format)
+}
+
+/// How a wait ended, in a result code and words that say the state it left.
+fn waited_words(waited: &Waited, field: &str) -> (&'static str, String) {
+    match waited {
+        Waited::Done(certificate) => (
+            "done",
+            format!(
+                "done: date_expires {}",
+                certificate
+                    .date_expires
+                    .as_deref()
+                    .map_or("null".to_owned(), printable)
+            ),
+        ),
+        Waited::TimedOut(_) => (
+            "timed-out",
+            format!(
+                "sent; Twilio had not finished when --wait ran out ({field} still set): run certready twilio status to see it later"
+            ),
+        ),
+        Waited::Stopped(signal, _) => (
+            "stopped",
+            format!(
+                "sent; stopped waiting on {} with {field} still set: nothing was undone, Twilio goes on",
+                signal.name()
+            ),
+        ),
+        Waited::Failed(failure) => (
+            "failed",
+            format!(
+                "sent; then Twilio could not be asked: {}",
+                printable(&failure.to_string())
+            ),
+        ),
+    }
+}
+
+fn action_report(
+    sid: &DomainSid,
+    action: &str,
+    result: &str,
+    detail: &str,
+    format: Format,
+) -> String {
+    match format {
+        Format::Json => json_line(&serde_json::json!({
+            "domain_sid": sid.as_str(),
+            "action": action,
+            "result": result,
+            "detail": detail,
+        })),
+        Format::Human(_) => format!("{sid}: {action}: {result}: {detail}"),
+    }
+}
+
+/// `alarm`'s report.
+pub fn render_alarm(outcome: &AlarmOutcome, format: Format) -> String {
+    let (result, sid) = match outcome {
+        AlarmOutcome::Present(sid) => ("present", sid),
+        AlarmOutcome::Created(sid) => ("created", sid),
+    };
+    match format {
+        Format::Json => {
+            json_line(&serde_json::json!({"action": "alarm", "result": result, "alarm_sid": sid}))
+        }
+        Format::Human(_) => format!(
+            "alarm on 30131 (certificate will expire soon): {result} ({})",
+            sid.as_deref().map_or("no SID given".to_owned(), printable)
+        ),
+    }
+}
+
+/// One alert of `alerts`.
+pub fn render_alert(alert: &Alert, format: Format) -> String {
+    let field = |value: &Option<String>| value.as_deref().map_or("-".to_owned(), printable);
+    match format {
+        Format::Json => json_line(&serde_json::json!({
+            "sid": alert.sid,
+            "date_created": alert.date_created,
+            "error_code": alert.error_code,
+            "log_level": alert.log_level,
+            "resource_sid": alert.resource_sid,
+            "message": alert_message(alert),
+            "more_info": alert.more_info,
+        })),
+        Format::Human(_) => format!(
+            "{} {} {} {}: {}",
+            field(&alert.date_created),
+            field(&alert.error_code),
+            field(&alert.log_level),
+            field(&alert.resource_sid),
+            printable(&alert_message(alert))
+        ),
     }
 }

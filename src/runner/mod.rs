@@ -15,7 +15,7 @@
 
 pub mod input;
 mod progress;
-mod signals;
+pub mod signals;
 mod writer;
 
 use std::future::Future;

@@ -65,6 +65,40 @@ pub struct DnsValidation {
     pub reason: Option<String>,
 }
 
+/// `GET /v1/Alerts`: a page of alerts, newest first, and where the next page is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct AlertPage {
+    #[serde(default)]
+    pub alerts: Vec<Alert>,
+    pub meta: Option<PageMeta>,
+}
+
+/// A page's `meta`: clients follow `next_page_url` (twilio-go `page_util.go`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct PageMeta {
+    pub next_page_url: Option<String>,
+}
+
+/// A Monitor alert, as the list gives it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Alert {
+    pub sid: Option<String>,
+    /// A string in the API ("30131").
+    pub error_code: Option<String>,
+    pub log_level: Option<String>,
+    /// Often URL-encoded `key=value` text.
+    pub alert_text: Option<String>,
+    pub date_created: Option<String>,
+    pub resource_sid: Option<String>,
+    pub more_info: Option<String>,
+}
+
+/// `POST /v2/Alarms`: the alarm created.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct AlarmCreated {
+    pub sid: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -71,7 +71,7 @@ pub struct ThresholdArgs {
 impl ThresholdArgs {
     /// The thresholds; a `--crit-days` above the default warning threshold raises it, but
     /// one above a `--warn-days` given is a contradiction.
-    pub(super) fn validate(self) -> Result<Thresholds, UsageError> {
+    pub fn validate(self) -> Result<Thresholds, UsageError> {
         let default = Thresholds::default().warn_days;
         let warn_days = match self.warn_days {
             Some(warn) if self.crit_days > warn => {

@@ -13,7 +13,10 @@ pub use certificate::{
     BundleArgs, BundleRequest, ConnectionArgs, ExpiryArgs, ExpiryRequest, ThresholdArgs,
 };
 pub use check::{CheckArgs, CheckRequest};
-pub use twilio::{TwilioApiArgs, TwilioCommand, TwilioStatusArgs, TwilioStatusRequest};
+pub use twilio::{
+    TwilioAlarmArgs, TwilioAlertsArgs, TwilioApiArgs, TwilioCommand, TwilioRequestArgs,
+    TwilioStatusArgs, TwilioStatusRequest, TwilioUploadArgs, WaitArgs,
+};
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -201,6 +204,8 @@ pub enum UsageError {
     BaseUrl(String),
     #[error("{0}")]
     Setup(String),
+    #[error("invalid --email {0:?}: expected an address such as sre@example.com")]
+    InvalidEmail(String),
     #[error(
         "invalid --account-uri {0:?}: expected an absolute URI without spaces or ';', such as https://acme-v02.api.letsencrypt.org/acme/acct/123"
     )]

@@ -36,12 +36,184 @@ Exit status:
   4    warnings only
   5    the run did not finish; 129, 130, 143: stopped by a signal";
 
+pub(super) const REQUEST_EXAMPLES: &str = "\
+Examples:
+  certready twilio request-managed-cert DN0123456789abcdef0123456789abcdef
+  certready twilio request-managed-cert DN0123456789abcdef0123456789abcdef --wait 10m
+
+It checks CAA first, as Let's Encrypt will: a domain whose CAA records deny Let's Encrypt is
+refused (exit 1, nothing sent) with the records to change, unless --force. Then it POSTs
+RequestManagedCert and polls the v2 Certificate until `requesting` is false. Ctrl-C stops the
+polling and undoes nothing.
+
+Exit status: 0 issued; 1 refused (CAA); 2 bad usage or credentials refused; 3 not done within
+--wait, or Twilio could not be asked; 130 stopped.";
+
+pub(super) const UPLOAD_EXAMPLES: &str = "\
+Examples:
+  certready twilio upload DN0123456789abcdef0123456789abcdef tlscert.pem
+
+FILE is the TlsCert value: the chain (leaf first, root last) and the PKCS #8 key, in PEM. It is
+checked as `certready bundle FILE --name DOMAIN` checks it, and refused on any failure
+(exit 1, nothing sent). Then it is POSTed, the Certificate is polled until cert_in_validation
+is null (Twilio allows up to five minutes), and the new date_expires is compared with the
+leaf's not-after.
+
+Exit status: 0 uploaded and validated; 1 refused, or validated with another expiry; 2 bad usage
+or credentials refused; 3 not validated within --wait, or Twilio could not be asked; 130 stopped.";
+
+pub(super) const ALARM_EXAMPLES: &str = "\
+Examples:
+  certready twilio alarm --email sre@example.com
+  certready twilio alarm --email sre@example.com --email oncall@example.com --webhook https://hooks.example.com/twilio
+
+Creates the Monitor Alarm on error 30131 (certificate will expire soon) that Twilio's docs
+recommend, unless one on 30131 exists already. Exit 0 created or present; 2 bad usage or
+credentials refused; 3 Twilio could not be asked.";
+
+pub(super) const ALERTS_EXAMPLES: &str = "\
+Examples:
+  certready twilio alerts
+  certready twilio alerts --since 30d --json
+
+Monitor alerts of the last --since (a duration: 7d, 12h, 30m; a bare number is seconds; Twilio
+keeps 30 days) whose error code is 30101 to 30132 (Link Shortening), newest first. Exit 0 none;
+4 some; 2 bad usage or credentials refused; 3 Twilio could not be asked.";
+
 #[derive(Debug, Subcommand)]
 pub enum TwilioCommand {
     /// Twilio's view of each Link Shortening domain beside the world's: certificate, CAA,
     /// the certificate served, DNS and configuration, with what to do
     #[command(after_help = STATUS_EXAMPLES)]
     Status(Box<TwilioStatusArgs>),
+    /// Ask Twilio for a managed (Let's Encrypt) certificate, once CAA allows it, and wait for it
+    #[command(after_help = REQUEST_EXAMPLES)]
+    RequestManagedCert(Box<TwilioRequestArgs>),
+    /// Upload a certificate bundle (TlsCert) once it passes the bundle checks, and wait for
+    /// Twilio to validate it
+    #[command(after_help = UPLOAD_EXAMPLES)]
+    Upload(Box<TwilioUploadArgs>),
+    /// Create the Monitor Alarm on 30131 (certificate will expire soon), unless one exists
+    #[command(after_help = ALARM_EXAMPLES)]
+    Alarm(Box<TwilioAlarmArgs>),
+    /// Recent Monitor alerts about Link Shortening certificates (30101 to 30132)
+    #[command(after_help = ALERTS_EXAMPLES)]
+    Alerts(Box<TwilioAlertsArgs>),
+}
+
+/// How long to wait for Twilio, and how often to ask.
+#[derive(Clone, Copy, Debug, Args)]
+pub struct WaitArgs {
+    /// How long to wait for Twilio to finish (10s, 5m; a bare number is seconds)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, help_heading = "Waiting")]
+    pub wait: Duration,
+
+    /// How often to ask Twilio while waiting
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, help_heading = "Waiting")]
+    pub poll_interval: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct TwilioRequestArgs {
+    /// A Link Shortening domain SID (DN and 32 hexadecimal digits)
+    #[arg(value_name = "DOMAIN_SID", required = true)]
+    pub sids: Vec<String>,
+
+    /// Request even when CAA does not let Let's Encrypt issue (the request will fail)
+    #[arg(long)]
+    pub force: bool,
+
+    #[command(flatten)]
+    pub waiting: WaitArgs,
+
+    #[command(flatten)]
+    pub api: TwilioApiArgs,
+
+    #[command(flatten)]
+    pub dns: DnsArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TwilioUploadArgs {
+    /// The Link Shortening domain SID
+    #[arg(value_name = "DOMAIN_SID")]
+    pub sid: String,
+
+    /// The PEM bundle to upload as TlsCert: chain and PKCS #8 key
+    #[arg(value_name = "FILE")]
+    pub file: String,
+
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+
+    #[command(flatten)]
+    pub waiting: WaitArgs,
+
+    #[command(flatten)]
+    pub api: TwilioApiArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TwilioAlarmArgs {
+    /// An address the alarm emails; repeatable
+    #[arg(long = "email", value_name = "ADDR", required = true)]
+    pub emails: Vec<String>,
+
+    /// A URL the alarm also calls
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+
+    #[command(flatten)]
+    pub api: TwilioApiArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TwilioAlertsArgs {
+    /// How far back to look (7d, 12h, 30m; a bare number is seconds); Twilio keeps 30 days
+    #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = parse_duration)]
+    pub since: Duration,
+
+    #[command(flatten)]
+    pub api: TwilioApiArgs,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// A duration as people write it: `10s`, `5m`, `12h`, `7d`; a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let seconds_per = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "{text:?}: expected a number and s, m, h or d, as 10s, 5m or 7d"
+            ));
+        }
+    };
+    let count: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number and s, m, h or d, as 10s, 5m or 7d"))?;
+    match count.checked_mul(seconds_per) {
+        Some(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
+        _ => Err(format!("{text:?}: expected a duration above zero")),
+    }
 }
 
 /// How to reach Twilio: shared by every `twilio` subcommand.
@@ -127,5 +299,21 @@ impl TwilioStatusArgs {
             input: self.input.as_deref().map(Source::from_arg),
             concurrency: self.concurrency as usize,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_are_written_as_people_write_them() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        for bad in ["", "0", "5 m", "5w", "-1s", "1.5m", "99999999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 }
