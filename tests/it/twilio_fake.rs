@@ -1,12 +1,19 @@
 //! The fake Twilio API (`support/twilio.rs`) against a plain HTTP client (reqwest over
 //! http): credentials accepted and refused, responses keyed as the spec's examples, Twilio's
-//! 404, alerts over two pages, scripted `requesting`, an upload recorded, and its faults.
+//! 404, alerts over two pages, scripted `requesting`, an upload recorded, and its faults;
+//! then certready's own client against it.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use certready::tls::TrustAnchors;
+use certready::twilio::client::{ApiFailure, Retry, TwilioApi};
+use certready::twilio::credentials::{CredentialSource, Credentials, Secret};
+use certready::twilio::hosts::{Hosts, Product};
+use certready::twilio::resources::{DnsValidation, DomainCertificate, DomainConfig};
 use serde_json::Value;
 
+use crate::support::pki::Pki;
 use crate::support::twilio::{
     Account, Alert, Domain, Endpoint, Fault, Scope, TwilioFake, sid, spec,
 };
@@ -427,4 +434,115 @@ async fn a_managed_request_and_an_alarm() {
     assert_eq!(list["alarms"][0]["sid"], created["sid"]);
     assert_eq!(list["alarms"][0]["queryType"], "ERROR_CODE");
     assert_eq!(fake.alarms().len(), 1);
+}
+
+/// certready's own client (`certready::twilio::client`) against the fake, as a run with
+/// `--twilio-base-url` uses it.
+fn certready_client(fake: &TwilioFake, secret: &str) -> TwilioApi {
+    let pki = Pki::at(time::OffsetDateTime::now_utc());
+    let anchors = TrustAnchors::from_pem_file(pki.root_pem().as_bytes()).unwrap();
+    let credentials = Credentials {
+        account_sid: account(),
+        username: key(),
+        secret: Secret::new(secret.to_owned()),
+        source: CredentialSource::ApiKeyVariables,
+        region: None,
+        edge: None,
+    };
+    let retry = Retry {
+        attempts: 3,
+        timeout: Duration::from_secs(5),
+        first_backoff: Duration::from_millis(10),
+        longest_wait: Duration::from_secs(2),
+    };
+    TwilioApi::new(
+        Hosts::base(&fake.base_url()).unwrap(),
+        credentials,
+        &anchors,
+        retry,
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn certready_s_client_reads_the_fake() {
+    let fake = fake();
+    fake.fault(
+        Scope::Only(Endpoint::CertificateV2),
+        Fault::TooManyRequests {
+            times: 1,
+            retry_after: true,
+        },
+    );
+    let api = certready_client(&fake, SECRET);
+    let certificate: DomainCertificate = api
+        .get(Product::Messaging, &certificate_path())
+        .await
+        .unwrap();
+    assert_eq!(certificate.managed, Some(true));
+    assert_eq!(certificate.requesting, Some(true));
+    assert_eq!(
+        certificate.domain_name.as_deref(),
+        Some("https://links.example.test")
+    );
+    let config: DomainConfig = api
+        .get(
+            Product::Messaging,
+            &format!("/v1/LinkShortening/Domains/{}/Config", domain()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(config.disable_https, Some(false));
+    let dns: DnsValidation = api
+        .get(
+            Product::Messaging,
+            &format!("/v1/LinkShortening/Domains/{}/ValidateDns", domain()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(dns.is_valid, Some(true));
+
+    for day in 1..=3 {
+        fake.add_alert(
+            &account(),
+            Alert::new("30131", &format!("2026-11-0{day}T00:00:00Z")),
+        );
+    }
+    let first: Value = api
+        .get(Product::Monitor, "/v1/Alerts?PageSize=2")
+        .await
+        .unwrap();
+    let second: Value = api
+        .get_given(
+            Product::Monitor,
+            first["meta"]["next_page_url"].as_str().unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(second["alerts"].as_array().unwrap().len(), 1);
+
+    let missing = api
+        .get::<Value>(
+            Product::Messaging,
+            &format!("/v2/LinkShortening/Domains/{}/Certificate", sid("DN", 7)),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, ApiFailure::NotFound(_)), "{missing:?}");
+    assert_eq!(missing.twilio_error().unwrap().code, Some(20404));
+
+    let refused = certready_client(&fake, "wrong")
+        .get::<Value>(Product::Messaging, &certificate_path())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "unauthorized");
+    assert_eq!(refused.twilio_error().unwrap().code, Some(20003));
+
+    // The first GET was throttled once and tried again.
+    let certificate_gets = fake
+        .requests()
+        .iter()
+        .filter(|seen| seen.path == certificate_path())
+        .count();
+    assert_eq!(certificate_gets, 3);
 }
