@@ -264,6 +264,13 @@ async fn alerts_come_newest_first_over_two_pages() {
     assert_eq!(second["meta"]["next_page_url"], Value::Null);
     assert_eq!(second["meta"]["page"], 1);
     assert_eq!(second["meta"]["page_size"], 3);
+
+    // A date alone ends at the day's end; the 30102 alert is an error, not a warning.
+    let (_, until) = get(&fake, "/v1/Alerts?EndDate=2026-11-02&LogLevel=warning").await;
+    assert_eq!(dates(&until), ["2026-11-02", "2026-11-01"]);
+    let (_, all) = get(&fake, "/v1/Alerts").await;
+    assert_eq!(all["alerts"].as_array().unwrap().len(), 6);
+    assert_eq!(get(&fake, "/v1/Alerts?StartDate=yesterday").await.0, 400);
 }
 
 #[tokio::test]

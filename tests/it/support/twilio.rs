@@ -38,6 +38,8 @@ use hyper::service::service_fn;
 use hyper::{Method, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use super::tls::Runner;
 
@@ -54,7 +56,7 @@ fn next_sid(prefix: &str) -> String {
 
 /// The time now, as Twilio writes dates (`2021-02-06T18:02:04Z`).
 fn now() -> String {
-    let now = time::OffsetDateTime::now_utc();
+    let now = OffsetDateTime::now_utc();
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         now.year(),
@@ -259,7 +261,8 @@ impl Domain {
     }
 
     /// An upload is pending for `gets` Certificate GETs (v1 or v2), then taken: the
-    /// validation is null and `date_expires` is `then_expires`.
+    /// validation is null, `date_expires` is `then_expires`, and the domain is no longer
+    /// managed. Without this, an upload stays pending until the test changes the domain.
     pub fn validation_takes(mut self, gets: usize, then_expires: &str) -> Self {
         self.validation_takes = Some(gets);
         self.upload_expires = Some(then_expires.to_owned());
@@ -320,9 +323,15 @@ impl Domain {
         }
         match self.validation_left {
             Some(0) => {
+                // The uploaded certificate replaces the current one, a managed one too (an
+                // inference: the reference does not say).
                 self.validation_left = None;
                 self.cert_in_validation = None;
                 self.date_expires = self.upload_expires.clone();
+                self.certificate_sid = Some(next_sid("CW"));
+                self.managed = false;
+                self.requesting = false;
+                self.requesting_left = None;
                 self.date_updated = now();
             }
             Some(ref mut left) => *left -= 1,
@@ -982,10 +991,8 @@ fn domain_endpoint(domain: &mut Domain, endpoint: Endpoint, base: &str, seen: &S
         }
         Endpoint::UploadCertificate => match seen.field("TlsCert") {
             Some(pem) if !pem.is_empty() => {
+                // The current certificate, managed or not, stands until the upload is taken.
                 domain.uploads.push(pem.to_owned());
-                domain.managed = false;
-                domain.requesting = false;
-                domain.requesting_left = None;
                 domain.cert_in_validation = Some(pending(domain.upload_expires.as_deref()));
                 domain.validation_left = domain.validation_takes;
                 domain.date_updated = now();
@@ -1015,14 +1022,21 @@ fn domain_endpoint(domain: &mut Domain, endpoint: Endpoint, base: &str, seen: &S
     }
 }
 
-/// A date filter as a comparable string: `YYYY-MM-DD` is the day's start (`StartDate`) or
-/// end (`EndDate`).
-fn date_bound(text: &str, end: bool) -> String {
-    if text.len() == 10 {
+/// A date as the API takes it (`YYYY-MM-DDThh:mm:ssZ`, any RFC 3339) or `YYYY-MM-DD`, which
+/// is the day's start (`StartDate`) or its end (`EndDate`).
+fn date_bound(text: &str, end: bool) -> Option<OffsetDateTime> {
+    let full = if text.len() == 10 {
         format!("{text}T{}", if end { "23:59:59Z" } else { "00:00:00Z" })
     } else {
         text.to_owned()
-    }
+    };
+    OffsetDateTime::parse(&full, &Rfc3339).ok()
+}
+
+/// An alert's `date_created`, which a test gave.
+fn created(alert: &Alert) -> OffsetDateTime {
+    OffsetDateTime::parse(&alert.date_created, &Rfc3339)
+        .unwrap_or_else(|_| panic!("alert date {:?} is not RFC 3339", alert.date_created))
 }
 
 /// `GET /v1/Alerts`: newest first, filtered by `LogLevel`, `StartDate`, `EndDate` (on
@@ -1049,27 +1063,32 @@ fn alerts(account: &Account, base: &str, seen: &Seen) -> Answer {
         Some(Some(offset)) => offset,
         Some(None) => return error(StatusCode::BAD_REQUEST, 20001, "Invalid PageToken"),
     };
-    let start = seen
-        .query_field("StartDate")
-        .map(|date| date_bound(date, false));
-    let end = seen
-        .query_field("EndDate")
-        .map(|date| date_bound(date, true));
+    let bounds = [("StartDate", false), ("EndDate", true)].map(|(name, end)| {
+        seen.query_field(name)
+            .map(|date| date_bound(date, end).ok_or(name))
+            .transpose()
+    });
+    let (start, end) = match bounds {
+        [Ok(start), Ok(end)] => (start, end),
+        [Err(name), _] | [_, Err(name)] => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                20001,
+                &format!("Invalid {name}: expected YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ"),
+            );
+        }
+    };
     let level = seen.query_field("LogLevel");
     let mut chosen: Vec<&Alert> = account
         .alerts
         .iter()
-        .filter(|alert| {
-            start
-                .as_ref()
-                .is_none_or(|start| alert.date_created >= *start)
-        })
-        .filter(|alert| end.as_ref().is_none_or(|end| alert.date_created <= *end))
+        .filter(|alert| start.is_none_or(|start| created(alert) >= start))
+        .filter(|alert| end.is_none_or(|end| created(alert) <= end))
         .filter(|alert| level.is_none_or(|level| alert.log_level == level))
         .collect();
     // Newest first; among equals, the one added last first.
     chosen.reverse();
-    chosen.sort_by(|a, b| b.date_created.cmp(&a.date_created));
+    chosen.sort_by_key(|alert| std::cmp::Reverse(created(alert)));
     let records: Vec<Value> = chosen
         .iter()
         .skip(offset)
