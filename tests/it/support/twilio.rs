@@ -16,11 +16,31 @@
 //!   whether the credentials were good), secrets excepted.
 //!
 //! What the reference leaves open is chosen here and said where it is done: a missing
-//! `TlsCert` is a 400 with code 20001; an upload answers 200 whether or not it is the first;
-//! the Alarms list is one page with the shape of the v1 Alerts list.
+//! `TlsCert` is a 400 with code 20001; an upload answers 200 whether or not it is the first,
+//! and replaces the current certificate (managed or not) only once its validation is taken;
+//! `PageToken` is the fake's own (`PA` and an offset); `EndDate=YYYY-MM-DD` takes the whole
+//! day; the Alarms list is one page with the shape of the v1 Alerts list; another method on a
+//! known path (DELETE Certificate, POST Config) is a 405 with code 20004.
 //!
 //! Runs on its own thread and tokio runtime (`tls::Runner`), so it keeps serving while a test
 //! blocks on the real binary; stops when dropped.
+//!
+//! ```ignore
+//! let domain = sid("DN", 1);
+//! let fake = TwilioFake::start(vec![
+//!     Account::new(&sid("AC", 1))
+//!         .api_key(&sid("SK", 1), "secret")
+//!         .domain(
+//!             Domain::managed(&domain, "https://links.example.test")
+//!                 .expires("2027-01-01T00:00:00Z")
+//!                 .requesting_for(2) // true for two v2 GETs, then false
+//!                 .issued_expires("2027-04-01T00:00:00Z"),
+//!         ),
+//! ]);
+//! fake.fault(Scope::Only(Endpoint::Alerts), Fault::TooManyRequests { times: 1, retry_after: true });
+//! // run certready with --twilio-base-url fake.base_url() and TWILIO_* in its environment
+//! assert!(fake.requests_with("POST").is_empty());
+//! ```
 
 #![allow(dead_code)] // Each test file uses a different part of the fake.
 
@@ -707,7 +727,7 @@ async fn serve(state: &Mutex<State>, base: &str, request: hyper::Request<Incomin
         .await
         .map(|collected| collected.to_bytes())
         .unwrap_or_default();
-    let fault = {
+    let outcome = {
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
         let (seen, account) = seen(&parts, &body, &state.accounts);
         let route = route(&parts.method, &seen.path);
@@ -715,7 +735,7 @@ async fn serve(state: &Mutex<State>, base: &str, request: hyper::Request<Incomin
         state.seen.push(seen);
         answer
     };
-    match fault {
+    match outcome {
         Outcome::Answer(answer) => answer,
         Outcome::NoAnswer => std::future::pending().await,
     }
