@@ -4,6 +4,7 @@
 //! - `support`: the servers and the ways to run the binary.
 //! - `verdicts`, `lookups`, `fixes`, `reports`: `check` against DNS.
 //! - `tls_probe`: the TLS shell against loopback TLS servers.
+//! - `twilio_fake`: the fake Twilio API (`support/twilio.rs`) itself.
 //! - `cli`, `bulk`, `plumbing`: the command line, audits over many names, and the run as a
 //!   hostile user meets it.
 
@@ -18,4 +19,5 @@ mod lookups;
 mod plumbing;
 mod reports;
 mod tls_probe;
+mod twilio_fake;
 mod verdicts;

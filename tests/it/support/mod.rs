@@ -12,6 +12,7 @@
 #[allow(dead_code)]
 pub mod pki;
 pub mod tls;
+pub mod twilio;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;

@@ -306,7 +306,8 @@ where
 }
 
 /// A server's thread and runtime; dropping it stops the server and waits for the thread.
-struct Runner {
+/// Also the Twilio fake's (`twilio.rs`).
+pub(super) struct Runner {
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -314,7 +315,7 @@ struct Runner {
 impl Runner {
     /// Listens on 127.0.0.1:0 and runs `serve` on the listener on a new thread until the
     /// runner is dropped; returns once the address is known.
-    fn start<S, F>(serve: S) -> (SocketAddr, Self)
+    pub(super) fn start<S, F>(serve: S) -> (SocketAddr, Self)
     where
         S: FnOnce(TcpListener) -> F + Send + 'static,
         F: Future<Output = ()>,
