@@ -180,7 +180,7 @@ pub fn bundle_check(request: BundleRequest) -> Result<BundleCheck, UsageError> {
 fn twilio_status_plan(request: TwilioStatusRequest) -> Result<RunPlan<StatusJob>, UsageError> {
     refuse_input_directory(request.input.as_ref())?;
     let api = twilio_api(&request.api)?;
-    let checker = platform_checker(&request.dns)?;
+    let checker = platform_checker(&request.dns, request.name_policy)?;
     let expirer = expirer(
         &request.connection,
         &request.dns,
@@ -205,13 +205,13 @@ fn twilio_status_plan(request: TwilioStatusRequest) -> Result<RunPlan<StatusJob>
 }
 
 /// CAA as Let's Encrypt checks it for a platform: its own account, http-01 or tls-alpn-01.
-fn platform_checker(dns: &DnsArgs) -> Result<Checker, UsageError> {
+fn platform_checker(dns: &DnsArgs, name_policy: bool) -> Result<Checker, UsageError> {
     Ok(Checker {
         requester: Requester {
             ca: LETS_ENCRYPT.to_owned(),
             account_uri: None,
             method: None,
-            name_policy: true,
+            name_policy,
         },
         assumptions: Vec::new(),
         resolver: Resolver::new(Transport::new(
@@ -255,7 +255,7 @@ pub fn twilio_run(command: TwilioCommand) -> Result<TwilioRun, UsageError> {
                 .collect::<Result<Vec<_>, _>>()?;
             TwilioRun::Once(Box::pin(run_request(
                 twilio_api(&args.api)?,
-                platform_checker(&args.dns)?,
+                platform_checker(&args.dns, !args.no_name_policy)?,
                 sids,
                 args.force,
                 waiting(&args.waiting),

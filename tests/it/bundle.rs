@@ -7,7 +7,8 @@ use time::OffsetDateTime;
 
 use crate::support::pki::{LeafKey, Pki, RSA_2048_PKCS1, pem};
 use crate::support::{
-    assert_usage_errors, certready, certready_with_stdin, json_lines, scratch_file, status, stderr,
+    assert_usage_errors, certready, certready_with_stdin, finding, finding_codes, json_lines,
+    scratch_file, status, stderr,
 };
 
 fn pki() -> Pki {
@@ -22,22 +23,6 @@ async fn lint(bundle: &[u8], extra: &[&str]) -> (i32, Value) {
     let mut reports = json_lines(&output);
     assert_eq!(reports.len(), 1, "stderr: {}", stderr(&output));
     (status(&output), reports.remove(0))
-}
-
-fn codes(report: &Value) -> Vec<&str> {
-    report["findings"]
-        .as_array()
-        .expect("findings is a list")
-        .iter()
-        .map(|finding| finding["code"].as_str().expect("a code"))
-        .collect()
-}
-
-fn finding<'a>(report: &'a Value, code: &str) -> &'a Value {
-    report["findings"]
-        .as_array()
-        .and_then(|findings| findings.iter().find(|finding| finding["code"] == code))
-        .unwrap_or_else(|| panic!("no {code} in {report}"))
 }
 
 /// The 1-based line of the `nth` (from 0) `-----BEGIN LABEL-----` in `bundle`.
@@ -56,7 +41,7 @@ fn begin_line(bundle: &[u8], label: &str, nth: usize) -> usize {
 async fn a_good_ecdsa_bundle_is_ready() {
     let (status, report) = lint(&pki().good_bundle(), &["--name", "example.com"]).await;
     assert_eq!((status, report["status"].as_str()), (0, Some("ready")));
-    assert_eq!(codes(&report), Vec::<&str>::new());
+    assert_eq!(finding_codes(&report), Vec::<&str>::new());
     assert_eq!(report["chain"], serde_json::json!([0, 1, 2]));
     assert_eq!(report["key"]["form"], "pkcs8");
     assert_eq!(report["leaf"]["public_key"], "ECDSA P-256");
@@ -75,7 +60,7 @@ async fn chain_order_a_reversed_chain_fails_and_is_shown_in_the_right_order() {
     let bundle = pki().reversed_chain_bundle();
     let (status, report) = lint(&bundle, &[]).await;
     assert_eq!(status, 1);
-    assert_eq!(codes(&report), ["chain-out-of-order"]);
+    assert_eq!(finding_codes(&report), ["chain-out-of-order"]);
     // Root, intermediate, leaf in the file: the leaf (2) first, then its issuers.
     assert_eq!(report["chain"], serde_json::json!([2, 1, 0]));
     let message = finding(&report, "chain-out-of-order")["message"]
@@ -92,7 +77,10 @@ async fn chain_order_a_reversed_chain_fails_and_is_shown_in_the_right_order() {
 async fn chain_completeness_a_missing_intermediate_fails_naming_the_issuer() {
     let (status, report) = lint(&pki().missing_intermediate_bundle(), &[]).await;
     assert_eq!(status, 1);
-    assert!(codes(&report).contains(&"issuer-missing"), "{report}");
+    assert!(
+        finding_codes(&report).contains(&"issuer-missing"),
+        "{report}"
+    );
     let message = finding(&report, "issuer-missing")["message"]
         .as_str()
         .unwrap();
@@ -103,14 +91,14 @@ async fn chain_completeness_a_missing_intermediate_fails_naming_the_issuer() {
 async fn chain_completeness_a_missing_root_is_a_warning() {
     let (status, report) = lint(&pki().missing_root_bundle(), &[]).await;
     assert_eq!((status, report["status"].as_str()), (4, Some("warnings")));
-    assert_eq!(codes(&report), ["root-missing"]);
+    assert_eq!(finding_codes(&report), ["root-missing"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn key_match_another_leafs_key_fails() {
     let (status, report) = lint(&pki().wrong_key_bundle(), &[]).await;
     assert_eq!(status, 1);
-    assert_eq!(codes(&report), ["key-mismatch"]);
+    assert_eq!(finding_codes(&report), ["key-mismatch"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -118,7 +106,7 @@ async fn key_form_a_pkcs1_key_fails_with_the_openssl_command_that_converts_it() 
     let bundle = pki().pkcs1_key_bundle();
     let (status, report) = lint(&bundle, &[]).await;
     assert_eq!(status, 1);
-    assert_eq!(codes(&report), ["key-not-pkcs8"]);
+    assert_eq!(finding_codes(&report), ["key-not-pkcs8"]);
     let found = finding(&report, "key-not-pkcs8");
     assert_eq!(
         found["line"],
@@ -189,7 +177,7 @@ async fn key_file_a_key_given_with_key_is_checked_and_named_by_its_path() {
 async fn framing_crlf_line_ends_are_a_warning() {
     let (status, report) = lint(&pki().crlf_bundle(), &[]).await;
     assert_eq!(status, 4);
-    assert_eq!(codes(&report), ["crlf-line-ends"]);
+    assert_eq!(finding_codes(&report), ["crlf-line-ends"]);
     assert_eq!(finding(&report, "crlf-line-ends")["line"], 1);
 }
 
@@ -197,7 +185,7 @@ async fn framing_crlf_line_ends_are_a_warning() {
 async fn framing_a_byte_order_mark_fails() {
     let (status, report) = lint(&pki().bom_bundle(), &[]).await;
     assert_eq!(status, 1);
-    assert_eq!(codes(&report), ["byte-order-mark"]);
+    assert_eq!(finding_codes(&report), ["byte-order-mark"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -211,14 +199,17 @@ async fn framing_stray_text_and_an_inexact_boundary_are_named_by_line() {
     let (status, report) = lint(damaged.as_bytes(), &[]).await;
     assert_eq!(status, 1);
     assert_eq!(finding(&report, "stray-text")["line"], 1, "{report}");
-    assert!(codes(&report).contains(&"inexact-boundary"), "{report}");
+    assert!(
+        finding_codes(&report).contains(&"inexact-boundary"),
+        "{report}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn validity_an_expired_leaf_fails() {
     let (status, report) = lint(&pki().expired_leaf_bundle(), &[]).await;
     assert_eq!(status, 1);
-    assert_eq!(codes(&report), ["expired"]);
+    assert_eq!(finding_codes(&report), ["expired"]);
     assert_eq!(report["days_left"], -1);
 }
 
@@ -227,10 +218,10 @@ async fn validity_5_days_left_is_critical_and_20_a_warning() {
     let pki = pki();
     let (status, report) = lint(&pki.expiring_bundle(5), &[]).await;
     assert_eq!((status, report["days_left"].as_i64()), (1, Some(5)));
-    assert_eq!(codes(&report), ["leaf-expires-very-soon"]);
+    assert_eq!(finding_codes(&report), ["leaf-expires-very-soon"]);
     let (status, report) = lint(&pki.expiring_bundle(20), &[]).await;
     assert_eq!((status, report["days_left"].as_i64()), (4, Some(20)));
-    assert_eq!(codes(&report), ["leaf-expires-soon"]);
+    assert_eq!(finding_codes(&report), ["leaf-expires-soon"]);
     // The thresholds are the user's.
     let (status, _) = lint(&pki.expiring_bundle(20), &["--warn-days", "10"]).await;
     assert_eq!(status, 0);
@@ -244,7 +235,7 @@ async fn names_a_name_the_leaf_does_not_cover_fails() {
     )
     .await;
     assert_eq!(status, 1);
-    assert_eq!(codes(&report), ["name-not-covered"]);
+    assert_eq!(finding_codes(&report), ["name-not-covered"]);
     assert!(
         finding(&report, "name-not-covered")["message"]
             .as_str()
@@ -264,7 +255,10 @@ async fn names_a_wildcard_leaf_covers_one_label_only() {
     )
     .await;
     assert_eq!(status, 1);
-    assert_eq!(codes(&report), ["name-not-covered", "name-not-covered"]);
+    assert_eq!(
+        finding_codes(&report),
+        ["name-not-covered", "name-not-covered"]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -12,7 +12,8 @@ use time::OffsetDateTime;
 use crate::support::pki::{Leaf, Pki};
 use crate::support::tls::{ClosingServer, SilentServer, TlsServer};
 use crate::support::{
-    Behaviour, DnsServer, assert_usage_errors, certready, json_lines, scratch_file, status, stderr,
+    Behaviour, DnsServer, assert_usage_errors, certready, finding_codes, json_lines, scratch_file,
+    status, stderr,
 };
 
 const HOST: &str = "tls.example.test";
@@ -62,12 +63,10 @@ async fn expiry(pki: &Pki, server: &TlsServer, extra: &[&str]) -> (Output, Value
     (output, reports.remove(0))
 }
 
+/// The finding codes but `root-not-served`, which every sound served chain has.
 fn codes(report: &Value) -> Vec<&str> {
-    report["findings"]
-        .as_array()
-        .expect("findings is a list")
-        .iter()
-        .map(|finding| finding["code"].as_str().expect("a code"))
+    finding_codes(report)
+        .into_iter()
         .filter(|code| *code != "root-not-served")
         .collect()
 }

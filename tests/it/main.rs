@@ -19,5 +19,6 @@ mod lookups;
 mod plumbing;
 mod reports;
 mod tls_probe;
+mod twilio;
 mod twilio_fake;
 mod verdicts;

@@ -123,6 +123,10 @@ pub struct TwilioRequestArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// Judge CAA alone: skip the CA's name policy (for private test zones such as .test)
+    #[arg(long)]
+    pub no_name_policy: bool,
+
     #[command(flatten)]
     pub waiting: WaitArgs,
 
@@ -239,6 +243,10 @@ pub struct TwilioStatusArgs {
     #[arg(value_name = "DOMAIN_SID", required_unless_present = "input")]
     pub sids: Vec<String>,
 
+    /// Judge CAA alone: skip the CA's name policy (for private test zones such as .test)
+    #[arg(long)]
+    pub no_name_policy: bool,
+
     #[command(flatten)]
     pub api: TwilioApiArgs,
 
@@ -268,6 +276,7 @@ pub struct TwilioStatusArgs {
 #[derive(Debug)]
 pub struct TwilioStatusRequest {
     pub sids: Vec<DomainSid>,
+    pub name_policy: bool,
     pub api: TwilioApiArgs,
     pub connection: ConnectionArgs,
     pub thresholds: Thresholds,
@@ -291,6 +300,7 @@ impl TwilioStatusArgs {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(TwilioStatusRequest {
             sids,
+            name_policy: !self.no_name_policy,
             api: self.api,
             connection: self.connection,
             thresholds: self.thresholds.validate()?,

@@ -542,3 +542,21 @@ pub fn scratch_file(name: &str, contents: &[u8]) -> std::path::PathBuf {
     std::fs::write(&path, contents).expect("the scratch file is written");
     path
 }
+
+/// The codes of a report's `findings`, in order.
+pub fn finding_codes(report: &serde_json::Value) -> Vec<&str> {
+    report["findings"]
+        .as_array()
+        .expect("findings is a list")
+        .iter()
+        .map(|finding| finding["code"].as_str().expect("a code"))
+        .collect()
+}
+
+/// The report's finding with `code`.
+pub fn finding<'a>(report: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    report["findings"]
+        .as_array()
+        .and_then(|findings| findings.iter().find(|finding| finding["code"] == code))
+        .unwrap_or_else(|| panic!("no {code} in {report}"))
+}
