@@ -492,3 +492,102 @@ async fn alarm_is_created_once() {
     assert!(text.contains("present"), "{text}");
     assert_eq!(fake.alarms().len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_human_report_says_the_finding_the_twilio_error_and_the_action() {
+    let dns = DnsServer::start(Behaviour::default()).await;
+    let served = serve("denied.example.test", 60);
+    let domain = sid("DN", 11);
+    let fake =
+        TwilioFake::start(vec![account().domain(
+            managed(&domain, "denied.example.test", &served).continue_on_failure(false),
+        )]);
+    let nameserver = dns.nameserver();
+    let output = twilio(
+        &fake,
+        &[
+            "status",
+            &domain,
+            "--no-name-policy",
+            "--nameserver",
+            &nameserver,
+            "--connect-to",
+            &served.connect_to,
+            "--ca-file",
+            &served.root,
+        ],
+    )
+    .await;
+    let text = String::from_utf8(output.stdout.clone()).unwrap();
+    assert_eq!(status_code(&output), 1, "{text}");
+    let expected = format!(
+        "{domain}: critical, denied.example.test (managed, expires {})\n  caa     denied for Let's Encrypt\n  served  ok\n  ✗ caa-blocks-renewal: the certificate is Twilio-managed (Let's Encrypt), but denied.example.test's CAA records do not let Let's Encrypt issue: the next renewal fails (Twilio error 30131)\n      change the CAA records: add      denied.example.test. IN CAA 0 issue \"letsencrypt.org\"\n  ! continue-on-failure-off: ContinueOnFailure is off: while the certificate is broken, messages with links fail instead of going out with long links (Twilio error 30103)\n      POST /v1/LinkShortening/Domains/{domain}/Config with ContinueOnFailure=true\n",
+        served.not_after
+    );
+    assert_eq!(text, expected);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_domain_that_serves_nothing_is_served_unreachable() {
+    let dns = DnsServer::start(Behaviour::default()).await;
+    let mut served = serve("allowed.example.test", 60);
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    served.connect_to = format!("::{dead}");
+    let domain = sid("DN", 12);
+    let fake = TwilioFake::start(vec![account().domain(managed(
+        &domain,
+        "allowed.example.test",
+        &served,
+    ))]);
+    let (code, report) = status(&fake, &dns, &served, &domain).await;
+    assert_eq!(code, 4, "{report}");
+    assert_eq!(finding_codes(&report), ["served-unreachable"]);
+    assert_eq!(report["served"]["status"], "unknown");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_stops_waiting_undoes_nothing_and_says_the_state_left() {
+    let pki = Pki::at(OffsetDateTime::now_utc());
+    let leaf = pki.leaf(&["allowed.example.test"]).build();
+    let file = scratch_file("tlscert.pem", &pki.bundle(&leaf));
+    let domain = sid("DN", 13);
+    // Validation never ends unless the test says so.
+    let fake = TwilioFake::start(vec![account().domain(
+        Domain::uploaded(&domain, "https://allowed.example.test").expires(&in_days(3)),
+    )]);
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_certready"))
+        .args(["twilio", "upload", &domain, file.to_str().unwrap()])
+        .args([
+            "--twilio-base-url",
+            &fake.base_url(),
+            "--poll-interval",
+            "1",
+        ])
+        .env("TWILIO_ACCOUNT_SID", sid("AC", 1))
+        .env("TWILIO_API_KEY", sid("SK", 1))
+        .env("TWILIO_API_SECRET", SECRET)
+        .env("TWILIO_CONFIG_DIR", "/nonexistent/twilio-cli")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    while fake.requests_with("POST").is_empty() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = rustix::process::Pid::from_raw(i32::try_from(child.id().unwrap()).unwrap()).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let output = tokio::time::timeout(Duration::from_secs(5), child.wait_with_output())
+        .await
+        .expect("it stops within seconds")
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(output.status.code(), Some(130), "{text}");
+    assert!(text.contains("upload: stopped: sent; stopped waiting on SIGINT with cert_in_validation still set: nothing was undone"), "{text}");
+    assert_eq!(fake.requests_with("POST").len(), 1);
+    assert!(!String::from_utf8_lossy(&output.stderr).contains(SECRET));
+}
