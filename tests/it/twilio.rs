@@ -558,7 +558,7 @@ async fn ctrl_c_stops_waiting_undoes_nothing_and_says_the_state_left() {
     let fake = TwilioFake::start(vec![account().domain(
         Domain::uploaded(&domain, "https://allowed.example.test").expires(&in_days(3)),
     )]);
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_certready"))
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_certready"))
         .args(["twilio", "upload", &domain, file.to_str().unwrap()])
         .args([
             "--twilio-base-url",
