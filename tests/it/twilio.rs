@@ -591,3 +591,28 @@ async fn ctrl_c_stops_waiting_undoes_nothing_and_says_the_state_left() {
     assert_eq!(fake.requests_with("POST").len(), 1);
     assert!(!String::from_utf8_lossy(&output.stderr).contains(SECRET));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_base_url_may_come_from_the_environment_and_clear_text_only_to_loopback() {
+    let fake = TwilioFake::start(vec![account()]);
+    let run = |base: String| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_certready"))
+            .args(["twilio", "alerts"])
+            .env("CERTREADY_TWILIO_BASE_URL", base)
+            .env("TWILIO_ACCOUNT_SID", sid("AC", 1))
+            .env("TWILIO_API_KEY", sid("SK", 1))
+            .env("TWILIO_API_SECRET", SECRET)
+            .env("TWILIO_CONFIG_DIR", "/nonexistent/twilio-cli")
+            .output()
+    };
+    let output = run(fake.base_url()).await.unwrap();
+    assert_eq!(status_code(&output), 0, "{}", stderr(&output));
+    assert_eq!(fake.requests().len(), 1);
+    let output = run("http://192.0.2.1:8080".into()).await.unwrap();
+    assert_eq!(status_code(&output), 2);
+    assert!(
+        stderr(&output).contains("only for a loopback address"),
+        "{}",
+        stderr(&output)
+    );
+}
