@@ -196,6 +196,7 @@ fn twilio_status_plan(request: TwilioStatusRequest) -> Result<RunPlan<StatusJob>
             thresholds: request.thresholds,
             format: format(&request.output),
             refused: AtomicBool::new(false),
+            silent: AtomicBool::new(false),
         },
         targets: request.sids,
         input: request.input,

@@ -60,10 +60,28 @@ pub fn domain_host(domain_name: &str) -> Option<String> {
 }
 
 /// Twilio's 30131 page: "You use a Twilio-managed certificate, but your DNS CAA records do not
-/// allow letsencrypt.org to request or renew the certificate". A lookup that fails stops the
-/// CA as surely as a record that denies it.
-pub fn caa_blocks_renewal(certificate: &DomainCertificate, caa: Option<Verdict>) -> bool {
-    certificate.managed == Some(true) && caa.is_some_and(|verdict| verdict != Verdict::Allowed)
+/// allow letsencrypt.org to request or renew the certificate": a record that denies, or the
+/// CA's name policy. Lookups that failed here say nothing either way (`CaaUndetermined`).
+pub fn caa_finding(certificate: &DomainCertificate, caa: Option<Verdict>) -> Option<DomainFinding> {
+    if certificate.managed != Some(true) {
+        return None;
+    }
+    match caa? {
+        Verdict::Allowed => None,
+        Verdict::Denied | Verdict::Refused => Some(DomainFinding::CaaBlocksRenewal),
+        Verdict::Error => Some(DomainFinding::CaaUndetermined),
+    }
+}
+
+/// Twilio's 30107 ("certificate has not been uploaded"): no `date_expires`, and neither a
+/// managed request nor a validation under way to explain it.
+pub fn no_certificate(certificate: &DomainCertificate) -> bool {
+    certificate.date_expires.is_none()
+        && certificate.requesting != Some(true)
+        && certificate
+            .cert_in_validation
+            .as_ref()
+            .is_none_or(serde_json::Value::is_null)
 }
 
 /// 30102 ("TLS certificate for your domain has expired") and 30131 ("will expire soon"):
@@ -158,8 +176,9 @@ pub fn diagnose_domain(facts: &DomainFacts, thresholds: Thresholds, now: i64) ->
         Err(ApiFailure::NotFound(_)) => findings.push(DomainFinding::DomainNotFound),
         Err(failure) => findings.push(api_error(ApiCall::Certificate, failure)),
         Ok(certificate) => {
-            if caa_blocks_renewal(certificate, facts.caa) {
-                findings.push(DomainFinding::CaaBlocksRenewal);
+            findings.extend(caa_finding(certificate, facts.caa));
+            if no_certificate(certificate) {
+                findings.push(DomainFinding::NoCertificate);
             }
             findings.extend(certificate_expiry(certificate, thresholds, now));
             findings.extend(in_validation(certificate));
@@ -257,8 +276,10 @@ mod tests {
         let mut facts = healthy();
         facts.caa = Some(Verdict::Denied);
         assert_eq!(codes(&facts), ["caa-blocks-renewal"]);
-        facts.caa = Some(Verdict::Error);
+        facts.caa = Some(Verdict::Refused);
         assert_eq!(codes(&facts), ["caa-blocks-renewal"]);
+        facts.caa = Some(Verdict::Error);
+        assert_eq!(codes(&facts), ["caa-undetermined"]);
         facts.certificate = Ok(certificate(false, "2026-03-01T00:00:00Z"));
         assert_eq!(codes(&facts), Vec::<&str>::new());
     }
@@ -291,6 +312,18 @@ mod tests {
         ));
         assert_eq!(expiring("2026-03-01T00:00:00Z"), None);
         assert_eq!(expiring("never"), None);
+    }
+
+    #[test]
+    fn no_certificate_only_when_nothing_explains_a_missing_expiry() {
+        let mut none = certificate(false, "");
+        none.date_expires = None;
+        assert!(no_certificate(&none));
+        none.requesting = Some(true);
+        assert!(!no_certificate(&none));
+        none.requesting = Some(false);
+        none.cert_in_validation = Some(serde_json::json!({"status": "pending"}));
+        assert!(!no_certificate(&none));
     }
 
     #[test]

@@ -72,6 +72,11 @@ pub enum DomainFinding {
     /// A Twilio-managed certificate (Let's Encrypt) whose domain's CAA records do not let Let's
     /// Encrypt issue: the next renewal fails (30131, then 30102). The fix is `check`'s.
     CaaBlocksRenewal,
+    /// The CAA lookups for the domain failed here: whether Let's Encrypt may renew is not known
+    /// (the CA fails a renewal whose lookups fail, but these may be this machine's).
+    CaaUndetermined,
+    /// No certificate is in place: `date_expires` is null with nothing pending (30107).
+    NoCertificate,
     /// Twilio's certificate expired at `date_expires`.
     Expired { date_expires: i64 },
     /// Twilio's certificate expires in `days_left` days, within a threshold (`critical`: within
@@ -81,7 +86,8 @@ pub enum DomainFinding {
         days_left: i64,
         critical: bool,
     },
-    /// A new certificate is being validated (`cert_in_validation`): its status as given.
+    /// A new certificate is being validated (`cert_in_validation`): its status as given;
+    /// anything but `pending` is a validation that did not pass (30132).
     InValidation { status: Option<String> },
     /// A managed certificate was requested and is not issued yet (`requesting`).
     ManagedRequestPending,
@@ -113,6 +119,8 @@ impl DomainFinding {
     pub fn code(&self) -> &'static str {
         match self {
             DomainFinding::CaaBlocksRenewal => "caa-blocks-renewal",
+            DomainFinding::CaaUndetermined => "caa-undetermined",
+            DomainFinding::NoCertificate => "no-certificate",
             DomainFinding::Expired { .. } => "expired",
             DomainFinding::ExpiresSoon { .. } => "expires-soon",
             DomainFinding::InValidation { .. } => "in-validation",
@@ -130,17 +138,24 @@ impl DomainFinding {
     pub fn weight(&self) -> Weight {
         match self {
             DomainFinding::CaaBlocksRenewal
+            | DomainFinding::NoCertificate
             | DomainFinding::Expired { .. }
             | DomainFinding::DnsInvalid { .. } => Weight::Critical,
             DomainFinding::ExpiresSoon { critical: true, .. } => Weight::Critical,
+            DomainFinding::InValidation { status } if !is_pending(status.as_deref()) => {
+                Weight::Warning
+            }
             DomainFinding::ExpiresSoon { .. }
             | DomainFinding::ServedDiffers { .. }
-            | DomainFinding::ServedUnreachable { .. }
             | DomainFinding::ContinueOnFailureOff => Weight::Warning,
             DomainFinding::InValidation { .. } | DomainFinding::ManagedRequestPending => {
                 Weight::Info
             }
-            DomainFinding::DomainNotFound | DomainFinding::ApiError { .. } => Weight::Undetermined,
+            // As `expiry` and `check` weigh what they could not learn.
+            DomainFinding::CaaUndetermined
+            | DomainFinding::ServedUnreachable { .. }
+            | DomainFinding::DomainNotFound
+            | DomainFinding::ApiError { .. } => Weight::Undetermined,
         }
     }
 
@@ -151,9 +166,16 @@ impl DomainFinding {
             DomainFinding::Expired { .. } => Some(30102),
             DomainFinding::ContinueOnFailureOff => Some(30103),
             DomainFinding::DomainNotFound => Some(30101),
+            DomainFinding::NoCertificate => Some(30107),
+            DomainFinding::InValidation { status } if !is_pending(status.as_deref()) => Some(30132),
             _ => None,
         }
     }
+}
+
+/// The one validation status Twilio documents for a certificate still being checked.
+fn is_pending(status: Option<&str>) -> bool {
+    status == Some("pending")
 }
 
 #[cfg(test)]
@@ -183,9 +205,29 @@ mod tests {
     }
 
     #[test]
+    fn a_validation_that_is_not_pending_did_not_pass() {
+        let pending = DomainFinding::InValidation {
+            status: Some("pending".into()),
+        };
+        assert_eq!(
+            (pending.weight(), pending.twilio_error()),
+            (Weight::Info, None)
+        );
+        let failed = DomainFinding::InValidation {
+            status: Some("failed".into()),
+        };
+        assert_eq!(
+            (failed.weight(), failed.twilio_error()),
+            (Weight::Warning, Some(30132))
+        );
+    }
+
+    #[test]
     fn codes_are_the_documented_contract() {
         let codes: Vec<&str> = [
             DomainFinding::CaaBlocksRenewal,
+            DomainFinding::CaaUndetermined,
+            DomainFinding::NoCertificate,
             DomainFinding::Expired { date_expires: 0 },
             DomainFinding::ExpiresSoon {
                 date_expires: 0,
@@ -217,6 +259,8 @@ mod tests {
             codes,
             [
                 "caa-blocks-renewal",
+                "caa-undetermined",
+                "no-certificate",
                 "expired",
                 "expires-soon",
                 "in-validation",

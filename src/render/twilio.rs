@@ -54,6 +54,12 @@ pub fn message(finding: &DomainFinding, status: &DomainStatus) -> String {
         DomainFinding::CaaBlocksRenewal => format!(
             "the certificate is Twilio-managed (Let's Encrypt), but {host}'s CAA records do not let Let's Encrypt issue: the next renewal fails"
         ),
+        DomainFinding::CaaUndetermined => format!(
+            "the CAA lookups for {host} failed here, so whether Let's Encrypt may renew this Twilio-managed certificate is not known"
+        ),
+        DomainFinding::NoCertificate => format!(
+            "no certificate is in place for {host}: Twilio reports no date_expires, and nothing is being requested or validated"
+        ),
         DomainFinding::Expired { date_expires } => format!(
             "Twilio's certificate for {host} expired at {}",
             rfc3339(*date_expires)
@@ -67,8 +73,11 @@ pub fn message(finding: &DomainFinding, status: &DomainStatus) -> String {
             expires_in(*days_left),
             rfc3339(*date_expires)
         ),
+        DomainFinding::InValidation { status } if status.as_deref() == Some("pending") => {
+            "a new certificate is being validated (status pending)".to_owned()
+        }
         DomainFinding::InValidation { status } => format!(
-            "a new certificate is being validated (status {})",
+            "the new certificate's validation has not passed (status {})",
             status.as_deref().map_or("unknown".to_owned(), printable)
         ),
         DomainFinding::ManagedRequestPending => {
@@ -133,10 +142,22 @@ pub fn action(finding: &DomainFinding, status: &DomainStatus) -> String {
                 format!("change the CAA records: {}", fixes.join("; "))
             }
         }
-        DomainFinding::Expired { .. } => replace,
+        DomainFinding::CaaUndetermined => format!(
+            "run certready check {} against another resolver (--nameserver) to learn the verdict",
+            status.host.as_deref().unwrap_or("DOMAIN")
+        ),
+        DomainFinding::Expired { .. } | DomainFinding::NoCertificate => replace,
         DomainFinding::ExpiresSoon { .. } => format!(
             "{replace}; and create an Alarm on 30131 (certready twilio alarm)"
         ),
+        DomainFinding::InValidation { status: validation }
+            if validation.as_deref() != Some("pending") =>
+        {
+            format!(
+                "the uploaded certificate was not accepted: check it with certready bundle FILE --name {} and upload it again (POST /v1/LinkShortening/Domains/{sid}/Certificate)",
+                status.host.as_deref().unwrap_or("DOMAIN")
+            )
+        }
         DomainFinding::InValidation { .. } => format!(
             "wait: Twilio validates a new certificate within about five minutes; GET /v2/LinkShortening/Domains/{sid}/Certificate until cert_in_validation is null (30132 if it fails)"
         ),
@@ -399,6 +420,15 @@ pub fn render_requested(sid: &DomainSid, requested: &Requested, format: Format) 
             ),
         ),
         Requested::Sent { waited, .. } => waited_words(waited, "requesting"),
+        Requested::Unnamed => (
+            "refused",
+            "Twilio gives the domain no name to check CAA for; nothing was sent (--force sends anyway)"
+                .to_owned(),
+        ),
+        Requested::Stopped(signal) => (
+            "stopped",
+            format!("stopped by {} before anything was sent", signal.name()),
+        ),
         Requested::NotSent(failure) => (
             "failed",
             format!("nothing was sent: {}", printable(&failure.to_string())),
@@ -419,10 +449,7 @@ pub fn render_uploaded(sid: &DomainSid, file: &str, uploaded: &Uploaded, format:
                 },
                 format,
             );
-            let named = host
-                .as_deref()
-                .map(|host| format!(" for {host}"))
-                .unwrap_or_default();
+            let named = format!(" for {host}");
             return match format {
                 Format::Json => json_line(&serde_json::json!({
                     "domain_sid": sid.as_str(),
@@ -451,6 +478,14 @@ pub fn render_uploaded(sid: &DomainSid, file: &str, uploaded: &Uploaded, format:
             ),
         ),
         Uploaded::Sent { waited, .. } => waited_words(waited, "cert_in_validation"),
+        Uploaded::Unnamed => (
+            "refused",
+            "Twilio gives the domain no name to check the bundle for; nothing was sent".to_owned(),
+        ),
+        Uploaded::Stopped(signal) => (
+            "stopped",
+            format!("stopped by {} before anything was sent", signal.name()),
+        ),
         Uploaded::NotSent(failure) => (
             "failed",
             format!("nothing was sent: {}", printable(&failure.to_string())),
@@ -465,20 +500,20 @@ fn waited_words(waited: &Waited, field: &str) -> (&'static str, String) {
         Waited::Done(certificate) => (
             "done",
             format!(
-                "done: date_expires {}",
+                "date_expires {}",
                 certificate
                     .date_expires
                     .as_deref()
                     .map_or("null".to_owned(), printable)
             ),
         ),
-        Waited::TimedOut(_) => (
+        Waited::TimedOut => (
             "timed-out",
             format!(
                 "sent; Twilio had not finished when --wait ran out ({field} still set): run certready twilio status to see it later"
             ),
         ),
-        Waited::Stopped(signal, _) => (
+        Waited::Stopped(signal) => (
             "stopped",
             format!(
                 "sent; stopped waiting on {} with {field} still set: nothing was undone, Twilio goes on",

@@ -32,6 +32,11 @@ impl StopRequests {
         Ok(StopRequests { received })
     }
 
+    /// The stop signal received so far, if any, without waiting.
+    pub fn received(&self) -> Option<StopSignal> {
+        *self.received.borrow()
+    }
+
     /// Waits until a stop signal has been received, and says which.
     pub async fn requested(&mut self) -> StopSignal {
         loop {

@@ -56,8 +56,9 @@ pub struct TwilioError {
 /// Why a request did not give what was asked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ApiFailure {
-    /// 401: the credentials were refused.
+    /// 401 (or 403, a key without the permission): the credentials were refused.
     Unauthorized {
+        status: u16,
         source: CredentialSource,
         error: Option<TwilioError>,
     },
@@ -114,19 +115,23 @@ impl std::fmt::Display for ApiFailure {
                 ": Twilio error {code}{}{}",
                 message
                     .as_deref()
-                    .map(|message| format!(" {message:?}"))
+                    .map(|message| format!(" {:?}", withhold_keys(message)))
                     .unwrap_or_default(),
                 more_info
                     .as_deref()
-                    .map(|more| format!(" ({more})"))
+                    .map(|more| format!(" ({})", withhold_keys(more)))
                     .unwrap_or_default()
             ),
             _ => String::new(),
         };
         match self {
-            ApiFailure::Unauthorized { source, error } => write!(
+            ApiFailure::Unauthorized {
+                status,
+                source,
+                error,
+            } => write!(
                 f,
-                "Twilio refused the credentials (401), from {source}{}",
+                "Twilio refused the credentials ({status}), from {source}{}",
                 said(error)
             ),
             ApiFailure::NotFound(error) => write!(f, "not found (404){}", said(error)),
@@ -139,6 +144,16 @@ impl std::fmt::Display for ApiFailure {
                 write!(f, "Twilio's answer is not what its API says: {why}")
             }
         }
+    }
+}
+
+/// Twilio's words, unless they quote a private key (a server that echoes an uploaded
+/// `TlsCert` back in its error): then they are withheld whole.
+fn withhold_keys(text: &str) -> &str {
+    if text.contains("PRIVATE KEY") {
+        "[withheld: it quotes a private key]"
+    } else {
+        text
     }
 }
 
@@ -174,7 +189,13 @@ impl TwilioApi {
             .map_err(|error| format!("cannot set up TLS: {error}"))?
             .with_root_certificates(anchors.root_store())
             .with_no_client_auth();
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if hosts.is_clear_text() {
+            // A proxy from the environment would carry the credentials in clear off this
+            // machine: a loopback base is reached directly.
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .use_preconfigured_tls(tls)
             .timeout(retry.timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -268,7 +289,11 @@ impl TwilioApi {
                 );
             let outcome = self.attempt(request).await;
             let again = match &outcome {
-                Err(Attempt::Retryable { after, .. }) => Some(after.unwrap_or(wait)),
+                Err(Attempt::Retryable { failure, after })
+                    if method == Method::GET || unprocessed(failure) =>
+                {
+                    Some(after.unwrap_or(wait))
+                }
                 _ => None,
             };
             match (again, outcome) {
@@ -319,7 +344,8 @@ impl TwilioApi {
         }
         let error: Option<TwilioError> = serde_json::from_slice(&bytes).ok();
         let failure = match status {
-            StatusCode::UNAUTHORIZED => ApiFailure::Unauthorized {
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ApiFailure::Unauthorized {
+                status: status.as_u16(),
                 source: self.credentials.source.clone(),
                 error,
             },
@@ -335,6 +361,16 @@ impl TwilioApi {
             Err(Attempt::Final(failure))
         }
     }
+}
+
+/// Whether a failure proves the request was not acted on, so that sending it again cannot
+/// do anything twice: a 429 ("aren't processed and are safe to retry", Twilio's 20429 page), or
+/// no connection at all. A POST met by a 5xx or a timeout may have been carried out.
+fn unprocessed(failure: &ApiFailure) -> bool {
+    matches!(
+        failure,
+        ApiFailure::Status { status: 429, .. } | ApiFailure::Connection(_)
+    )
 }
 
 /// What one attempt came to.
@@ -375,7 +411,9 @@ fn transport(error: &reqwest::Error) -> Attempt {
     } else if error.is_connect() {
         ApiFailure::Connection("the connection failed (refused, unreachable or TLS)".into())
     } else {
-        ApiFailure::Connection("the exchange broke off".into())
+        // The request may have reached Twilio: not a connection failure, which proves it did
+        // not.
+        ApiFailure::Malformed("the exchange broke off".into())
     };
     Attempt::Retryable {
         failure,
@@ -392,6 +430,42 @@ fn retry_after(value: Option<&HeaderValue>) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_api_that_never_answers_is_given_up_on_within_a_minute_at_the_defaults() {
+        let retry = Retry::default();
+        let waits: Duration = (0..retry.attempts - 1)
+            .map(|n| retry.first_backoff * 2u32.pow(n))
+            .sum();
+        assert!(retry.timeout * retry.attempts + waits < Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_post_is_sent_again_only_when_twilio_cannot_have_acted_on_it() {
+        assert!(unprocessed(&ApiFailure::Status {
+            status: 429,
+            error: None
+        }));
+        assert!(unprocessed(&ApiFailure::Connection("refused".into())));
+        assert!(!unprocessed(&ApiFailure::Status {
+            status: 500,
+            error: None
+        }));
+        assert!(!unprocessed(&ApiFailure::Timeout));
+    }
+
+    #[test]
+    fn twilio_s_words_are_withheld_when_they_quote_a_private_key() {
+        let echoed = ApiFailure::Status {
+            status: 400,
+            error: Some(TwilioError {
+                code: Some(20001),
+                message: Some("bad TlsCert -----BEGIN PRIVATE KEY-----MIGH".into()),
+                more_info: None,
+            }),
+        };
+        assert!(!echoed.to_string().contains("MIGH"));
+    }
 
     #[test]
     fn retry_after_reads_seconds_only() {
@@ -427,6 +501,7 @@ mod tests {
         assert_eq!(throttled.code(), "rate-limited");
         assert_eq!(
             ApiFailure::Unauthorized {
+                status: 401,
                 source: CredentialSource::AuthTokenVariable,
                 error: None
             }

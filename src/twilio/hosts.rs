@@ -29,8 +29,8 @@ impl Product {
 /// Why a base URL cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum BaseUrlError {
-    #[error("{0:?} is not a URL")]
-    NotUrl(String),
+    #[error("it is not a URL")]
+    NotUrl,
     #[error(
         "{0:?}: plain http:// is accepted only for a loopback address (127.0.0.1, ::1, localhost); credentials never travel in clear over a network"
     )]
@@ -53,9 +53,16 @@ pub enum Hosts {
 }
 
 impl Hosts {
+    /// Whether requests go in clear (an http base, on loopback).
+    pub fn is_clear_text(&self) -> bool {
+        matches!(self, Hosts::Base(url) if url.scheme() == "http")
+    }
+
     /// One base URL for everything: https, or http to loopback only.
     pub fn base(text: &str) -> Result<Hosts, BaseUrlError> {
-        let url = Url::parse(text).map_err(|_| BaseUrlError::NotUrl(text.to_owned()))?;
+        let url = Url::parse(text).map_err(|_| BaseUrlError::NotUrl)?;
+        // Errors name the scheme and host only: the rest may hold a token.
+        let text = &format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
         if url.query().is_some()
             || url.fragment().is_some()
             || !url.username().is_empty()
@@ -175,9 +182,11 @@ mod tests {
             ("ftp://127.0.0.1", "https://"),
             ("https://user:pw@proxy.example", "credentials"),
             ("not a url", "not a URL"),
+            ("https://proxy.example/?token=abc", "no query"),
         ] {
             let said = Hosts::base(bad).unwrap_err().to_string();
             assert!(said.contains(error), "{bad}: {said}");
+            assert!(!said.contains("pw") && !said.contains("abc"), "{said}");
         }
     }
 

@@ -375,7 +375,7 @@ async fn request_managed_cert_waits_until_requesting_is_false() {
     let posts = fake.requests_with("POST");
     assert_eq!(posts.len(), 1);
     assert!(posts[0].path.ends_with("/RequestManagedCert"));
-    assert!(stderr(&output).contains("waiting until requesting is false"));
+    assert!(stderr(&output).contains("waiting until it is managed and requesting is false"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -543,7 +543,9 @@ async fn a_domain_that_serves_nothing_is_served_unreachable() {
         &served,
     ))]);
     let (code, report) = status(&fake, &dns, &served, &domain).await;
-    assert_eq!(code, 4, "{report}");
+    // Undetermined, as `expiry` says of a server it cannot reach.
+    assert_eq!(code, 3, "{report}");
+    assert_eq!(report["verdict"], "error");
     assert_eq!(finding_codes(&report), ["served-unreachable"]);
     assert_eq!(report["served"]["status"], "unknown");
 }
@@ -615,4 +617,65 @@ async fn the_base_url_may_come_from_the_environment_and_clear_text_only_to_loopb
         "{}",
         stderr(&output)
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_certificate_a_failed_validation_and_caa_lookups_that_fail_here() {
+    let dns = DnsServer::start(Behaviour::default().fault(
+        "allowed.example.test",
+        crate::support::Fault::Rcode(hickory_server::proto::op::ResponseCode::ServFail),
+    ))
+    .await;
+    let served = serve("allowed.example.test", 60);
+    let none = sid("DN", 14);
+    let failed = sid("DN", 15);
+    let fake = TwilioFake::start(vec![
+        account()
+            .domain(
+                Domain::uploaded(&none, "https://other.example.test")
+                    .no_certificate()
+                    .continue_on_failure(true),
+            )
+            .domain(managed(&failed, "allowed.example.test", &served)),
+    ]);
+    let (code, report) = status(&fake, &dns, &served, &none).await;
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(finding(&report, "no-certificate")["twilio_error"], 30107);
+
+    fake.update(&failed, |domain| {
+        domain.cert_in_validation =
+            Some(serde_json::json!({"date_expires": null, "status": "failed"}));
+    });
+    let (code, report) = status(&fake, &dns, &served, &failed).await;
+    // The CAA lookups failed here: undetermined, never "blocked".
+    assert_eq!(code, 3, "{report}");
+    assert_eq!(
+        finding_codes(&report),
+        ["caa-undetermined", "in-validation"]
+    );
+    let validation = finding(&report, "in-validation");
+    assert_eq!(validation["severity"], "warning");
+    assert_eq!(validation["twilio_error"], 30132);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_is_not_sent_again_after_a_server_error_and_unnamed_domains_get_nothing() {
+    let fake = TwilioFake::start(vec![
+        account().domain(Domain::managed(&sid("DN", 16), "https://").expires(&in_days(3))),
+    ]);
+    fake.fault(Scope::Only(Endpoint::CreateAlarm), Fault::ServerError);
+    let output = twilio(&fake, &["alarm", "--email", "sre@example.com"]).await;
+    assert_eq!(status_code(&output), 3);
+    assert_eq!(
+        fake.requests_with("POST").len(),
+        1,
+        "a POST may have been carried out"
+    );
+
+    fake.clear_faults();
+    let output = twilio(&fake, &["request-managed-cert", &sid("DN", 16)]).await;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert_eq!(status_code(&output), 1, "{text}");
+    assert!(text.contains("no name to check CAA for"), "{text}");
+    assert_eq!(fake.requests_with("POST").len(), 1);
 }

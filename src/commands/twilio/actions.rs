@@ -32,10 +32,10 @@ pub struct Waiting {
 pub enum Waited {
     /// Twilio finished: the certificate as it now is.
     Done(DomainCertificate),
-    /// Still not finished at `--wait`: the certificate as last seen.
-    TimedOut(DomainCertificate),
-    /// A signal stopped the waiting: the certificate as last seen.
-    Stopped(StopSignal, DomainCertificate),
+    /// Still not finished at `--wait`.
+    TimedOut,
+    /// A signal stopped the waiting.
+    Stopped(StopSignal),
     Failed(ApiFailure),
 }
 
@@ -43,8 +43,9 @@ fn certificate_path(sid: &DomainSid) -> String {
     format!("/v2/LinkShortening/Domains/{sid}/Certificate")
 }
 
-/// Asks for the v2 Certificate every `interval` until `done` holds, `wait` has passed, or a
-/// signal comes; says on stderr what it is waiting for.
+/// Asks for the v2 Certificate every `interval` until `done` holds, `wait` has passed (a
+/// request still unanswered then is given up), or a signal comes; says on stderr what it is
+/// waiting for.
 pub async fn wait_for(
     api: &TwilioApi,
     sid: &DomainSid,
@@ -54,27 +55,32 @@ pub async fn wait_for(
     done: impl Fn(&DomainCertificate) -> bool,
 ) -> Waited {
     let started = Instant::now();
+    let deadline = started + waiting.wait;
+    let path = certificate_path(sid);
     loop {
-        let certificate: DomainCertificate =
-            match api.get(Product::Messaging, &certificate_path(sid)).await {
-                Ok(certificate) => certificate,
-                Err(failure) => return Waited::Failed(failure),
-            };
+        let asked = tokio::select! {
+            asked = api.get::<DomainCertificate>(Product::Messaging, &path) => asked,
+            signal = stops.requested() => return Waited::Stopped(signal),
+            () = tokio::time::sleep_until(deadline) => return Waited::TimedOut,
+        };
+        let certificate = match asked {
+            Ok(certificate) => certificate,
+            Err(failure) => return Waited::Failed(failure),
+        };
         if done(&certificate) {
             return Waited::Done(certificate);
         }
-        let waited = started.elapsed();
-        if waited + waiting.interval > waiting.wait {
-            return Waited::TimedOut(certificate);
+        if Instant::now() + waiting.interval > deadline {
+            return Waited::TimedOut;
         }
         warn(format_args!(
             "{sid}: waiting until {what} ({}s of {}s)",
-            waited.as_secs(),
+            started.elapsed().as_secs(),
             waiting.wait.as_secs()
         ));
         tokio::select! {
             () = tokio::time::sleep(waiting.interval) => {}
-            signal = stops.requested() => return Waited::Stopped(signal, certificate),
+            signal = stops.requested() => return Waited::Stopped(signal),
         }
     }
 }
@@ -84,6 +90,10 @@ pub async fn wait_for(
 pub enum Requested {
     /// CAA does not let Let's Encrypt issue: nothing was sent.
     Refused { host: String, caa: Box<Diagnosis> },
+    /// Twilio gives the domain no name to check CAA for: nothing was sent.
+    Unnamed,
+    /// A signal came before anything was sent.
+    Stopped(StopSignal),
     /// Requested, and then as the wait ended.
     Sent {
         host: Option<String>,
@@ -98,7 +108,8 @@ impl Requested {
     /// refused; 128+signal stopped.
     pub fn status(&self) -> ExitStatus {
         match self {
-            Requested::Refused { .. } => ExitStatus::Fails,
+            Requested::Refused { .. } | Requested::Unnamed => ExitStatus::Fails,
+            Requested::Stopped(signal) => ExitStatus::Stopped(*signal),
             Requested::Sent { waited, .. } => waited_status(waited),
             Requested::NotSent(failure) => failure_status(failure),
         }
@@ -108,8 +119,8 @@ impl Requested {
 fn waited_status(waited: &Waited) -> ExitStatus {
     match waited {
         Waited::Done(_) => ExitStatus::Success,
-        Waited::TimedOut(_) => ExitStatus::Undetermined,
-        Waited::Stopped(signal, _) => ExitStatus::Stopped(*signal),
+        Waited::TimedOut => ExitStatus::Undetermined,
+        Waited::Stopped(signal) => ExitStatus::Stopped(*signal),
         Waited::Failed(failure) => failure_status(failure),
     }
 }
@@ -122,8 +133,15 @@ pub fn failure_status(failure: &ApiFailure) -> ExitStatus {
     }
 }
 
+/// Why nothing is to be sent, or the name checked.
+enum Before {
+    Send(Option<String>),
+    Hold(Requested),
+}
+
 /// Checks CAA for the domain as Let's Encrypt will, then (if it may issue, or `force`) asks
-/// Twilio for a managed certificate and waits until `requesting` is false.
+/// Twilio for a managed certificate and waits until it is managed and no longer requesting. A
+/// signal before the request is sent sends nothing.
 pub async fn request_managed_cert(
     api: &TwilioApi,
     checker: &Checker,
@@ -132,21 +150,37 @@ pub async fn request_managed_cert(
     waiting: Waiting,
     stops: &mut StopRequests,
 ) -> Requested {
-    let certificate: DomainCertificate =
-        match api.get(Product::Messaging, &certificate_path(sid)).await {
-            Ok(certificate) => certificate,
-            Err(failure) => return Requested::NotSent(failure),
-        };
-    let host = certificate.domain_name.as_deref().and_then(domain_host);
-    if let Some(name) = host.as_deref().and_then(|host| CheckName::parse(host).ok()) {
-        let caa = diagnose(checker.check(name).await, &checker.requester);
-        if caa.check.evaluation.verdict != Verdict::Allowed && !force {
-            return Requested::Refused {
-                host: host.clone().unwrap_or_default(),
-                caa: Box::new(caa),
+    let before = async {
+        let certificate: DomainCertificate =
+            match api.get(Product::Messaging, &certificate_path(sid)).await {
+                Ok(certificate) => certificate,
+                Err(failure) => return Before::Hold(Requested::NotSent(failure)),
             };
+        let host = certificate.domain_name.as_deref().and_then(domain_host);
+        let name = host.as_deref().and_then(|host| CheckName::parse(host).ok());
+        match (name, force) {
+            (None, false) => Before::Hold(Requested::Unnamed),
+            (None, true) => Before::Send(host),
+            (Some(name), _) => {
+                let caa = diagnose(checker.check(name).await, &checker.requester);
+                if caa.check.evaluation.verdict == Verdict::Allowed || force {
+                    Before::Send(host)
+                } else {
+                    Before::Hold(Requested::Refused {
+                        host: host.unwrap_or_default(),
+                        caa: Box::new(caa),
+                    })
+                }
+            }
         }
-    }
+    };
+    let host = tokio::select! {
+        before = before => match before {
+            Before::Send(host) => host,
+            Before::Hold(requested) => return requested,
+        },
+        signal = stops.requested() => return Requested::Stopped(signal),
+    };
     let path = format!("/v1/LinkShortening/Domains/{sid}/RequestManagedCert");
     if let Err(failure) = api
         .post_form::<DomainCertificate>(Product::Messaging, &path, &[])
@@ -159,8 +193,8 @@ pub async fn request_managed_cert(
         sid,
         waiting,
         stops,
-        "requesting is false",
-        |certificate| certificate.requesting == Some(false),
+        "it is managed and requesting is false",
+        |certificate| certificate.managed == Some(true) && certificate.requesting == Some(false),
     )
     .await;
     Requested::Sent { host, waited }
@@ -171,9 +205,13 @@ pub async fn request_managed_cert(
 pub enum Uploaded {
     /// The bundle fails its checks: nothing was sent.
     Refused {
-        host: Option<String>,
+        host: String,
         bundle: Box<BundleDiagnosis>,
     },
+    /// Twilio gives the domain no name to check the bundle for: nothing was sent.
+    Unnamed,
+    /// A signal came before anything was sent.
+    Stopped(StopSignal),
     /// Sent, and then as the wait ended; `expected` is the leaf's not-after.
     Sent {
         expected: Option<i64>,
@@ -188,7 +226,8 @@ impl Uploaded {
     /// validated in time or Twilio could not be asked; 2 credentials refused; 128+signal.
     pub fn status(&self) -> ExitStatus {
         match self {
-            Uploaded::Refused { .. } => ExitStatus::Fails,
+            Uploaded::Refused { .. } | Uploaded::Unnamed => ExitStatus::Fails,
+            Uploaded::Stopped(signal) => ExitStatus::Stopped(*signal),
             Uploaded::Sent {
                 expected,
                 waited: Waited::Done(certificate),
@@ -211,7 +250,7 @@ pub fn same_expiry(expected: Option<i64>, certificate: &DomainCertificate) -> bo
 }
 
 /// Checks the bundle for the domain's name; if nothing fails, POSTs it as `TlsCert` and
-/// waits until `cert_in_validation` is null.
+/// waits until `cert_in_validation` is null. A signal before it is sent sends nothing.
 pub async fn upload(
     api: &TwilioApi,
     sid: &DomainSid,
@@ -220,14 +259,25 @@ pub async fn upload(
     waiting: Waiting,
     stops: &mut StopRequests,
 ) -> Uploaded {
-    let certificate: DomainCertificate =
-        match api.get(Product::Messaging, &certificate_path(sid)).await {
-            Ok(certificate) => certificate,
-            Err(failure) => return Uploaded::NotSent(failure),
-        };
-    let host = certificate.domain_name.as_deref().and_then(domain_host);
-    let names: Vec<String> = host.iter().cloned().collect();
-    let diagnosis = diagnose_bundle(bundle, None, &names, thresholds, unix_now());
+    let path = certificate_path(sid);
+    let asked = tokio::select! {
+        asked = api.get::<DomainCertificate>(Product::Messaging, &path) => asked,
+        signal = stops.requested() => return Uploaded::Stopped(signal),
+    };
+    let certificate = match asked {
+        Ok(certificate) => certificate,
+        Err(failure) => return Uploaded::NotSent(failure),
+    };
+    let Some(host) = certificate.domain_name.as_deref().and_then(domain_host) else {
+        return Uploaded::Unnamed;
+    };
+    let diagnosis = diagnose_bundle(
+        bundle,
+        None,
+        std::slice::from_ref(&host),
+        thresholds,
+        unix_now(),
+    );
     let text = match std::str::from_utf8(bundle) {
         Ok(text) if diagnosis.status != Status::Fails => text,
         _ => {
@@ -243,6 +293,9 @@ pub async fn upload(
         .and_then(|&leaf| diagnosis.certificates.get(leaf))
         .and_then(|entry| entry.certificate.as_ref())
         .map(|leaf| leaf.not_after);
+    if let Some(signal) = stops.received() {
+        return Uploaded::Stopped(signal);
+    }
     let path = format!("/v1/LinkShortening/Domains/{sid}/Certificate");
     if let Err(failure) = api
         .post_form::<DomainCertificate>(Product::Messaging, &path, &[("TlsCert", text)])

@@ -48,6 +48,9 @@ pub async fn run_request(
     };
     let mut status = ExitStatus::Success;
     for sid in sids {
+        if let Some(signal) = stops.received() {
+            return ExitStatus::Stopped(signal);
+        }
         let requested =
             actions::request_managed_cert(&api, &checker, &sid, force, waiting, &mut stops).await;
         if let Err(unfinished) = print_report(render_requested(&sid, &requested, format).as_bytes())
@@ -55,8 +58,9 @@ pub async fn run_request(
             return unfinished;
         }
         status = status.worse(requested.status());
-        if let Requested::Sent {
-            waited: Waited::Stopped(signal, _),
+        if let Requested::Stopped(signal)
+        | Requested::Sent {
+            waited: Waited::Stopped(signal),
             ..
         } = requested
         {
@@ -108,6 +112,9 @@ pub async fn run_alarm(
 
 /// `alerts`: 0 when there are none, 4 when there are some.
 pub async fn run_alerts(api: TwilioApi, since: std::time::Duration, format: Format) -> ExitStatus {
+    if since > monitor::ALERTS_KEPT {
+        warn("Twilio keeps alerts for 30 days: asking for the last 30 days");
+    }
     let alerts = match monitor::alerts(&api, since).await {
         Ok(alerts) => alerts,
         Err(failure) => {

@@ -59,17 +59,25 @@ pub async fn alarm(
     emails: &[String],
     webhook: Option<&str>,
 ) -> Result<AlarmOutcome, ApiFailure> {
-    let listed: Value = api.get(Product::Monitor, "/v2/Alarms").await?;
-    let present = listed
-        .as_object()
-        .into_iter()
-        .flat_map(|object| object.values())
-        .filter_map(Value::as_array)
-        .flatten()
-        .find(|alarm| watches_expiry(alarm));
-    if let Some(alarm) = present {
-        let sid = alarm.get("sid").and_then(Value::as_str).map(str::to_owned);
-        return Ok(AlarmOutcome::Present(sid));
+    let mut page: Value = api.get(Product::Monitor, "/v2/Alarms").await?;
+    for _ in 0..MOST_PAGES {
+        let present = page
+            .as_object()
+            .into_iter()
+            .flat_map(|object| object.values())
+            .filter_map(Value::as_array)
+            .flatten()
+            .find(|alarm| watches_expiry(alarm));
+        if let Some(alarm) = present {
+            let sid = alarm.get("sid").and_then(Value::as_str).map(str::to_owned);
+            return Ok(AlarmOutcome::Present(sid));
+        }
+        let next = page
+            .pointer("/meta/next_page_url")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let Some(next) = next else { break };
+        page = api.get_given(Product::Monitor, &next).await?;
     }
     let created: AlarmCreated = api
         .post_json(Product::Monitor, "/v2/Alarms", &alarm_body(emails, webhook))
@@ -86,10 +94,14 @@ pub fn is_link_shortening(alert: &Alert) -> bool {
         .is_some_and(|code| LINK_SHORTENING_ERRORS.contains(&code))
 }
 
-/// The alerts of the last `since` about Link Shortening, newest first, following
-/// `next_page_url` (at most `MOST_PAGES` pages).
+/// How far back Monitor keeps alerts: "Queries for alerts older than 30 days are not
+/// supported".
+pub const ALERTS_KEPT: Duration = Duration::from_secs(30 * 86_400);
+
+/// The alerts of the last `since` (at most `ALERTS_KEPT`) about Link Shortening, newest
+/// first, following `next_page_url` (at most `MOST_PAGES` pages).
 pub async fn alerts(api: &TwilioApi, since: Duration) -> Result<Vec<Alert>, ApiFailure> {
-    let seconds = i64::try_from(since.as_secs()).unwrap_or(i64::MAX);
+    let seconds = i64::try_from(since.min(ALERTS_KEPT).as_secs()).unwrap_or(i64::MAX);
     let start = rfc3339(unix_now().saturating_sub(seconds));
     let mut page: AlertPage = api
         .get(

@@ -74,6 +74,9 @@ pub struct StatusJob {
     pub format: Format,
     /// Set once Twilio refused the credentials: the run is bad usage, whatever else.
     pub refused: AtomicBool,
+    /// Set once Twilio did not answer (timeout, no connection): the domains after it are not
+    /// asked, so a run over many domains ends within about a minute of a dead API.
+    pub silent: AtomicBool,
 }
 
 const INVALID_KEYS: InvalidKeys = InvalidKeys {
@@ -88,10 +91,22 @@ fn certificate_path(sid: &DomainSid) -> String {
 impl StatusJob {
     /// Fetches Twilio's view and the world's, and judges them.
     pub async fn status(&self, sid: DomainSid) -> DomainStatus {
-        let certificate: Result<DomainCertificate, ApiFailure> = self
-            .api
-            .get(Product::Messaging, &certificate_path(&sid))
-            .await;
+        let certificate: Result<DomainCertificate, ApiFailure> =
+            if self.silent.load(Ordering::Relaxed) {
+                Err(ApiFailure::Connection(
+                    "not asked: Twilio did not answer earlier in this run".into(),
+                ))
+            } else {
+                self.api
+                    .get(Product::Messaging, &certificate_path(&sid))
+                    .await
+            };
+        if matches!(
+            certificate,
+            Err(ApiFailure::Timeout | ApiFailure::Connection(_))
+        ) {
+            self.silent.store(true, Ordering::Relaxed);
+        }
         // A domain Twilio could not show is not asked about further: the same failure thrice
         // says nothing more.
         let found = certificate.is_ok();
