@@ -18,6 +18,7 @@ use crate::commands::bundle::{BundleCheck, read_input};
 use crate::commands::check::{CheckJob, Checker};
 use crate::commands::expiry::{Expirer, ExpiryJob, ExpiryOutput, ExpiryTarget, presenting};
 use crate::commands::twilio::actions::Waiting;
+use crate::commands::twilio::status::StatusTarget;
 use crate::commands::twilio::{StatusJob, run_alarm, run_alerts, run_request, run_upload};
 use crate::dns::addresses::AddressResolver;
 use crate::dns::{Resolver, Transport, system_nameservers};
@@ -198,7 +199,11 @@ fn twilio_status_plan(request: TwilioStatusRequest) -> Result<RunPlan<StatusJob>
             refused: AtomicBool::new(false),
             silent: AtomicBool::new(false),
         },
-        targets: request.sids,
+        targets: request
+            .sids
+            .iter()
+            .map(|sid| StatusTarget::parse(sid))
+            .collect(),
         input: request.input,
         window: request.concurrency,
         progress: !request.output.quiet,

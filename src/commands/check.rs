@@ -152,7 +152,7 @@ impl Job for CheckJob {
             target: "name",
             class: "verdict",
         };
-        render_invalid(line, input, reason, keys, self.format)
+        render_invalid(Some(line), input, reason, keys, self.format)
     }
 
     /// Queries sent, and per name checked once the run went through (queries also went to

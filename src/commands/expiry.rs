@@ -345,7 +345,7 @@ impl Job for ExpiryJob {
     fn render_invalid(&self, line: u64, input: &str, reason: &str) -> String {
         match &self.output {
             ExpiryOutput::Reports(format) => {
-                render_invalid(line, input, reason, INVALID_KEYS, *format)
+                render_invalid(Some(line), input, reason, INVALID_KEYS, *format)
             }
             ExpiryOutput::Nagios(entries) => {
                 Self::gather(entries, nagios::invalid_entry(line, input, reason));

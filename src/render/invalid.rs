@@ -15,9 +15,10 @@ pub struct InvalidKeys {
     pub class: &'static str,
 }
 
-/// One line: `line 7 "bad name": invalid: why`, or its JSON object with the class `invalid`.
+/// One line: `line 7 "bad name": invalid: why` (without `line N` for an argument), or its JSON
+/// object with the class `invalid` (`line` null for an argument).
 pub fn render_invalid(
-    line: u64,
+    line: Option<u64>,
     input: &str,
     reason: &str,
     keys: InvalidKeys,
@@ -25,7 +26,8 @@ pub fn render_invalid(
 ) -> String {
     match format {
         Format::Human(_) => format!(
-            "line {line} {}: invalid: {reason}",
+            "{}{}: invalid: {reason}",
+            line.map(|line| format!("line {line} ")).unwrap_or_default(),
             quoted(input.as_bytes())
         ),
         Format::Json => json_line(&InvalidJson {
@@ -40,7 +42,7 @@ pub fn render_invalid(
 struct InvalidJson<'a> {
     keys: InvalidKeys,
     input: &'a str,
-    line: u64,
+    line: Option<u64>,
     reason: &'a str,
 }
 
@@ -68,7 +70,7 @@ mod tests {
     #[test]
     fn the_line_is_escaped_for_people_and_keyed_for_scripts() {
         assert_eq!(
-            render_invalid(3, "a\u{1b}b", "why", KEYS, Format::Json),
+            render_invalid(Some(3), "a\u{1b}b", "why", KEYS, Format::Json),
             r#"{"name":"a\u001bb","line":3,"verdict":"invalid","reason":"why"}"#
         );
         let human = super::super::HumanStyle {
@@ -76,7 +78,7 @@ mod tests {
             detail: super::super::Detail::Normal,
         };
         assert_eq!(
-            render_invalid(3, "a\u{1b}b", "why", KEYS, Format::Human(human)),
+            render_invalid(Some(3), "a\u{1b}b", "why", KEYS, Format::Human(human)),
             r#"line 3 "a\027b": invalid: why"#
         );
     }

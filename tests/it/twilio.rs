@@ -261,9 +261,14 @@ async fn an_unknown_domain_is_not_found_and_a_malformed_sid_is_invalid() {
     assert_eq!(report["verdict"], "error");
     assert_eq!(finding_codes(&report), ["domain-not-found"]);
 
-    let output = twilio(&fake, &["status", "DN123"]).await;
-    assert_eq!(status_code(&output), 2);
-    assert!(stderr(&output).contains("invalid DOMAIN_SID \"DN123\""));
+    // A malformed SID is an invalid entry in its place; the others are still checked.
+    let output = twilio(&fake, &["status", "DN123", &sid("DN", 9), "--json"]).await;
+    assert_eq!(status_code(&output), 3, "{}", stderr(&output));
+    let reports = json_lines(&output);
+    assert_eq!(reports[0]["domain_sid"], "DN123");
+    assert_eq!(reports[0]["verdict"], "invalid");
+    assert_eq!(reports[0]["line"], Value::Null);
+    assert_eq!(reports[1]["verdict"], "error");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -436,6 +441,7 @@ async fn upload_refuses_a_bundle_that_fails_and_sends_nothing() {
     assert_eq!(status_code(&output), 1, "{text}");
     assert!(text.contains("upload refused"), "{text}");
     assert!(text.contains("key-mismatch"), "{text}");
+    assert!(!text.contains("PRIVATE KEY-----\nMI"), "{text}");
     assert!(fake.requests_with("POST").is_empty());
 }
 

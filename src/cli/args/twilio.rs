@@ -7,7 +7,6 @@ use clap::{Args, Subcommand};
 
 use crate::cert::Thresholds;
 use crate::runner::input::Source;
-use crate::twilio::resources::DomainSid;
 
 use super::certificate::{ConnectionArgs, ThresholdArgs};
 use super::{DnsArgs, OutputArgs, UsageError, parse_seconds};
@@ -31,7 +30,8 @@ Exit status:
   0    every domain ok
   1    at least one domain critical (renewal blocked by CAA, expired, within --crit-days,
        DNS invalid)
-  2    bad usage, a malformed DOMAIN_SID, or credentials missing or refused (401)
+  2    bad usage, or credentials missing or refused (401, 403); or a malformed DOMAIN_SID
+       (reported in its place, the others still checked) when nothing worse happened
   3    nothing critical, but a domain could not be determined (not found, API error)
   4    warnings only
   5    the run did not finish; 129, 130, 143: stopped by a signal";
@@ -275,7 +275,8 @@ pub struct TwilioStatusArgs {
 /// A status run as typed, validated.
 #[derive(Debug)]
 pub struct TwilioStatusRequest {
-    pub sids: Vec<DomainSid>,
+    /// The arguments as typed: each a SID, or an invalid entry in its place.
+    pub sids: Vec<String>,
     pub name_policy: bool,
     pub api: TwilioApiArgs,
     pub connection: ConnectionArgs,
@@ -288,18 +289,8 @@ pub struct TwilioStatusRequest {
 
 impl TwilioStatusArgs {
     pub fn validate(self) -> Result<TwilioStatusRequest, UsageError> {
-        let sids = self
-            .sids
-            .iter()
-            .map(|input| {
-                DomainSid::parse(input).map_err(|reason| UsageError::InvalidDomainSid {
-                    input: input.clone(),
-                    reason,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(TwilioStatusRequest {
-            sids,
+            sids: self.sids,
             name_policy: !self.no_name_policy,
             api: self.api,
             connection: self.connection,

@@ -205,16 +205,45 @@ fn served_facts(expiry: &Expiry) -> ServedFacts {
     }
 }
 
+/// A domain to check, or an argument that is not a SID (an invalid entry in its place).
+#[derive(Clone, Debug)]
+pub enum StatusTarget {
+    Domain(DomainSid),
+    Invalid { input: String, reason: String },
+}
+
+impl StatusTarget {
+    /// A SID as typed: the domain, or why it is not one.
+    pub fn parse(text: &str) -> StatusTarget {
+        match DomainSid::parse(text) {
+            Ok(sid) => StatusTarget::Domain(sid),
+            Err(reason) => StatusTarget::Invalid {
+                input: text.to_owned(),
+                reason,
+            },
+        }
+    }
+}
+
 impl Job for StatusJob {
-    type Target = DomainSid;
+    type Target = StatusTarget;
     type Class = DomainVerdict;
     const NOUN: &'static str = "domain";
 
-    fn parse(text: &str) -> Result<DomainSid, String> {
-        DomainSid::parse(text)
+    fn parse(text: &str) -> Result<StatusTarget, String> {
+        DomainSid::parse(text).map(StatusTarget::Domain)
     }
 
-    async fn perform(&self, sid: DomainSid, line: Option<u64>) -> Performed<DomainVerdict> {
+    async fn perform(&self, target: StatusTarget, line: Option<u64>) -> Performed<DomainVerdict> {
+        let sid = match target {
+            StatusTarget::Domain(sid) => sid,
+            StatusTarget::Invalid { input, reason } => {
+                return Performed {
+                    class: None,
+                    text: render_invalid(line, &input, &reason, INVALID_KEYS, self.format),
+                };
+            }
+        };
         let status = self.status(sid).await;
         Performed {
             class: Some(status.diagnosis.verdict),
@@ -223,7 +252,7 @@ impl Job for StatusJob {
     }
 
     fn render_invalid(&self, line: u64, input: &str, reason: &str) -> String {
-        render_invalid(line, input, reason, INVALID_KEYS, self.format)
+        render_invalid(Some(line), input, reason, INVALID_KEYS, self.format)
     }
 
     /// Credentials Twilio refused make the run bad usage (2): every domain failed for them.
