@@ -1,7 +1,9 @@
 //! Twilio credentials, found as twilio-cli finds them (twilio-cli-core's `config.js`): a
 //! `--profile` named on the command line first; else `TWILIO_ACCOUNT_SID` with
 //! `TWILIO_API_KEY` + `TWILIO_API_SECRET` (preferred) or `TWILIO_AUTH_TOKEN`; else the active
-//! profile of `$TWILIO_CONFIG_DIR/config.json` (default `~/.twilio-cli`).
+//! profile of `$TWILIO_CONFIG_DIR/config.json` (default `~/.twilio-cli`). Variables that do not
+//! make a whole credential give way to the profile, as in twilio-cli; with no profile, the
+//! error names them.
 //!
 //! The secret is a `Secret`: it has no `Display`, its `Debug` is `[redacted]`, and the only way
 //! to it is `Secret::expose`, called where the Authorization header is built. Errors name the
@@ -140,10 +142,17 @@ pub fn find_credentials(
     if let Some(name) = profile {
         return from_profile(environment, Some(name))?.ok_or(CredentialError::Missing);
     }
-    if let Some(found) = from_variables(environment)? {
-        return Ok(found);
+    // Variables that are not a whole credential are passed over, as twilio-cli passes them,
+    // for the active profile; with no profile either, they are what the error names.
+    let incomplete = match from_variables(environment) {
+        Ok(Some(found)) => return Ok(found),
+        Ok(None) => None,
+        Err(error) => Some(error),
+    };
+    match from_profile(environment, None)? {
+        Some(found) => Ok(found),
+        None => Err(incomplete.unwrap_or(CredentialError::Missing)),
     }
-    from_profile(environment, None)?.ok_or(CredentialError::Missing)
 }
 
 /// `TWILIO_ACCOUNT_SID` with an API key (preferred) or an auth token; nothing without the
@@ -287,10 +296,9 @@ fn from_profile(
             name: chosen,
             config: path,
         },
-        // twilio-cli: TWILIO_EDGE over the profile's edge over the configuration's.
-        region: environment
-            .variable("TWILIO_REGION")
-            .or_else(|| profile.region.clone()),
+        // twilio-cli (`buildClient`): the profile's region; TWILIO_EDGE over the profile's
+        // edge over the configuration's.
+        region: profile.region.clone(),
         edge: environment
             .variable("TWILIO_EDGE")
             .or_else(|| profile.edge.clone())
@@ -411,7 +419,7 @@ mod tests {
 
     #[test]
     fn without_variables_the_active_twilio_cli_profile_is_used() {
-        let mut environment = with(&[("TWILIO_EDGE", "sydney")]);
+        let mut environment = with(&[("TWILIO_EDGE", "sydney"), ("TWILIO_REGION", "au1")]);
         environment.files.insert(
             PathBuf::from("/home/sre/.twilio-cli/config.json"),
             config("work"),
@@ -422,6 +430,17 @@ mod tests {
         // TWILIO_EDGE outranks the profile's and the configuration's edge.
         assert_eq!(found.edge.as_deref(), Some("sydney"));
         assert!(matches!(found.source, CredentialSource::Profile { .. }));
+    }
+
+    #[test]
+    fn incomplete_variables_give_way_to_the_active_profile() {
+        let mut environment = with(&[("TWILIO_ACCOUNT_SID", ACCOUNT), ("TWILIO_API_KEY", KEY)]);
+        environment.files.insert(
+            PathBuf::from("/home/sre/.twilio-cli/config.json"),
+            config("work"),
+        );
+        let found = find_credentials(&environment, None).unwrap();
+        assert_eq!(found.secret.expose(), "profile-secret");
     }
 
     #[test]
