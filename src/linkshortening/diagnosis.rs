@@ -40,6 +40,8 @@ pub struct DomainFacts {
 pub struct DomainDiagnosis {
     pub findings: Vec<DomainFinding>,
     pub verdict: DomainVerdict,
+    /// Whether Twilio manages the certificate: what the remedies turn on.
+    pub managed: bool,
 }
 
 /// The host a domain's `domain_name` ("Full url path for this domain",
@@ -205,6 +207,10 @@ pub fn diagnose_domain(facts: &DomainFacts, thresholds: Thresholds, now: i64) ->
     DomainDiagnosis {
         verdict: DomainVerdict::of(&findings),
         findings,
+        managed: facts
+            .certificate
+            .as_ref()
+            .is_ok_and(|certificate| certificate.managed == Some(true)),
     }
 }
 

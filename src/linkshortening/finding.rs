@@ -173,6 +173,66 @@ impl DomainFinding {
     }
 }
 
+/// What Twilio's docs recommend doing about a finding; the renderer words it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Remedy {
+    /// The record changes `check` computes (Twilio's 30131 page: add letsencrypt.org).
+    ChangeCaaRecords,
+    /// Ask CAA again from elsewhere: the lookups failed here.
+    CheckCaaElsewhere,
+    /// A new certificate: a managed one requested again (`RequestManagedCert`), or, for an
+    /// uploaded one, a renewed upload or a switch to managed (30102's page: "the preferred
+    /// setup"); with `alarm`, also the Alarm on 30131.
+    Replace { managed: bool, alarm: bool },
+    /// The upload did not validate: check the bundle and upload it again.
+    Reupload,
+    /// Wait until `cert_in_validation` is null ("allow up to five minutes").
+    WaitForValidation,
+    /// Wait until `requesting` is false.
+    WaitForManagedRequest,
+    /// Something else answers for the domain: its DNS, a proxy or CDN.
+    CheckRouting,
+    /// The domain does not answer TLS on 443.
+    CheckServing,
+    /// The DNS records Link Shortening's onboarding asks for, then ValidateDns.
+    FixDns,
+    /// POST Config `ContinueOnFailure=true` (30103's page).
+    SetContinueOnFailure,
+    /// The SID, and whose account the credentials are.
+    CheckSid,
+    /// Ask again later.
+    Retry,
+}
+
+impl DomainFinding {
+    /// The remedy for this finding on a domain whose certificate is `managed` or not.
+    pub fn remedy(&self, managed: bool) -> Remedy {
+        match self {
+            DomainFinding::CaaBlocksRenewal => Remedy::ChangeCaaRecords,
+            DomainFinding::CaaUndetermined => Remedy::CheckCaaElsewhere,
+            DomainFinding::NoCertificate | DomainFinding::Expired { .. } => Remedy::Replace {
+                managed,
+                alarm: false,
+            },
+            DomainFinding::ExpiresSoon { .. } => Remedy::Replace {
+                managed,
+                alarm: true,
+            },
+            DomainFinding::InValidation { status } if !is_pending(status.as_deref()) => {
+                Remedy::Reupload
+            }
+            DomainFinding::InValidation { .. } => Remedy::WaitForValidation,
+            DomainFinding::ManagedRequestPending => Remedy::WaitForManagedRequest,
+            DomainFinding::ServedDiffers { .. } => Remedy::CheckRouting,
+            DomainFinding::ServedUnreachable { .. } => Remedy::CheckServing,
+            DomainFinding::DnsInvalid { .. } => Remedy::FixDns,
+            DomainFinding::ContinueOnFailureOff => Remedy::SetContinueOnFailure,
+            DomainFinding::DomainNotFound => Remedy::CheckSid,
+            DomainFinding::ApiError { .. } => Remedy::Retry,
+        }
+    }
+}
+
 /// The one validation status Twilio documents for a certificate still being checked.
 fn is_pending(status: Option<&str>) -> bool {
     status == Some("pending")

@@ -9,4 +9,4 @@ pub mod diagnosis;
 pub mod finding;
 
 pub use diagnosis::{DomainDiagnosis, DomainFacts, ServedFacts, diagnose_domain};
-pub use finding::{DomainFinding, DomainVerdict, Weight};
+pub use finding::{DomainFinding, DomainVerdict, Remedy, Weight};

@@ -8,11 +8,11 @@ use serde::Serialize;
 
 use crate::cert::rfc3339;
 use crate::commands::twilio::DomainStatus;
-use crate::commands::twilio::actions::{Requested, Uploaded, Waited, same_expiry};
+use crate::commands::twilio::actions::{Requested, Uploaded, Waited};
 use crate::commands::twilio::monitor::{AlarmOutcome, alert_message};
 use crate::escape::{json_line, printable};
 use crate::linkshortening::finding::ApiCall;
-use crate::linkshortening::{DomainFinding, DomainVerdict, Weight};
+use crate::linkshortening::{DomainFinding, DomainVerdict, Remedy, Weight};
 use crate::render::check::human::change_lines;
 use crate::render::style::{Palette, Tone};
 use crate::render::{Detail, Format};
@@ -112,68 +112,64 @@ pub fn message(finding: &DomainFinding, status: &DomainStatus) -> String {
     }
 }
 
-/// What to do, as Twilio's docs recommend it.
+/// The remedy the core chose, in words: the API call Twilio's docs recommend, and the
+/// certready command that makes it.
 pub fn action(finding: &DomainFinding, status: &DomainStatus) -> String {
     let sid = &status.sid;
-    let managed = status
-        .facts
-        .certificate
-        .as_ref()
-        .is_ok_and(|certificate| certificate.managed == Some(true));
-    let replace = if managed {
-        format!(
-            "request a new managed certificate: POST /v1/LinkShortening/Domains/{sid}/RequestManagedCert (certready twilio request-managed-cert {sid})"
-        )
-    } else {
-        format!(
-            "upload a renewed certificate (chain, root and PKCS #8 key in one TlsCert; check it first with certready bundle FILE): POST /v1/LinkShortening/Domains/{sid}/Certificate, then GET it until cert_in_validation is null; or switch to a Twilio-managed certificate: POST .../RequestManagedCert"
-        )
-    };
-    match finding {
-        DomainFinding::CaaBlocksRenewal => {
+    let host = status.host.as_deref().unwrap_or("DOMAIN");
+    match finding.remedy(status.diagnosis.managed) {
+        Remedy::ChangeCaaRecords => {
             let fixes = status
                 .caa
                 .as_ref()
                 .map(|caa| change_lines(&caa.changes))
                 .unwrap_or_default();
             if fixes.is_empty() {
-                format!("let letsencrypt.org issue for {}: run certready check {} for the records to change", status.host.as_deref().unwrap_or("the domain"), status.host.as_deref().unwrap_or("DOMAIN"))
+                format!("let letsencrypt.org issue for {host}: certready check {host} gives the records to change")
             } else {
                 format!("change the CAA records: {}", fixes.join("; "))
             }
         }
-        DomainFinding::CaaUndetermined => format!(
-            "run certready check {} against another resolver (--nameserver) to learn the verdict",
-            status.host.as_deref().unwrap_or("DOMAIN")
+        Remedy::CheckCaaElsewhere => format!(
+            "run certready check {host} against another resolver (--nameserver) to learn the verdict"
         ),
-        DomainFinding::Expired { .. } | DomainFinding::NoCertificate => replace,
-        DomainFinding::ExpiresSoon { .. } => format!(
-            "{replace}; and create an Alarm on 30131 (certready twilio alarm)"
-        ),
-        DomainFinding::InValidation { status: validation }
-            if validation.as_deref() != Some("pending") =>
-        {
-            format!(
-                "the uploaded certificate was not accepted: check it with certready bundle FILE --name {} and upload it again (POST /v1/LinkShortening/Domains/{sid}/Certificate)",
-                status.host.as_deref().unwrap_or("DOMAIN")
-            )
+        Remedy::Replace { managed, alarm } => {
+            let replace = if managed {
+                format!(
+                    "request a new managed certificate: POST /v1/LinkShortening/Domains/{sid}/RequestManagedCert (certready twilio request-managed-cert {sid})"
+                )
+            } else {
+                format!(
+                    "upload a renewed certificate (chain, root and PKCS #8 key in one TlsCert; certready twilio upload {sid} FILE checks it first): POST /v1/LinkShortening/Domains/{sid}/Certificate, then GET it until cert_in_validation is null; or switch to a Twilio-managed certificate: POST .../RequestManagedCert"
+                )
+            };
+            if alarm {
+                format!("{replace}; and create an Alarm on 30131 (certready twilio alarm)")
+            } else {
+                replace
+            }
         }
-        DomainFinding::InValidation { .. } => format!(
+        Remedy::Reupload => format!(
+            "the uploaded certificate was not accepted: check it with certready bundle FILE --name {host} and upload it again (POST /v1/LinkShortening/Domains/{sid}/Certificate)"
+        ),
+        Remedy::WaitForValidation => format!(
             "wait: Twilio validates a new certificate within about five minutes; GET /v2/LinkShortening/Domains/{sid}/Certificate until cert_in_validation is null (30132 if it fails)"
         ),
-        DomainFinding::ManagedRequestPending => format!(
+        Remedy::WaitForManagedRequest => format!(
             "wait: GET /v2/LinkShortening/Domains/{sid}/Certificate until requesting is false"
         ),
-        DomainFinding::ServedDiffers { .. } => "check that the domain's DNS points to Twilio (GET .../ValidateDns) and that no proxy or CDN in front serves a certificate of its own".to_owned(),
-        DomainFinding::ServedUnreachable { .. } => "check that the domain resolves and answers TLS on port 443 (certready expiry DOMAIN)".to_owned(),
-        DomainFinding::DnsInvalid { .. } => format!(
+        Remedy::CheckRouting => "check that the domain's DNS points to Twilio (GET .../ValidateDns) and that no proxy or CDN in front serves a certificate of its own".to_owned(),
+        Remedy::CheckServing => format!(
+            "check that the domain resolves and answers TLS on port 443 (certready expiry {host})"
+        ),
+        Remedy::FixDns => format!(
             "fix the DNS records Link Shortening's onboarding asks for, then GET /v1/LinkShortening/Domains/{sid}/ValidateDns again"
         ),
-        DomainFinding::ContinueOnFailureOff => format!(
+        Remedy::SetContinueOnFailure => format!(
             "POST /v1/LinkShortening/Domains/{sid}/Config with ContinueOnFailure=true"
         ),
-        DomainFinding::DomainNotFound => "check the Domain SID and that the credentials are the account's that owns it".to_owned(),
-        DomainFinding::ApiError { .. } => "try again later; if it persists, check Twilio's status page".to_owned(),
+        Remedy::CheckSid => "check the Domain SID and that the credentials are the account's that owns it".to_owned(),
+        Remedy::Retry => "try again later; if it persists, check Twilio's status page".to_owned(),
     }
 }
 
@@ -466,7 +462,7 @@ pub fn render_uploaded(sid: &DomainSid, file: &str, uploaded: &Uploaded, format:
         Uploaded::Sent {
             expected,
             waited: Waited::Done(certificate),
-        } if !same_expiry(*expected, certificate) => (
+        } if uploaded.validated_elsewhere() => (
             "expiry-differs",
             format!(
                 "validated, but Twilio reports date_expires {} where the uploaded leaf ends {}",

@@ -222,16 +222,25 @@ pub enum Uploaded {
 }
 
 impl Uploaded {
+    /// Validated, but Twilio reports another expiry than the uploaded leaf's: the certificate
+    /// in place is not the one sent.
+    pub fn validated_elsewhere(&self) -> bool {
+        matches!(
+            self,
+            Uploaded::Sent {
+                expected,
+                waited: Waited::Done(certificate),
+            } if !same_expiry(*expected, certificate)
+        )
+    }
+
     /// 0 validated with the leaf's expiry; 1 refused, or validated with another expiry; 3 not
     /// validated in time or Twilio could not be asked; 2 credentials refused; 128+signal.
     pub fn status(&self) -> ExitStatus {
         match self {
             Uploaded::Refused { .. } | Uploaded::Unnamed => ExitStatus::Fails,
             Uploaded::Stopped(signal) => ExitStatus::Stopped(*signal),
-            Uploaded::Sent {
-                expected,
-                waited: Waited::Done(certificate),
-            } if !same_expiry(*expected, certificate) => ExitStatus::Fails,
+            uploaded if uploaded.validated_elsewhere() => ExitStatus::Fails,
             Uploaded::Sent { waited, .. } => waited_status(waited),
             Uploaded::NotSent(failure) => failure_status(failure),
         }
