@@ -20,6 +20,7 @@ use crate::commands::expiry::{Expirer, ExpiryJob, ExpiryOutput, ExpiryTarget, pr
 use crate::commands::twilio::actions::Waiting;
 use crate::commands::twilio::status::StatusTarget;
 use crate::commands::twilio::{StatusJob, run_alarm, run_alerts, run_request, run_upload};
+use crate::diagnostics::warn;
 use crate::dns::addresses::AddressResolver;
 use crate::dns::{Resolver, Transport, system_nameservers};
 use crate::endpoint::Host;
@@ -321,10 +322,17 @@ pub fn twilio_api(args: &TwilioApiArgs) -> Result<TwilioApi, UsageError> {
         .or_else(|| environment.variable("CERTREADY_TWILIO_BASE_URL"));
     let hosts = match base {
         Some(base) => Hosts::base(&base).map_err(|error| UsageError::BaseUrl(error.to_string()))?,
-        None => Hosts::Twilio {
-            edge: credentials.edge.clone(),
-            region: credentials.region.clone(),
-        },
+        None => {
+            if credentials.region.is_some() && credentials.edge.is_none() {
+                warn(
+                    "a Twilio region without an edge makes hosts such as messaging.ie1.twilio.com, which Twilio retired on 2026-04-28 (its API domain migration guide); set TWILIO_EDGE too (dublin for ie1, sydney for au1)",
+                );
+            }
+            Hosts::Twilio {
+                edge: credentials.edge.clone(),
+                region: credentials.region.clone(),
+            }
+        }
     };
     // Plain http to loopback needs no roots; https needs the system's.
     let anchors = match &hosts {

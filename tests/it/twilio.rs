@@ -285,6 +285,22 @@ async fn refused_credentials_exit_2_naming_their_source() {
         "{said}"
     );
     assert!(said.contains("20003"), "{said}");
+
+    // An auth token refused: named, and never shown.
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_certready"))
+        .args(["twilio", "alerts", "--twilio-base-url", &fake.base_url()])
+        .env("TWILIO_ACCOUNT_SID", sid("AC", 1))
+        .env_remove("TWILIO_API_KEY")
+        .env("TWILIO_AUTH_TOKEN", "t0ken-that-must-not-show")
+        .env("TWILIO_CONFIG_DIR", "/nonexistent/twilio-cli")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(status_code(&output), 2);
+    let said = stderr(&output);
+    assert!(said.contains("TWILIO_AUTH_TOKEN"), "{said}");
+    assert!(!said.contains("t0ken-that-must-not-show"), "{said}");
+    assert!(output.stdout.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
