@@ -45,22 +45,11 @@ fuzz_target!(|data: &[u8]| {
         (1..=lines(file)).contains(&place.line)
     };
     for finding in &diagnosis.findings {
-        let places: Vec<&Place> = match finding {
-            Finding::NotText { at }
-            | Finding::CrlfLineEnds { at }
-            | Finding::InexactBoundary { at, .. }
-            | Finding::BeginWithoutEnd { at }
-            | Finding::EndWithoutBegin { at }
-            | Finding::MismatchedEnd { at, .. }
-            | Finding::Base64Damaged { at }
-            | Finding::StrayText { at }
-            | Finding::UnexpectedBlock { at, .. }
-            | Finding::KeyNotPkcs8 { at, .. }
-            | Finding::KeyUnreadable { at, .. } => vec![at],
-            Finding::MultipleKeys { at } => at.iter().collect(),
-            _ => Vec::new(),
+        let places: Vec<Place> = match finding {
+            Finding::MultipleKeys { at } => at.clone(),
+            other => other.place().into_iter().collect(),
         };
-        assert!(places.into_iter().all(within), "{finding:?}");
+        assert!(places.iter().all(within), "{finding:?}");
     }
     let files = BundleFiles {
         bundle: "bundle.pem",

@@ -208,6 +208,42 @@ impl Finding {
         }
     }
 
+    /// The line it points at, if it points at one line.
+    pub fn place(&self) -> Option<Place> {
+        match self {
+            Finding::NotText { at }
+            | Finding::CrlfLineEnds { at }
+            | Finding::InexactBoundary { at, .. }
+            | Finding::BeginWithoutEnd { at }
+            | Finding::EndWithoutBegin { at }
+            | Finding::MismatchedEnd { at, .. }
+            | Finding::Base64Damaged { at }
+            | Finding::StrayText { at }
+            | Finding::UnexpectedBlock { at, .. }
+            | Finding::KeyNotPkcs8 { at, .. }
+            | Finding::KeyUnreadable { at, .. } => Some(*at),
+            _ => None,
+        }
+    }
+
+    /// The certificate it is about (an index into the diagnosis's certificates), if one.
+    pub fn certificate(&self) -> Option<usize> {
+        match self {
+            Finding::CertificateUnreadable { certificate, .. }
+            | Finding::LeafIsCa { certificate }
+            | Finding::IssuerMissing { certificate, .. }
+            | Finding::KeyIdentifierMismatch { certificate, .. }
+            | Finding::SignatureInvalid { certificate, .. }
+            | Finding::SignatureNotChecked { certificate, .. }
+            | Finding::UnrelatedCertificate { certificate }
+            | Finding::DuplicateCertificate { certificate, .. }
+            | Finding::NotYetValid { certificate, .. }
+            | Finding::Expired { certificate, .. } => Some(*certificate),
+            Finding::IssuerNotCa { issuer } => Some(*issuer),
+            _ => None,
+        }
+    }
+
     /// How much the finding weighs in a chain from `source`: a served chain out of order, or
     /// carrying a certificate it need not, still works for clients that build their own path
     /// (whether it does is the trust check's to say).

@@ -25,25 +25,37 @@ pub fn manual() -> io::Result<Vec<u8>> {
     man.render_synopsis_section(&mut page)?;
     man.render_description_section(&mut page)?;
     for sub in command.get_subcommands() {
-        writeln!(page, ".SH \"{}\"", sub.get_name().to_uppercase())?;
-        let sub_man = clap_mangen::Man::new(
-            sub.clone()
-                .bin_name(format!("certready {}", sub.get_name())),
-        );
-        sub_man.render_synopsis_section(&mut page)?;
-        sub_man.render_description_section(&mut page)?;
-        sub_man.render_options_section(&mut page)?;
-        if let Some(after) = sub.get_after_help() {
-            writeln!(page, ".PP")?;
-            writeln!(page, ".nf")?;
-            for line in after.to_string().lines() {
-                writeln!(page, "{}", roff_line(line))?;
-            }
-            writeln!(page, ".fi")?;
-        }
+        subcommand_section(&mut page, sub, "certready")?;
     }
     man.render_version_section(&mut page)?;
     Ok(page)
+}
+
+/// A section for `sub` (named `parent sub`), and one for each of its own subcommands (`certready
+/// twilio status`).
+fn subcommand_section(page: &mut Vec<u8>, sub: &clap::Command, parent: &str) -> io::Result<()> {
+    let name = format!("{parent} {}", sub.get_name());
+    let title = name.trim_start_matches("certready ").to_uppercase();
+    writeln!(page, ".SH \"{title}\"")?;
+    let sub_man = clap_mangen::Man::new(sub.clone().bin_name(name.clone()));
+    sub_man.render_synopsis_section(page)?;
+    sub_man.render_description_section(page)?;
+    sub_man.render_options_section(page)?;
+    if let Some(after) = sub.get_after_help() {
+        writeln!(page, ".PP")?;
+        writeln!(page, ".nf")?;
+        for line in after.to_string().lines() {
+            writeln!(page, "{}", roff_line(line))?;
+        }
+        writeln!(page, ".fi")?;
+    }
+    for nested in sub
+        .get_subcommands()
+        .filter(|nested| nested.get_name() != "help")
+    {
+        subcommand_section(page, nested, &name)?;
+    }
+    Ok(())
 }
 
 /// A line of literal text for roff: backslashes doubled, and a leading `.` or `'` guarded.

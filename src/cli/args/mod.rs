@@ -29,8 +29,8 @@ use crate::render::Detail;
 
 const ABOUT: &str = "Will this name's certificate be issued and renewed, and is it sound? \
 `check` walks the DNS tree for CAA records exactly as Let's Encrypt does; `bundle` lints a PEM \
-bundle before it is uploaded; `expiry` reads the chain a server serves. Each says what fixes \
-what it finds.";
+bundle before it is uploaded; `expiry` reads the chain a server serves; `twilio` puts Twilio's \
+view of a Link Shortening domain beside the world's. Each says what fixes what it finds.";
 
 const COMPLETIONS_EXAMPLES: &str = "\
 Examples:

@@ -61,34 +61,7 @@ pub struct FindingJson {
 
 impl FindingJson {
     pub fn new(finding: &Finding, names: &Names) -> FindingJson {
-        let place = match finding {
-            Finding::NotText { at }
-            | Finding::CrlfLineEnds { at }
-            | Finding::InexactBoundary { at, .. }
-            | Finding::BeginWithoutEnd { at }
-            | Finding::EndWithoutBegin { at }
-            | Finding::MismatchedEnd { at, .. }
-            | Finding::Base64Damaged { at }
-            | Finding::StrayText { at }
-            | Finding::UnexpectedBlock { at, .. }
-            | Finding::KeyNotPkcs8 { at, .. }
-            | Finding::KeyUnreadable { at, .. } => Some(*at),
-            _ => None,
-        };
-        let certificate = match finding {
-            Finding::CertificateUnreadable { certificate, .. }
-            | Finding::LeafIsCa { certificate }
-            | Finding::IssuerMissing { certificate, .. }
-            | Finding::KeyIdentifierMismatch { certificate, .. }
-            | Finding::SignatureInvalid { certificate, .. }
-            | Finding::SignatureNotChecked { certificate, .. }
-            | Finding::UnrelatedCertificate { certificate }
-            | Finding::DuplicateCertificate { certificate, .. }
-            | Finding::NotYetValid { certificate, .. }
-            | Finding::Expired { certificate, .. } => Some(*certificate),
-            Finding::IssuerNotCa { issuer } => Some(*issuer),
-            _ => None,
-        };
+        let place = finding.place();
         FindingJson {
             code: finding.code(),
             severity: severity(finding.severity(names.source)),
@@ -98,7 +71,7 @@ impl FindingJson {
                 PemFile::Key => "key",
             }),
             line: place.map(|at| at.line),
-            certificate,
+            certificate: finding.certificate(),
             command: command(finding, names),
         }
     }
