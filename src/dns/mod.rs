@@ -15,10 +15,14 @@
 //! - `resolver`: each distinct question asked once per run, replies shared.
 //! - `lookup`: one name's lookup: alias chains, loops, outcomes.
 //! - `addresses`: host names to addresses, for `expiry`.
+//! - `roots`: the root servers a walk from the root starts at (IANA's hints, or a file); the
+//!   first piece of asking every authoritative server (issue 10), wired to `check --source`
+//!   next.
 
 pub mod addresses;
 pub mod lookup;
 pub mod resolver;
+pub mod roots;
 pub mod transport;
 pub mod udp;
 pub mod window;
