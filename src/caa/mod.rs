@@ -16,6 +16,8 @@
 //!   31, 33).
 //! - `check`: one name judged; `diagnosis`: everything a report shows of it, decided; `assume`: what-if records overlaid on the answers; `fix`: the
 //!   smallest change that allows; `zone`: records as zone-file lines.
+//! - `perspectives`: what the CA's perspectives likely meet when authoritative servers
+//!   disagree, and the chance an issuance passes its quorum (for `check --source`).
 
 pub mod answers;
 pub mod assume;
@@ -25,6 +27,7 @@ pub mod finding;
 pub mod fix;
 pub mod issue_value;
 pub mod methods;
+pub mod perspectives;
 pub mod policy;
 pub mod relevant;
 pub mod requester;

@@ -1,0 +1,179 @@
+//! What the CA's perspectives will likely see when a zone's authoritative servers disagree
+//! (issue 10, `check --source`): each perspective's resolver draws one usable server per zone,
+//! so the verdicts a draw can reach are weighed by the servers' shares, and the chance that an
+//! issuance attempt passes Let's Encrypt's quorum follows (multi-perspective issuance
+//! corroboration, BR §3.2.2.9; Boulder's `maxAllowedFailures`).
+//!
+//! The model treats perspectives as independent, uniform draws: it ignores round-trip bias and
+//! anycast locality, which one vantage point cannot see (reports say so).
+
+use super::verdict::Verdict;
+
+/// One distinct answer a zone's servers give, and the share of its usable servers giving it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice<T> {
+    /// 0 to 1; a zone's shares add up to 1.
+    pub share: f64,
+    pub answer: T,
+}
+
+/// The shares of draws that end allowed, denied or in error (0 to 1, adding up to 1).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Outcomes {
+    pub allowed: f64,
+    pub denied: f64,
+    pub error: f64,
+}
+
+impl Outcomes {
+    /// The share of draws a perspective ends without permission: denied or in error.
+    pub fn failing(&self) -> f64 {
+        self.denied + self.error
+    }
+
+    /// The worst outcome some perspective can meet: denied, else error, else allowed.
+    pub fn worst(&self) -> Verdict {
+        if self.denied > 0.0 {
+            Verdict::Denied
+        } else if self.error > 0.0 {
+            Verdict::Error
+        } else {
+            Verdict::Allowed
+        }
+    }
+}
+
+/// Every combination of one answer per zone, judged by `judge`, weighed by the product of the
+/// shares: what the draws come to. Zones with no choice contribute nothing to draw.
+pub fn outcomes<T>(zones: &[Vec<Choice<T>>], judge: impl Fn(&[&T]) -> Verdict) -> Outcomes {
+    let mut outcomes = Outcomes::default();
+    let mut picked: Vec<&T> = Vec::with_capacity(zones.len());
+    draw(zones, 1.0, &mut picked, &judge, &mut outcomes);
+    outcomes
+}
+
+fn draw<'a, T>(
+    zones: &'a [Vec<Choice<T>>],
+    weight: f64,
+    picked: &mut Vec<&'a T>,
+    judge: &impl Fn(&[&T]) -> Verdict,
+    outcomes: &mut Outcomes,
+) {
+    let Some((zone, rest)) = zones.split_first() else {
+        match judge(picked) {
+            Verdict::Allowed => outcomes.allowed += weight,
+            Verdict::Denied | Verdict::Refused => outcomes.denied += weight,
+            Verdict::Error => outcomes.error += weight,
+        }
+        return;
+    };
+    for choice in zone {
+        picked.push(&choice.answer);
+        draw(rest, weight * choice.share, picked, judge, outcomes);
+        picked.pop();
+    }
+}
+
+/// Remote perspectives that may fail while the CA still issues: Boulder's
+/// `maxAllowedFailures`, 1 for 2 to 5 remotes, 2 for 6 or more (0 below 2).
+pub fn allowed_failures(remotes: u32) -> u32 {
+    match remotes {
+        0 | 1 => 0,
+        2..=5 => 1,
+        _ => 2,
+    }
+}
+
+/// The chance an issuance attempt passes, when each perspective fails with chance `failing`:
+/// the primary must pass (its failure is final), and no more than `allowed_failures` of the
+/// `remotes` may fail.
+pub fn chance_of_issuance(failing: f64, remotes: u32) -> f64 {
+    let failing = failing.clamp(0.0, 1.0);
+    let passing = 1.0 - failing;
+    let remotes_pass: f64 = (0..=allowed_failures(remotes).min(remotes))
+        .map(|failures| {
+            binomial(remotes, failures)
+                * failing.powi(signed(failures))
+                * passing.powi(signed(remotes - failures))
+        })
+        .sum();
+    passing * remotes_pass
+}
+
+/// C(n, k), exactly enough for the few perspectives a CA runs.
+fn binomial(n: u32, k: u32) -> f64 {
+    (0..k).fold(1.0, |product, i| {
+        product * f64::from(n - i) / f64::from(i + 1)
+    })
+}
+
+fn signed(count: u32) -> i32 {
+    i32::try_from(count).unwrap_or(i32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 0.005
+    }
+
+    #[test]
+    fn chance_of_issuance_with_four_remotes_one_of_which_may_fail() {
+        assert!(close(chance_of_issuance(0.0, 4), 1.0));
+        assert!(close(chance_of_issuance(0.1, 4), 0.85));
+        assert!(close(chance_of_issuance(0.25, 4), 0.55));
+        assert!(close(chance_of_issuance(0.5, 4), 0.16));
+        assert!(close(chance_of_issuance(1.0, 4), 0.0));
+    }
+
+    #[test]
+    fn allowed_failures_follow_boulder() {
+        assert_eq!(allowed_failures(1), 0);
+        assert_eq!(allowed_failures(4), 1);
+        assert_eq!(allowed_failures(5), 1);
+        assert_eq!(allowed_failures(6), 2);
+    }
+
+    #[test]
+    fn draws_are_weighed_by_the_servers_shares_across_zones() {
+        // The name's zone: a stale secondary (1 of 3) still denies; the parent agrees.
+        let name_zone = vec![
+            Choice {
+                share: 2.0 / 3.0,
+                answer: Verdict::Allowed,
+            },
+            Choice {
+                share: 1.0 / 3.0,
+                answer: Verdict::Denied,
+            },
+        ];
+        let parent_zone = vec![Choice {
+            share: 1.0,
+            answer: Verdict::Allowed,
+        }];
+        let outcomes = outcomes(&[name_zone, parent_zone], |picked| {
+            if picked.contains(&&Verdict::Denied) {
+                Verdict::Denied
+            } else {
+                Verdict::Allowed
+            }
+        });
+        assert!(close(outcomes.allowed, 2.0 / 3.0));
+        assert!(close(outcomes.denied, 1.0 / 3.0));
+        assert_eq!(outcomes.worst(), Verdict::Denied);
+        assert!(close(chance_of_issuance(outcomes.failing(), 4), 0.395));
+    }
+
+    #[test]
+    fn servers_that_agree_leave_one_outcome() {
+        let zone = vec![Choice {
+            share: 1.0,
+            answer: (),
+        }];
+        let outcomes = outcomes(&[zone], |_| Verdict::Error);
+        assert_eq!(outcomes.error, 1.0);
+        assert_eq!(outcomes.worst(), Verdict::Error);
+    }
+}
