@@ -17,7 +17,8 @@
 //! - `check`: one name judged; `diagnosis`: everything a report shows of it, decided; `assume`: what-if records overlaid on the answers; `fix`: the
 //!   smallest change that allows; `zone`: records as zone-file lines.
 //! - `perspectives`: what the CA's perspectives likely meet when authoritative servers
-//!   disagree, and the chance an issuance passes its quorum (for `check --source`).
+//!   disagree, and the chance an issuance passes its quorum; `sources`: what each
+//!   authoritative server said and what is wrong with it (both for `check --source`).
 
 pub mod answers;
 pub mod assume;
@@ -31,6 +32,7 @@ pub mod perspectives;
 pub mod policy;
 pub mod relevant;
 pub mod requester;
+pub mod sources;
 pub mod tags;
 pub mod verdict;
 pub mod zone;

@@ -1,0 +1,468 @@
+//! What each authoritative server of a zone said when asked directly (issue 10, `check
+//! --source`), and what is wrong with each: the findings of `ca-vantage.md` §5.2 as small pure
+//! rules over the answers the DNS shell gathered, each with a stable code (a contract for
+//! scripts). A server that fails while others of its zone answer is a finding, not a
+//! disagreement: the CA's resolver moves on to another server.
+
+use std::net::IpAddr;
+
+use hickory_resolver::proto::op::ResponseCode;
+
+use super::answers::CaaRecord;
+
+/// How one question to one server went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Asked {
+    /// A reply: its RCODE, whether it was authoritative (AA) or a referral, whether the
+    /// question came back in the case it was sent (0x20), the CAA records and the SOA serial
+    /// it carried (the answer's, or the authority section's for a negative answer).
+    Replied {
+        rcode: ResponseCode,
+        authoritative: bool,
+        referral: bool,
+        case_preserved: bool,
+        records: Vec<CaaRecord>,
+        serial: Option<u32>,
+    },
+    /// No reply in time.
+    Silent,
+    /// The connection was refused (TCP), or the port is closed (ICMP).
+    Refused,
+}
+
+impl Asked {
+    fn rcode(&self) -> Option<ResponseCode> {
+        match self {
+            Asked::Replied { rcode, .. } => Some(*rcode),
+            _ => None,
+        }
+    }
+
+    /// An authoritative NOERROR or NXDOMAIN for the zone: an answer a resolver takes.
+    fn usable(&self) -> bool {
+        matches!(
+            self,
+            Asked::Replied {
+                rcode: ResponseCode::NoError | ResponseCode::NXDomain,
+                authoritative: true,
+                referral: false,
+                ..
+            }
+        )
+    }
+}
+
+/// One server of one zone, and what it said: SOA, and CAA over UDP with EDNS, over TCP, and
+/// over UDP without EDNS when the first failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerAnswers {
+    pub ns: String,
+    pub address: IpAddr,
+    pub soa: Asked,
+    pub caa_udp: Asked,
+    pub caa_tcp: Asked,
+    pub caa_without_edns: Option<Asked>,
+}
+
+/// What is wrong with one server, or between a zone's servers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceFinding {
+    /// Another answer than the zone's newest, at a lower serial.
+    StaleSecondary { serial: u32, newest: u32 },
+    /// Another answer at the same serial.
+    Inconsistent { serial: Option<u32> },
+    /// REFUSED for the zone as a whole, not authoritative, or a referral for its own zone.
+    Lame,
+    /// This RCODE to CAA only, while SOA is answered.
+    RcodeToCaa(ResponseCode),
+    /// CAA unanswered (UDP and TCP) while SOA is answered.
+    DropsCaa,
+    /// TCP refused or silent while UDP answers.
+    TcpBroken,
+    /// Fails with EDNS, answers without.
+    EdnsBroken,
+    /// The question came back in another case than it was sent.
+    CaseNotPreserved,
+    /// Nothing answered at all.
+    Unreachable,
+    /// An address the CA will not query (RFC 1918, RFC 6598, unique-local, link-local,
+    /// loopback unless the roots themselves are on loopback).
+    PrivateAddress,
+}
+
+impl SourceFinding {
+    /// The stable code scripts match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SourceFinding::StaleSecondary { .. } => "stale-secondary",
+            SourceFinding::Inconsistent { .. } => "inconsistent",
+            SourceFinding::Lame => "lame",
+            SourceFinding::RcodeToCaa(ResponseCode::ServFail) => "rcode-servfail",
+            SourceFinding::RcodeToCaa(ResponseCode::NotImp) => "rcode-notimp",
+            SourceFinding::RcodeToCaa(ResponseCode::Refused) => "rcode-refused",
+            SourceFinding::RcodeToCaa(ResponseCode::FormErr) => "rcode-formerr",
+            SourceFinding::RcodeToCaa(_) => "rcode-other",
+            SourceFinding::DropsCaa => "drops-caa",
+            SourceFinding::TcpBroken => "tcp-broken",
+            SourceFinding::EdnsBroken => "edns-broken",
+            SourceFinding::CaseNotPreserved => "case-not-preserved",
+            SourceFinding::Unreachable => "unreachable",
+            SourceFinding::PrivateAddress => "private-address",
+        }
+    }
+}
+
+/// Boulder's resolver will not query these (RFC 1918, RFC 6598 shared space, unique-local
+/// fc00::/7, link-local, and loopback, the last only when the roots are not on loopback
+/// themselves, as in a test universe).
+pub fn is_private_address(address: IpAddr, roots_on_loopback: bool) -> bool {
+    match address {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_private()
+                || v4.is_link_local()
+                || (a == 100 && (64..128).contains(&b))
+                || (v4.is_loopback() && !roots_on_loopback)
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || (v6.is_loopback() && !roots_on_loopback)
+        }
+    }
+}
+
+/// Lame: the zone's SOA refused, not authoritative, or referred onward from its own servers.
+pub fn is_lame(server: &ServerAnswers) -> bool {
+    match &server.soa {
+        Asked::Replied {
+            rcode,
+            authoritative,
+            referral,
+            ..
+        } => *rcode == ResponseCode::Refused || !authoritative || *referral,
+        _ => false,
+    }
+}
+
+/// An error RCODE to CAA alone: SOA answers, CAA gets SERVFAIL, NOTIMP, REFUSED or FORMERR.
+pub fn rcode_to_caa(server: &ServerAnswers) -> Option<ResponseCode> {
+    let rcode = server.caa_udp.rcode()?;
+    let failing = matches!(
+        rcode,
+        ResponseCode::ServFail
+            | ResponseCode::NotImp
+            | ResponseCode::Refused
+            | ResponseCode::FormErr
+    );
+    (failing && server.soa.usable() && !edns_broken(server)).then_some(rcode)
+}
+
+/// CAA dropped: silent over UDP and TCP while SOA answers.
+pub fn drops_caa(server: &ServerAnswers) -> bool {
+    server.soa.usable()
+        && server.caa_udp == Asked::Silent
+        && matches!(server.caa_tcp, Asked::Silent | Asked::Refused)
+}
+
+/// TCP broken: UDP answers CAA, TCP is refused or silent.
+pub fn tcp_broken(server: &ServerAnswers) -> bool {
+    server.caa_udp.usable() && matches!(server.caa_tcp, Asked::Silent | Asked::Refused)
+}
+
+/// EDNS broken: with EDNS the CAA query fails (FORMERR, NOTIMP or silence), without it it is
+/// answered.
+pub fn edns_broken(server: &ServerAnswers) -> bool {
+    let failed_with = matches!(
+        server.caa_udp,
+        Asked::Silent
+            | Asked::Replied {
+                rcode: ResponseCode::FormErr | ResponseCode::NotImp,
+                ..
+            }
+    );
+    failed_with && server.caa_without_edns.as_ref().is_some_and(Asked::usable)
+}
+
+/// Case not preserved: the reply's question is not in the case it was sent (0x20).
+pub fn case_not_preserved(server: &ServerAnswers) -> bool {
+    matches!(
+        server.caa_udp,
+        Asked::Replied {
+            case_preserved: false,
+            ..
+        }
+    )
+}
+
+/// Unreachable: nothing came back, neither SOA nor CAA.
+pub fn unreachable(server: &ServerAnswers) -> bool {
+    [&server.soa, &server.caa_udp, &server.caa_tcp]
+        .iter()
+        .all(|asked| matches!(asked, Asked::Silent | Asked::Refused))
+}
+
+/// The findings about one server alone.
+pub fn server_findings(server: &ServerAnswers, roots_on_loopback: bool) -> Vec<SourceFinding> {
+    let mut findings = Vec::new();
+    if is_private_address(server.address, roots_on_loopback) {
+        findings.push(SourceFinding::PrivateAddress);
+    }
+    if unreachable(server) {
+        findings.push(SourceFinding::Unreachable);
+        return findings;
+    }
+    if is_lame(server) {
+        findings.push(SourceFinding::Lame);
+        return findings;
+    }
+    if let Some(rcode) = rcode_to_caa(server) {
+        findings.push(SourceFinding::RcodeToCaa(rcode));
+    }
+    if drops_caa(server) {
+        findings.push(SourceFinding::DropsCaa);
+    }
+    if edns_broken(server) {
+        findings.push(SourceFinding::EdnsBroken);
+    }
+    if tcp_broken(server) {
+        findings.push(SourceFinding::TcpBroken);
+    }
+    if case_not_preserved(server) {
+        findings.push(SourceFinding::CaseNotPreserved);
+    }
+    findings
+}
+
+/// What a server's usable CAA answer is, to compare servers by: its RCODE and its records,
+/// sorted (order and TTL do not count).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fingerprint {
+    pub rcode: ResponseCode,
+    pub records: Vec<CaaRecord>,
+}
+
+pub fn fingerprint(asked: &Asked) -> Option<Fingerprint> {
+    match asked {
+        Asked::Replied { rcode, records, .. } if asked.usable() => {
+            let mut records = records.clone();
+            records.sort_by(|a, b| (a.flags, &a.tag, &a.value).cmp(&(b.flags, &b.tag, &b.value)));
+            Some(Fingerprint {
+                rcode: *rcode,
+                records,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn serial(asked: &Asked) -> Option<u32> {
+    match asked {
+        Asked::Replied { serial, .. } => *serial,
+        _ => None,
+    }
+}
+
+/// Stale secondaries and inconsistent servers: among the servers with a usable CAA answer, the
+/// answer of the highest serial is the zone's; a server with another answer is stale when its
+/// serial is lower, inconsistent when it is the same (or unknown). One finding per server, in
+/// the servers' order; `None` for a server that agrees or gave no usable answer.
+pub fn disagreements(servers: &[ServerAnswers]) -> Vec<Option<SourceFinding>> {
+    let answered: Vec<(Option<u32>, Fingerprint)> = servers
+        .iter()
+        .filter_map(|server| {
+            let answer = fingerprint(&server.caa_udp).or_else(|| fingerprint(&server.caa_tcp))?;
+            Some((serial(&server.soa).or(serial(&server.caa_udp)), answer))
+        })
+        .collect();
+    let newest = answered.iter().filter_map(|(serial, _)| *serial).max();
+    // The zone's answer: the newest serial's, else the most common one.
+    let reference = answered
+        .iter()
+        .find(|(serial, _)| newest.is_some() && *serial == newest)
+        .map(|(_, answer)| answer.clone())
+        .or_else(|| {
+            answered
+                .iter()
+                .max_by_key(|(_, answer)| {
+                    answered.iter().filter(|(_, other)| other == answer).count()
+                })
+                .map(|(_, answer)| answer.clone())
+        });
+    servers
+        .iter()
+        .map(|server| {
+            let answer = fingerprint(&server.caa_udp).or_else(|| fingerprint(&server.caa_tcp))?;
+            if Some(&answer) == reference.as_ref() {
+                return None;
+            }
+            let own = serial(&server.soa).or(serial(&server.caa_udp));
+            Some(match (own, newest) {
+                (Some(serial), Some(newest)) if serial < newest => {
+                    SourceFinding::StaleSecondary { serial, newest }
+                }
+                _ => SourceFinding::Inconsistent { serial: own },
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn replied(rcode: ResponseCode, records: &[&str], serial: u32) -> Asked {
+        Asked::Replied {
+            rcode,
+            authoritative: true,
+            referral: false,
+            case_preserved: true,
+            records: records
+                .iter()
+                .map(|value| CaaRecord::new(0, "issue", value.as_bytes()))
+                .collect(),
+            serial: Some(serial),
+        }
+    }
+
+    fn server(address: &str, caa_udp: Asked, caa_tcp: Asked) -> ServerAnswers {
+        ServerAnswers {
+            ns: "ns1.example.net.".into(),
+            address: address.parse().unwrap(),
+            soa: replied(ResponseCode::NoError, &[], 2026120601),
+            caa_udp,
+            caa_tcp,
+            caa_without_edns: None,
+        }
+    }
+
+    fn healthy(address: &str, records: &[&str], serial: u32) -> ServerAnswers {
+        let mut server = server(
+            address,
+            replied(ResponseCode::NoError, records, serial),
+            replied(ResponseCode::NoError, records, serial),
+        );
+        server.soa = replied(ResponseCode::NoError, &[], serial);
+        server
+    }
+
+    fn codes(server: &ServerAnswers) -> Vec<&'static str> {
+        server_findings(server, false)
+            .iter()
+            .map(SourceFinding::code)
+            .collect()
+    }
+
+    #[test]
+    fn is_private_address_as_the_ca_s_resolver_refuses() {
+        for private in [
+            "10.0.0.1",
+            "172.16.5.4",
+            "192.168.1.1",
+            "100.64.0.1",
+            "169.254.1.1",
+            "fd00::1",
+            "fe80::1",
+            "127.0.0.1",
+            "::1",
+        ] {
+            assert!(
+                is_private_address(private.parse().unwrap(), false),
+                "{private}"
+            );
+        }
+        for public in ["192.0.2.53", "100.128.0.1", "2001:db8::53"] {
+            assert!(
+                !is_private_address(public.parse().unwrap(), false),
+                "{public}"
+            );
+        }
+        assert!(!is_private_address("127.0.0.7".parse().unwrap(), true));
+    }
+
+    #[test]
+    fn a_healthy_server_has_no_finding() {
+        assert_eq!(
+            codes(&healthy("192.0.2.53", &["letsencrypt.org"], 1)),
+            Vec::<&str>::new()
+        );
+    }
+
+    #[test]
+    fn lame_refused_not_authoritative_or_a_referral_for_its_own_zone() {
+        let mut lame = healthy("192.0.2.53", &[], 1);
+        lame.soa = Asked::Replied {
+            rcode: ResponseCode::Refused,
+            authoritative: false,
+            referral: false,
+            case_preserved: true,
+            records: vec![],
+            serial: None,
+        };
+        assert_eq!(codes(&lame), ["lame"]);
+    }
+
+    #[test]
+    fn rcode_to_caa_only_while_soa_answers() {
+        for (rcode, code) in [
+            (ResponseCode::ServFail, "rcode-servfail"),
+            (ResponseCode::NotImp, "rcode-notimp"),
+            (ResponseCode::Refused, "rcode-refused"),
+            (ResponseCode::FormErr, "rcode-formerr"),
+        ] {
+            let failing = server("192.0.2.53", replied(rcode, &[], 1), replied(rcode, &[], 1));
+            assert_eq!(codes(&failing), [code]);
+        }
+    }
+
+    #[test]
+    fn drops_caa_tcp_broken_edns_broken_and_case_not_preserved() {
+        let dropped = server("192.0.2.53", Asked::Silent, Asked::Silent);
+        assert_eq!(codes(&dropped), ["drops-caa"]);
+        let mut tcp = healthy("192.0.2.53", &[], 1);
+        tcp.caa_tcp = Asked::Refused;
+        assert_eq!(codes(&tcp), ["tcp-broken"]);
+        let mut edns = healthy("192.0.2.53", &[], 1);
+        edns.caa_udp = replied(ResponseCode::FormErr, &[], 1);
+        edns.caa_without_edns = Some(replied(ResponseCode::NoError, &[], 1));
+        assert_eq!(codes(&edns), ["edns-broken"]);
+        let mut case = healthy("192.0.2.53", &[], 1);
+        if let Asked::Replied { case_preserved, .. } = &mut case.caa_udp {
+            *case_preserved = false;
+        }
+        assert_eq!(codes(&case), ["case-not-preserved"]);
+    }
+
+    #[test]
+    fn unreachable_when_nothing_answers() {
+        let mut gone = server("10.0.0.1", Asked::Silent, Asked::Refused);
+        gone.soa = Asked::Silent;
+        assert_eq!(codes(&gone), ["private-address", "unreachable"]);
+    }
+
+    #[test]
+    fn disagreements_stale_at_a_lower_serial_inconsistent_at_the_same() {
+        let servers = [
+            healthy("192.0.2.1", &["letsencrypt.org"], 5),
+            healthy("192.0.2.2", &["digicert.com"], 4),
+            healthy("192.0.2.3", &["letsencrypt.org"], 5),
+            healthy("192.0.2.4", &["sectigo.com"], 5),
+            server("192.0.2.5", Asked::Silent, Asked::Silent),
+        ];
+        let found = disagreements(&servers);
+        assert_eq!(
+            found,
+            [
+                None,
+                Some(SourceFinding::StaleSecondary {
+                    serial: 4,
+                    newest: 5
+                }),
+                None,
+                Some(SourceFinding::Inconsistent { serial: Some(5) }),
+                None,
+            ]
+        );
+    }
+}
