@@ -88,6 +88,17 @@ pub enum SourceFinding {
     /// An address the CA will not query (RFC 1918, RFC 6598, unique-local, link-local,
     /// loopback unless the roots themselves are on loopback).
     PrivateAddress,
+    /// The parent's NS set for the zone is not the zone's own.
+    NsMismatch {
+        only_at_parent: Vec<String>,
+        only_at_child: Vec<String>,
+    },
+    /// The parent's glue for a name server is not the name server's own address records.
+    GlueMismatch {
+        ns: String,
+        glue: Vec<IpAddr>,
+        own: Vec<IpAddr>,
+    },
 }
 
 impl SourceFinding {
@@ -108,6 +119,8 @@ impl SourceFinding {
             SourceFinding::CaseNotPreserved => "case-not-preserved",
             SourceFinding::Unreachable => "unreachable",
             SourceFinding::PrivateAddress => "private-address",
+            SourceFinding::NsMismatch { .. } => "ns-mismatch",
+            SourceFinding::GlueMismatch { .. } => "glue-mismatch",
         }
     }
 }
@@ -308,6 +321,64 @@ pub fn disagreements(servers: &[ServerAnswers]) -> Vec<Option<SourceFinding>> {
         .collect()
 }
 
+/// A zone cut as seen from both sides: the parent's NS set and glue, the zone's own NS set and
+/// its name servers' own address records. Names are lowercase with their trailing dot.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delegation {
+    pub zone: String,
+    pub parent_ns: Vec<String>,
+    pub child_ns: Vec<String>,
+    /// Glue from the parent's referral: a name server and its addresses.
+    pub glue: Vec<(String, Vec<IpAddr>)>,
+    /// A name server's own A and AAAA records.
+    pub own_addresses: Vec<(String, Vec<IpAddr>)>,
+}
+
+/// RFC 1034 §4.2.2: the NS set at the parent and at the zone's apex should be the same; a
+/// server only one side names is met by some resolvers and not others.
+pub fn ns_mismatch(delegation: &Delegation) -> Option<SourceFinding> {
+    let only = |side: &[String], other: &[String]| -> Vec<String> {
+        let mut only: Vec<String> = side
+            .iter()
+            .filter(|ns| !other.contains(ns))
+            .cloned()
+            .collect();
+        only.sort();
+        only
+    };
+    let only_at_parent = only(&delegation.parent_ns, &delegation.child_ns);
+    let only_at_child = only(&delegation.child_ns, &delegation.parent_ns);
+    // The zone's own set unknown (no server answered) is not a mismatch.
+    let differ = !only_at_parent.is_empty() || !only_at_child.is_empty();
+    (differ && !delegation.child_ns.is_empty()).then_some(SourceFinding::NsMismatch {
+        only_at_parent,
+        only_at_child,
+    })
+}
+
+/// Glue that is not the name server's own address records: a resolver that trusts the glue
+/// asks another machine than one that asks the name server's zone.
+pub fn glue_mismatches(delegation: &Delegation) -> Vec<SourceFinding> {
+    delegation
+        .glue
+        .iter()
+        .filter_map(|(ns, glue)| {
+            let (_, own) = delegation
+                .own_addresses
+                .iter()
+                .find(|(owner, _)| owner == ns)?;
+            let (mut glue, mut own) = (glue.clone(), own.clone());
+            glue.sort();
+            own.sort();
+            (glue != own).then(|| SourceFinding::GlueMismatch {
+                ns: ns.clone(),
+                glue,
+                own,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,6 +534,50 @@ mod tests {
                 Some(SourceFinding::Inconsistent { serial: Some(5) }),
                 None,
             ]
+        );
+    }
+
+    #[test]
+    fn ns_mismatch_names_the_servers_only_one_side_lists() {
+        let mut delegation = Delegation {
+            zone: "example.test.".into(),
+            parent_ns: vec!["ns1.example.test.".into(), "ns2.example.test.".into()],
+            child_ns: vec!["ns1.example.test.".into(), "ns2.example.test.".into()],
+            ..Delegation::default()
+        };
+        assert_eq!(ns_mismatch(&delegation), None);
+        delegation.child_ns = vec!["ns1.example.test.".into(), "ns3.example.test.".into()];
+        assert_eq!(
+            ns_mismatch(&delegation),
+            Some(SourceFinding::NsMismatch {
+                only_at_parent: vec!["ns2.example.test.".into()],
+                only_at_child: vec!["ns3.example.test.".into()],
+            })
+        );
+    }
+
+    #[test]
+    fn glue_mismatches_compare_glue_with_the_name_server_s_own_records() {
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        let delegation = Delegation {
+            zone: "example.test.".into(),
+            glue: vec![
+                ("ns1.example.test.".into(), vec![ip("192.0.2.1")]),
+                ("ns2.example.test.".into(), vec![ip("192.0.2.2")]),
+            ],
+            own_addresses: vec![
+                ("ns1.example.test.".into(), vec![ip("192.0.2.1")]),
+                ("ns2.example.test.".into(), vec![ip("192.0.2.22")]),
+            ],
+            ..Delegation::default()
+        };
+        assert_eq!(
+            glue_mismatches(&delegation),
+            [SourceFinding::GlueMismatch {
+                ns: "ns2.example.test.".into(),
+                glue: vec![ip("192.0.2.2")],
+                own: vec![ip("192.0.2.22")],
+            }]
         );
     }
 }
