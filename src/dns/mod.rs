@@ -15,11 +15,13 @@
 //! - `resolver`: each distinct question asked once per run, replies shared.
 //! - `lookup`: one name's lookup: alias chains, loops, outcomes.
 //! - `addresses`: host names to addresses, for `expiry`.
-//! - `roots`: the root servers a walk from the root starts at (IANA's hints, or a file); the
-//!   first piece of asking every authoritative server (issue 10), wired to `check --source`
-//!   next.
+//! - `roots`: the root servers a walk from the root starts at (IANA's hints, or a file);
+//!   `authority`: one question to one authoritative server, RD=0, 0x20, EDNS or not, UDP or
+//!   TCP. The first pieces of asking every authoritative server (issue 10), wired to
+//!   `check --source` next.
 
 pub mod addresses;
+pub mod authority;
 pub mod lookup;
 pub mod resolver;
 pub mod roots;

@@ -328,22 +328,28 @@ impl Transport {
     }
 }
 
-/// RFC 1035 §4.2.2: the query and the reply, each behind a two-octet length.
 async fn tcp_exchange(
     server: SocketAddr,
     query: &[u8],
     wire: &[u8],
 ) -> Result<Reply, ExchangeError> {
-    let mut stream = TcpStream::connect(server).await.map_err(unreachable)?;
-    let length = u16::try_from(query.len()).map_err(|_| bad_response("query too long"))?;
+    let reply = tcp_roundtrip(server, query).await.map_err(unreachable)?;
+    decode_reply(&reply, wire).map_err(bad_response)
+}
+
+/// RFC 1035 §4.2.2: the query and the reply over TCP, each behind a two-octet length.
+pub async fn tcp_roundtrip(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
+    let mut stream = TcpStream::connect(server).await?;
+    let length = u16::try_from(query.len())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "query too long"))?;
     let mut framed = Vec::with_capacity(query.len() + 2);
     framed.extend(length.to_be_bytes());
     framed.extend(query);
-    stream.write_all(&framed).await.map_err(unreachable)?;
-    let length = stream.read_u16().await.map_err(unreachable)?;
+    stream.write_all(&framed).await?;
+    let length = stream.read_u16().await?;
     let mut reply = vec![0; usize::from(length)];
-    stream.read_exact(&mut reply).await.map_err(unreachable)?;
-    decode_reply(&reply, wire).map_err(bad_response)
+    stream.read_exact(&mut reply).await?;
+    Ok(reply)
 }
 
 /// A socket error as the exchange's failure: this machine's own limits apart from the

@@ -10,6 +10,7 @@
 
 mod support;
 
+mod authority;
 mod bulk;
 mod bundle;
 mod cli;

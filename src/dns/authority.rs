@@ -1,0 +1,227 @@
+//! Asking one authoritative server one question directly, as the CA's own resolver does when it
+//! walks from the root (`check --source`, issue 10): recursion not desired, EDNS with a 1232-octet
+//! payload or none, over UDP or TCP, the name in random case (0x20, as Unbound sends it). What
+//! comes back is read as the `caa::sources` rules need it: the RCODE, whether the answer is
+//! authoritative or a referral, whether the question came back in the case it was sent, the
+//! records of each section, and the SOA serial. CAA records are read leniently (`wire`), since
+//! real zones hold tags and values hickory refuses.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use ring::rand::{SecureRandom, SystemRandom};
+use tokio::net::UdpSocket;
+use tokio::time::timeout;
+
+use super::transport::tcp_roundtrip;
+use super::wire::{AnswerRecord, UDP_PAYLOAD, decode_reply, wire_name_of};
+use crate::caa::answers::CaaRecord;
+use crate::caa::sources::Asked;
+
+/// How a question is carried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Carrier {
+    Udp,
+    Tcp,
+}
+
+/// A question for one server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Question {
+    pub name: Name,
+    pub rtype: RecordType,
+    /// Send an OPT record (EDNS, 1232 octets).
+    pub edns: bool,
+    pub carrier: Carrier,
+}
+
+/// What the server said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Said {
+    pub rcode: ResponseCode,
+    pub authoritative: bool,
+    pub truncated: bool,
+    /// The question came back in the exact case it was sent.
+    pub case_preserved: bool,
+    pub answers: Vec<Record>,
+    pub authority: Vec<Record>,
+    pub additional: Vec<Record>,
+    /// The CAA records of the answer, read leniently.
+    pub caa: Vec<CaaRecord>,
+}
+
+impl Said {
+    /// No answer, NS records in the authority section: sent elsewhere.
+    pub fn is_referral(&self) -> bool {
+        self.rcode == ResponseCode::NoError
+            && !self.authoritative
+            && self.answers.is_empty()
+            && self
+                .authority
+                .iter()
+                .any(|record| record.record_type() == RecordType::NS)
+    }
+
+    /// The SOA serial the reply carries: the answer's, else the authority section's.
+    pub fn serial(&self) -> Option<u32> {
+        self.answers
+            .iter()
+            .chain(&self.authority)
+            .find_map(|record| match &record.data {
+                RData::SOA(soa) => Some(soa.serial),
+                _ => None,
+            })
+    }
+
+    /// The reply as the `caa::sources` rules take it.
+    pub fn asked(&self) -> Asked {
+        Asked::Replied {
+            rcode: self.rcode,
+            authoritative: self.authoritative,
+            referral: self.is_referral(),
+            case_preserved: self.case_preserved,
+            records: self.caa.clone(),
+            serial: self.serial(),
+        }
+    }
+}
+
+/// Why nothing was said.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AskFailure {
+    #[error("no reply within the timeout")]
+    Silent,
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("an unreadable reply: {0}")]
+    Malformed(String),
+}
+
+impl AskFailure {
+    /// The failure as the `caa::sources` rules take it.
+    pub fn asked(&self) -> Asked {
+        match self {
+            AskFailure::Silent | AskFailure::Malformed(_) => Asked::Silent,
+            AskFailure::Refused(_) => Asked::Refused,
+        }
+    }
+}
+
+/// Asks `server` the question, waiting at most `patience`.
+pub async fn ask(
+    server: SocketAddr,
+    question: &Question,
+    patience: Duration,
+) -> Result<Said, AskFailure> {
+    let (id, sent_name) = randomised(&question.name);
+    let query = encode(id, &sent_name, question)?;
+    let exchange = async {
+        match question.carrier {
+            Carrier::Udp => udp_roundtrip(server, &query).await,
+            Carrier::Tcp => tcp_roundtrip(server, &query).await,
+        }
+    };
+    let reply = match timeout(patience, exchange).await {
+        Err(_) => return Err(AskFailure::Silent),
+        Ok(Err(error)) if error.kind() == io::ErrorKind::ConnectionRefused => {
+            return Err(AskFailure::Refused(error.to_string()));
+        }
+        Ok(Err(error)) => return Err(AskFailure::Malformed(error.to_string())),
+        Ok(Ok(reply)) => reply,
+    };
+    read(&reply, id, &sent_name, question.rtype)
+}
+
+/// A message id and the name with each letter's case drawn at random (0x20).
+fn randomised(name: &Name) -> (u16, Name) {
+    let mut bits = [0u8; 34];
+    // A failure of the system's random source leaves the name as it is and the id 0.
+    let _ = SystemRandom::new().fill(&mut bits);
+    let id = u16::from_be_bytes([bits[0], bits[1]]);
+    let mut bit = 0usize;
+    let text: String = name
+        .to_ascii()
+        .chars()
+        .map(|c| {
+            bit += 1;
+            let flip = bits[2 + (bit / 8) % 32] & (1 << (bit % 8)) != 0;
+            if c.is_ascii_alphabetic() && flip {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    (id, Name::from_ascii(&text).unwrap_or_else(|_| name.clone()))
+}
+
+fn encode(id: u16, name: &Name, question: &Question) -> Result<Vec<u8>, AskFailure> {
+    let mut message = Message::new(id, MessageType::Query, OpCode::Query);
+    message.metadata.recursion_desired = false;
+    message.add_query(Query::query(name.clone(), question.rtype));
+    if question.edns {
+        let mut edns = Edns::new();
+        edns.set_max_payload(UDP_PAYLOAD);
+        message.set_edns(edns);
+    }
+    message
+        .to_vec()
+        .map_err(|error| AskFailure::Malformed(error.to_string()))
+}
+
+async fn udp_roundtrip(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
+    let local: SocketAddr = if server.is_ipv4() {
+        "0.0.0.0:0".parse().map_err(io::Error::other)?
+    } else {
+        "[::]:0".parse().map_err(io::Error::other)?
+    };
+    let socket = UdpSocket::bind(local).await?;
+    socket.connect(server).await?;
+    socket.send(query).await?;
+    let mut reply = vec![0; 65_535];
+    let length = socket.recv(&mut reply).await?;
+    reply.truncate(length);
+    Ok(reply)
+}
+
+fn read(bytes: &[u8], id: u16, sent_name: &Name, rtype: RecordType) -> Result<Said, AskFailure> {
+    let message =
+        Message::from_vec(bytes).map_err(|error| AskFailure::Malformed(error.to_string()))?;
+    if message.metadata.id != id {
+        return Err(AskFailure::Malformed("a reply to another query".into()));
+    }
+    let case_preserved = message
+        .queries
+        .first()
+        .is_some_and(|query| query.name().to_ascii() == sent_name.to_ascii());
+    let caa = if rtype == RecordType::CAA {
+        let asked = wire_name_of(sent_name).ok_or_else(|| AskFailure::Malformed("name".into()))?;
+        decode_reply(bytes, asked.as_ref())
+            .map(|reply| {
+                reply
+                    .answers
+                    .into_iter()
+                    .filter_map(|answer| match answer {
+                        AnswerRecord::Caa { record, .. } => Some(record),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .map_err(|error| AskFailure::Malformed(error.to_string()))?
+    } else {
+        Vec::new()
+    };
+    Ok(Said {
+        rcode: message.metadata.response_code,
+        authoritative: message.metadata.authoritative,
+        truncated: message.metadata.truncation,
+        case_preserved,
+        answers: message.answers,
+        authority: message.authorities,
+        additional: message.additionals,
+        caa,
+    })
+}

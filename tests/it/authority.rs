@@ -1,0 +1,106 @@
+//! `dns::authority` against a real server on loopback: one question to one authoritative
+//! server, over UDP and TCP, with and without EDNS, read as the `--source` rules need it.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use certready::caa::sources::Asked;
+use certready::dns::authority::{AskFailure, Carrier, Question, ask};
+use hickory_server::proto::op::ResponseCode;
+use hickory_server::proto::rr::{Name, RecordType};
+
+use crate::support::{Behaviour, DnsServer, Fault};
+
+const PATIENCE: Duration = Duration::from_secs(2);
+
+fn question(name: &str, rtype: RecordType, edns: bool, carrier: Carrier) -> Question {
+    Question {
+        name: Name::from_ascii(name).unwrap(),
+        rtype,
+        edns,
+        carrier,
+    }
+}
+
+fn address(server: &DnsServer) -> SocketAddr {
+    server.nameserver().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_authoritative_answer_with_its_serial_over_udp_and_tcp() {
+    let server = DnsServer::start(Behaviour::default()).await;
+    for carrier in [Carrier::Udp, Carrier::Tcp] {
+        for edns in [true, false] {
+            let soa = ask(
+                address(&server),
+                &question("example.test.", RecordType::SOA, edns, carrier),
+                PATIENCE,
+            )
+            .await
+            .unwrap();
+            assert!(soa.authoritative, "{carrier:?}");
+            assert_eq!(soa.serial(), Some(1));
+            let caa = ask(
+                address(&server),
+                &question("denied.example.test.", RecordType::CAA, edns, carrier),
+                PATIENCE,
+            )
+            .await
+            .unwrap();
+            assert_eq!(caa.rcode, ResponseCode::NoError);
+            assert!(caa.case_preserved);
+            assert_eq!(caa.caa.len(), 1);
+            assert_eq!(caa.caa[0].value, b"digicert.com");
+            assert!(matches!(
+                caa.asked(),
+                Asked::Replied {
+                    authoritative: true,
+                    referral: false,
+                    ..
+                }
+            ));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_negative_answer_carries_the_zone_s_serial() {
+    let server = DnsServer::start(Behaviour::default()).await;
+    let nothing = ask(
+        address(&server),
+        &question("nothing.example.test.", RecordType::CAA, true, Carrier::Udp),
+        PATIENCE,
+    )
+    .await
+    .unwrap();
+    assert!(nothing.caa.is_empty());
+    assert_eq!(nothing.serial(), Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn silence_and_a_closed_port_are_told_apart() {
+    let server =
+        DnsServer::start(Behaviour::default().fault("silent.example.test", Fault::Silent)).await;
+    let silent = ask(
+        address(&server),
+        &question("silent.example.test.", RecordType::CAA, true, Carrier::Udp),
+        Duration::from_millis(300),
+    )
+    .await;
+    assert_eq!(silent, Err(AskFailure::Silent));
+    let closed: SocketAddr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let refused = ask(
+        closed,
+        &question("example.test.", RecordType::SOA, true, Carrier::Tcp),
+        PATIENCE,
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(AskFailure::Refused(_))),
+        "{refused:?}"
+    );
+    assert_eq!(refused.unwrap_err().asked(), Asked::Refused);
+}
