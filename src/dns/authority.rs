@@ -19,7 +19,7 @@ use tokio::time::timeout;
 use super::transport::tcp_roundtrip;
 use super::wire::{AnswerRecord, UDP_PAYLOAD, decode_reply, wire_name_of};
 use crate::caa::answers::CaaRecord;
-use crate::caa::sources::Asked;
+use crate::caa::sources::{Asked, ServerAnswers};
 
 /// How a question is carried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,4 +224,57 @@ fn read(bytes: &[u8], id: u16, sent_name: &Name, rtype: RecordType) -> Result<Sa
         additional: message.additionals,
         caa,
     })
+}
+
+/// What one server of a zone says about one name, as the `--source` rules take it: the zone's
+/// SOA, and the name's CAA over UDP with EDNS, over TCP, and (when the first failed as an
+/// EDNS-shy server fails) over UDP without EDNS.
+pub async fn probe(
+    ns: &str,
+    server: SocketAddr,
+    zone: &Name,
+    name: &Name,
+    patience: Duration,
+) -> ServerAnswers {
+    let question = |name: &Name, rtype, edns, carrier| Question {
+        name: name.clone(),
+        rtype,
+        edns,
+        carrier,
+    };
+    let asked = |result: Result<Said, AskFailure>| match result {
+        Ok(said) => said.asked(),
+        Err(failure) => failure.asked(),
+    };
+    let soa = question(zone, RecordType::SOA, true, Carrier::Udp);
+    let caa_udp = question(name, RecordType::CAA, true, Carrier::Udp);
+    let caa_tcp = question(name, RecordType::CAA, true, Carrier::Tcp);
+    let (soa, caa_udp, caa_tcp) = tokio::join!(
+        ask(server, &soa, patience),
+        ask(server, &caa_udp, patience),
+        ask(server, &caa_tcp, patience),
+    );
+    let caa_udp = asked(caa_udp);
+    let shy = matches!(
+        caa_udp,
+        Asked::Silent
+            | Asked::Replied {
+                rcode: ResponseCode::FormErr | ResponseCode::NotImp,
+                ..
+            }
+    );
+    let caa_without_edns = if shy {
+        let plain = question(name, RecordType::CAA, false, Carrier::Udp);
+        Some(asked(ask(server, &plain, patience).await))
+    } else {
+        None
+    };
+    ServerAnswers {
+        ns: ns.to_owned(),
+        address: server.ip(),
+        soa: asked(soa),
+        caa_udp,
+        caa_tcp: asked(caa_tcp),
+        caa_without_edns,
+    }
 }

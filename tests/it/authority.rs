@@ -104,3 +104,38 @@ async fn silence_and_a_closed_port_are_told_apart() {
     );
     assert_eq!(refused.unwrap_err().asked(), Asked::Refused);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_probe_gathers_what_the_source_rules_judge() {
+    use certready::caa::sources::server_findings;
+    use certready::dns::authority::probe;
+    let server = DnsServer::start(Behaviour::default().fault(
+        "servfail.example.test",
+        Fault::Rcode(ResponseCode::ServFail),
+    ))
+    .await;
+    let zone = Name::from_ascii("example.test.").unwrap();
+    let healthy = probe(
+        "ns.example.test.",
+        address(&server),
+        &zone,
+        &Name::from_ascii("denied.example.test.").unwrap(),
+        PATIENCE,
+    )
+    .await;
+    // The loopback server is on loopback, as the roots of a test universe are.
+    assert_eq!(server_findings(&healthy, true), []);
+    let failing = probe(
+        "ns.example.test.",
+        address(&server),
+        &zone,
+        &Name::from_ascii("servfail.example.test.").unwrap(),
+        PATIENCE,
+    )
+    .await;
+    let codes: Vec<&str> = server_findings(&failing, true)
+        .iter()
+        .map(|finding| finding.code())
+        .collect();
+    assert_eq!(codes, ["rcode-servfail"]);
+}
