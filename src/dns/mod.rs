@@ -22,6 +22,7 @@
 
 pub mod addresses;
 pub mod authority;
+pub mod delegation;
 pub mod lookup;
 pub mod resolver;
 pub mod roots;

@@ -1,0 +1,275 @@
+//! The delegation walk (issue 10, `check --source`): from the root servers down to a name's
+//! zone, as a resolver with no cache walks it (RD=0, no QNAME minimisation, as Let's Encrypt's
+//! Unbound runs): each referral is a zone cut, its NS set and glue as the parent gives them;
+//! then each zone's own NS set, and every name server's own addresses, asked the same way.
+//!
+//! Authoritative servers listen on port 53; a test universe on loopback may put them all on
+//! another port (`Walker::port`), since glue carries addresses only.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+
+use super::authority::{Carrier, Question, Said, ask};
+use crate::caa::sources::Delegation;
+
+/// Referrals followed at most for one name: deeper than any real tree.
+const MOST_CUTS: usize = 16;
+/// Name servers whose addresses are looked up by walking, nested at most this deep (a name
+/// server named in a zone whose own name servers need a walk, and so on).
+const MOST_NESTING: usize = 4;
+
+/// A zone on the way to a name: its cut as both sides see it, and the servers to ask.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneCut {
+    pub delegation: Delegation,
+    /// Every address of every name server (glue and the servers' own records), with the name
+    /// server's name.
+    pub servers: Vec<(String, SocketAddr)>,
+}
+
+/// Why a walk stopped short.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WalkFailure {
+    #[error("no server of {zone} answered")]
+    NoServerAnswered { zone: String },
+    #[error("the walk went deeper than {MOST_CUTS} zones")]
+    TooDeep,
+}
+
+/// Walks from the roots; remembers what it learnt (per run).
+pub struct Walker {
+    pub roots: Vec<IpAddr>,
+    /// The port authoritative servers are asked on: 53, or a test universe's.
+    pub port: u16,
+    pub patience: Duration,
+    addresses: Mutex<HashMap<String, Vec<IpAddr>>>,
+}
+
+impl Walker {
+    pub fn new(roots: Vec<IpAddr>, port: u16, patience: Duration) -> Walker {
+        Walker {
+            roots,
+            port,
+            patience,
+            addresses: Mutex::default(),
+        }
+    }
+
+    /// The zone cuts from the root down to `name`'s zone, the deepest last.
+    pub async fn cuts(&self, name: &Name) -> Result<Vec<ZoneCut>, WalkFailure> {
+        self.cuts_nested(name, 0).await
+    }
+
+    fn cuts_nested<'a>(
+        &'a self,
+        name: &'a Name,
+        nesting: usize,
+    ) -> BoxFuture<'a, Result<Vec<ZoneCut>, WalkFailure>> {
+        Box::pin(async move {
+            let mut cuts: Vec<ZoneCut> = Vec::new();
+            let mut servers: Vec<(String, SocketAddr)> = self
+                .roots
+                .iter()
+                .map(|root| (".".to_owned(), SocketAddr::new(*root, self.port)))
+                .collect();
+            let mut zone = ".".to_owned();
+            for _ in 0..MOST_CUTS {
+                let said = self.first_answer(&servers, name, RecordType::NS).await;
+                let Some(said) = said else {
+                    return Err(WalkFailure::NoServerAnswered { zone });
+                };
+                let Some((owner, parent_ns)) = referral(&said) else {
+                    // An answer, or an error from a server of the deepest zone: the walk ends.
+                    for cut in &mut cuts {
+                        self.complete(cut, nesting).await;
+                    }
+                    return Ok(cuts);
+                };
+                let glue = glue(&said, &parent_ns);
+                let mut next = Vec::new();
+                for ns in &parent_ns {
+                    let addresses = match glue.iter().find(|(owner, _)| owner == ns) {
+                        Some((_, addresses)) => addresses.clone(),
+                        None if nesting < MOST_NESTING => self.own_addresses(ns, nesting + 1).await,
+                        None => Vec::new(),
+                    };
+                    next.extend(
+                        addresses
+                            .into_iter()
+                            .map(|address| (ns.clone(), SocketAddr::new(address, self.port))),
+                    );
+                }
+                zone = owner.clone();
+                cuts.push(ZoneCut {
+                    delegation: Delegation {
+                        zone: owner,
+                        parent_ns,
+                        glue,
+                        ..Delegation::default()
+                    },
+                    servers: next.clone(),
+                });
+                servers = next;
+            }
+            Err(WalkFailure::TooDeep)
+        })
+    }
+
+    /// The zone's own NS set, and every name server's own addresses.
+    async fn complete(&self, cut: &mut ZoneCut, nesting: usize) {
+        let Ok(apex) = Name::from_ascii(&cut.delegation.zone) else {
+            return;
+        };
+        if let Some(said) = self.first_answer(&cut.servers, &apex, RecordType::NS).await {
+            cut.delegation.child_ns = ns_names(&said.answers, &cut.delegation.zone);
+        }
+        let mut names: Vec<String> = cut
+            .delegation
+            .parent_ns
+            .iter()
+            .chain(&cut.delegation.child_ns)
+            .cloned()
+            .collect();
+        names.sort();
+        names.dedup();
+        for ns in names {
+            if nesting >= MOST_NESTING {
+                break;
+            }
+            let own = self.own_addresses(&ns, nesting + 1).await;
+            for address in &own {
+                let server = (ns.clone(), SocketAddr::new(*address, self.port));
+                if !cut.servers.contains(&server) {
+                    cut.servers.push(server);
+                }
+            }
+            cut.delegation.own_addresses.push((ns, own));
+        }
+    }
+
+    /// A name server's A and AAAA records, asked of its own zone's servers (remembered).
+    async fn own_addresses(&self, ns: &str, nesting: usize) -> Vec<IpAddr> {
+        if let Some(known) = self.known(ns) {
+            return known;
+        }
+        let Ok(name) = Name::from_ascii(ns) else {
+            return Vec::new();
+        };
+        let Ok(cuts) = self.cuts_nested(&name, nesting).await else {
+            return Vec::new();
+        };
+        let Some(deepest) = cuts.last() else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for rtype in [RecordType::A, RecordType::AAAA] {
+            if let Some(said) = self.first_answer(&deepest.servers, &name, rtype).await {
+                found.extend(said.answers.iter().filter_map(address_of));
+            }
+        }
+        found.sort();
+        found.dedup();
+        self.addresses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(ns.to_owned(), found.clone());
+        found
+    }
+
+    fn known(&self, ns: &str) -> Option<Vec<IpAddr>> {
+        self.addresses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(ns)
+            .cloned()
+    }
+
+    /// The first server of `servers` to reply at all (over UDP with EDNS).
+    async fn first_answer(
+        &self,
+        servers: &[(String, SocketAddr)],
+        name: &Name,
+        rtype: RecordType,
+    ) -> Option<Said> {
+        let question = Question {
+            name: name.clone(),
+            rtype,
+            edns: true,
+            carrier: Carrier::Udp,
+        };
+        for (_, server) in servers {
+            if let Ok(said) = ask(*server, &question, self.patience).await {
+                return Some(said);
+            }
+        }
+        None
+    }
+}
+
+/// A referral's zone and NS set: the NS records of the authority section, when the reply is a
+/// referral.
+fn referral(said: &Said) -> Option<(String, Vec<String>)> {
+    if !said.is_referral() {
+        return None;
+    }
+    let owner = said
+        .authority
+        .iter()
+        .find(|record| record.record_type() == RecordType::NS)
+        .map(|record| lowercase(&record.name))?;
+    Some((owner.clone(), ns_names(&said.authority, &owner)))
+}
+
+/// The targets of the NS records owned by `owner`, lowercase, sorted.
+fn ns_names(records: &[Record], owner: &str) -> Vec<String> {
+    let mut names: Vec<String> = records
+        .iter()
+        .filter(|record| lowercase(&record.name) == owner)
+        .filter_map(|record| match &record.data {
+            RData::NS(ns) => Some(lowercase(&ns.0)),
+            _ => None,
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The glue in a referral's additional section for the name servers named.
+fn glue(said: &Said, ns_names: &[String]) -> Vec<(String, Vec<IpAddr>)> {
+    ns_names
+        .iter()
+        .filter_map(|ns| {
+            let mut addresses: Vec<IpAddr> = said
+                .additional
+                .iter()
+                .filter(|record| lowercase(&record.name) == *ns)
+                .filter_map(address_of)
+                .collect();
+            addresses.sort();
+            (!addresses.is_empty()).then(|| (ns.clone(), addresses))
+        })
+        .collect()
+}
+
+fn address_of(record: &Record) -> Option<IpAddr> {
+    match &record.data {
+        RData::A(address) => Some(IpAddr::V4(address.0)),
+        RData::AAAA(address) => Some(IpAddr::V6(address.0)),
+        _ => None,
+    }
+}
+
+/// A name as text: lowercase, with its trailing dot.
+fn lowercase(name: &Name) -> String {
+    let mut text = name.to_lowercase().to_ascii();
+    if !text.ends_with('.') {
+        text.push('.');
+    }
+    text
+}
