@@ -9,6 +9,7 @@
 //! many were in flight at once.
 
 /// The test PKI, also the unit tests' (`src/cert`), which use other parts of it.
+pub mod authority;
 #[allow(dead_code)]
 pub mod pki;
 pub mod tls;
