@@ -14,7 +14,8 @@
 //!   and served by hickory-server's in-memory zone handler, behind a wrapper that answers
 //!   referrals itself: hickory answers a name below a zone cut with the NS set in the
 //!   authority section but sets AA and gives no glue; real servers clear AA and add the glue
-//!   the zone holds. What the zones say (NS sets, glue, a private address such as 10.0.0.1)
+//!   the zone holds (`Fault::HickoryReferrals` leaves them to hickory, for the test that
+//!   watches hickory's behaviour). What the zones say (NS sets, glue, a private address such as 10.0.0.1)
 //!   is the test's to write; a server given no zone for a name answers REFUSED (lame).
 //! - **Faults** are per server (`Fault`): a version of a zone of its own, REFUSED to all, an
 //!   RCODE or silence to CAA only, no TCP, the question's case flipped, FORMERR to EDNS,
@@ -70,6 +71,10 @@ pub enum Fault {
     EdnsFormErr,
     /// Never answer anything.
     Silent,
+    /// Leave referrals to hickory-server alone, which sets AA on them and gives no glue (and
+    /// answers an NS query at a cut as if the zone were its own): the canary that says whether
+    /// the wrapper's referrals are still needed.
+    HickoryReferrals,
 }
 
 /// A query a server saw.
@@ -478,7 +483,9 @@ impl RequestHandler for Handler {
             metadata.response_code = rcode;
             return respond(request, response_handle, metadata, &[], &[], true).await;
         }
-        if let Some((ns, glue)) = served.referral(&qname, qtype) {
+        if has(&Fault::HickoryReferrals) {
+            // Straight to the catalog below.
+        } else if let Some((ns, glue)) = served.referral(&qname, qtype) {
             return respond(request, response_handle, metadata, &ns, &glue, true).await;
         }
         served
