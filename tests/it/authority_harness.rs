@@ -327,6 +327,64 @@ async fn a_server_may_serve_another_version_of_the_zone() {
     assert_eq!(seen, [current.clone(), current, stale]);
 }
 
+/// Parent and child disagreeing (NS sets, glue against the child's own A record) and a CNAME
+/// into another zone are zone content: the parent refers with what it holds, the child answers
+/// with what it holds.
+#[tokio::test]
+async fn parent_and_child_say_what_their_zones_say() {
+    let mut builder = standard();
+    let child = "@ SOA ns1 hostmaster 2026120601 3600 600 86400 300
+@ NS ns1
+@ NS ns2
+ns1 A 127.0.0.99
+ns2 A 127.0.0.14
+www CNAME www.other.test.
+";
+    builder.zone(
+        "example.test",
+        child,
+        &["ns1.example.test", "ns2.example.test", "ns3.example.test"],
+    );
+    let universe = builder.start();
+    let parent = udp(
+        universe.address("ns1.nic.test"),
+        &question("example.test.", RecordType::NS, false),
+    )
+    .await
+    .unwrap();
+    assert_eq!(names(&parent.authorities, RecordType::NS).len(), 3);
+    assert!(names(&parent.additionals, RecordType::A).contains(&"127.0.0.13".to_owned()));
+    let server = universe.address("ns3.example.test");
+    let apex = udp(server, &question("example.test.", RecordType::NS, false))
+        .await
+        .unwrap();
+    assert!(apex.metadata.authoritative);
+    assert_eq!(
+        names(&apex.answers, RecordType::NS),
+        ["ns1.example.test.", "ns2.example.test."]
+    );
+    let address = udp(server, &question("ns1.example.test.", RecordType::A, false))
+        .await
+        .unwrap();
+    assert_eq!(names(&address.answers, RecordType::A), ["127.0.0.99"]);
+    // The CNAME alone: its target is another zone's, asked of that zone's servers.
+    let alias = udp(
+        server,
+        &question("www.example.test.", RecordType::CAA, false),
+    )
+    .await
+    .unwrap();
+    assert!(alias.metadata.authoritative);
+    assert_eq!(
+        alias
+            .answers
+            .iter()
+            .map(|record| record.record_type())
+            .collect::<Vec<_>>(),
+        [RecordType::CNAME]
+    );
+}
+
 #[tokio::test]
 async fn a_zone_changes_while_the_universe_runs() {
     let universe = standard().start();
