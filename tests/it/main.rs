@@ -2,6 +2,7 @@
 //! real certready binary run against real servers started on loopback inside each test.
 //!
 //! - `support`: the servers and the ways to run the binary.
+//! - `authority_harness`: the universe of authoritative servers (`support/authority.rs`).
 //! - `verdicts`, `lookups`, `fixes`, `reports`: `check` against DNS.
 //! - `tls_probe`: the TLS shell against loopback TLS servers.
 //! - `twilio_fake`: the fake Twilio API (`support/twilio.rs`) itself.
@@ -11,6 +12,7 @@
 mod support;
 
 mod authority;
+mod authority_harness;
 mod bulk;
 mod bundle;
 mod cli;

@@ -7,8 +7,12 @@
 //! records built in memory (ones no zone file can express), truncate without a TCP answer, or
 //! synthesise a DNAME (the server has no DNAME type). It counts the queries it sees and how
 //! many were in flight at once.
+//!
+//! `authority.rs` is another kind of DNS: a universe of separate authoritative servers, from a
+//! root down, for `check --source`.
 
 /// The test PKI, also the unit tests' (`src/cert`), which use other parts of it.
+pub mod authority;
 #[allow(dead_code)]
 pub mod pki;
 pub mod tls;

@@ -329,6 +329,23 @@ impl Runner {
         S: FnOnce(TcpListener) -> F + Send + 'static,
         F: Future<Output = ()>,
     {
+        Self::spawn(move || async move {
+            let listener = listen(backlog).expect("listen on 127.0.0.1:0");
+            let address = listener.local_addr().expect("the listener's address");
+            (address, serve(listener))
+        })
+    }
+
+    /// Runs `setup` on a new thread with its own runtime, then the future it gives until the
+    /// runner is dropped; returns what `setup` reports once it has. For servers that bind
+    /// their own sockets (the DNS universe of `authority.rs`).
+    pub(super) fn spawn<S, F, G, T>(setup: S) -> (T, Self)
+    where
+        S: FnOnce() -> F + Send + 'static,
+        F: Future<Output = (T, G)>,
+        G: Future<Output = ()>,
+        T: Send + 'static,
+    {
         let (stop, stopped) = oneshot::channel();
         let (report, listening) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -337,22 +354,21 @@ impl Runner {
                 .build()
                 .expect("a runtime for the test server");
             runtime.block_on(async move {
-                let listener = listen(backlog).expect("listen on 127.0.0.1:0");
-                let address = listener.local_addr().expect("the listener's address");
-                report.send(address).expect("the starting thread waits");
+                let (ready, serve) = setup().await;
+                report.send(ready).expect("the starting thread waits");
                 tokio::select! {
                     _ = stopped => {}
-                    () = serve(listener) => {}
+                    () = serve => {}
                 }
             });
             // Dropping the runtime here ends every connection task still running.
         });
-        let address = listening.recv().expect("the server thread listens");
+        let ready = listening.recv().expect("the server thread starts");
         let runner = Self {
             stop: Some(stop),
             thread: Some(thread),
         };
-        (address, runner)
+        (ready, runner)
     }
 }
 

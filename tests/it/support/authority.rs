@@ -1,0 +1,552 @@
+//! A DNS universe on loopback for `check --source` and `wait`: separate authoritative servers,
+//! as on the real internet, each serving the zones it is given, from a root down.
+//!
+//! - **Addresses.** Each server has an address of its own, 127.0.0.10, 127.0.0.11, … in the
+//!   order the builder declares them (Linux routes all of 127.0.0.0/8 to loopback), known as
+//!   soon as the server is declared, so zone text can carry it as glue.
+//! - **One port per universe.** Every server of a universe listens on the same port, UDP and
+//!   TCP: glue and root hints carry addresses, not ports, so a resolver walking the universe
+//!   must send every authoritative query to one port (certready's testing option). The port is
+//!   probed when the universe starts: free on every address at once, UDP and TCP. Universes of
+//!   tests running side by side share addresses but not ports. Nothing listens on IPv6;
+//!   AAAA glue can still be written (it is zone content).
+//! - **Zones** are zone-file text (`$TTL 300` is assumed), read by hickory's zone-file parser
+//!   and served by hickory-server's in-memory zone handler, behind a wrapper that answers
+//!   referrals itself: hickory answers a name below a zone cut with the NS set in the
+//!   authority section but sets AA and gives no glue; real servers clear AA and add the glue
+//!   the zone holds (`Fault::HickoryReferrals` leaves them to hickory, for the test that
+//!   watches hickory's behaviour). What the zones say (NS sets, glue, a private address such as 10.0.0.1)
+//!   is the test's to write; a server given no zone for a name answers REFUSED (lame).
+//! - **Faults** are per server (`Fault`): a version of a zone of its own, REFUSED to all, an
+//!   RCODE or silence to CAA only, no TCP, the question's case flipped, FORMERR to EDNS,
+//!   silence.
+//! - Each server records the queries it saw (`SeenQuery`); a zone can be replaced while the
+//!   universe runs (`Universe::set_zone`).
+//!
+//! All servers run on one thread with its own tokio runtime (`tls::Runner`), so they keep
+//! answering while a test blocks on the real binary; dropping the universe stops them.
+
+#![allow(dead_code)] // Only the harness's own tests use it until `check --source` and `wait` do.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::str::FromStr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use hickory_server::Server;
+use hickory_server::net::runtime::{Time, TokioRuntimeProvider};
+use hickory_server::net::xfer::Protocol;
+use hickory_server::proto::op::{Edns, Metadata, ResponseCode};
+use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordSet, RecordType, RrKey};
+use hickory_server::proto::serialize::txt::Parser;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::store::in_memory::InMemoryZoneHandler;
+use hickory_server::zone_handler::{AxfrPolicy, Catalog, MessageResponseBuilder, ZoneType};
+use tokio::net::{TcpListener, UdpSocket};
+
+use super::no_response;
+use super::tls::Runner;
+
+/// The last octet of the first server's address (127.0.0.10); 1 and 53 are left alone.
+const FIRST_HOST: u8 = 10;
+
+/// How one server misbehaves. A server may have several.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer REFUSED to every query, whatever zones it holds (lame).
+    Refused,
+    /// Answer CAA queries with this RCODE and no records; other types as the zones say.
+    CaaRcode(ResponseCode),
+    /// Never answer CAA queries, over UDP or TCP; other types as the zones say.
+    DropsCaa,
+    /// Do not listen on TCP: a connection is refused.
+    NoTcp,
+    /// Accept TCP connections and close them at once, unread.
+    TcpClosed,
+    /// Send the question back with the case of every letter flipped (`wWW.EXAMPLE.TEST.` for
+    /// `Www.example.test.`): 0x20 not preserved. The records are as the zone writes them.
+    CaseNotPreserved,
+    /// Answer FORMERR (without an OPT record) to any query with EDNS; normally without.
+    EdnsFormErr,
+    /// Never answer anything.
+    Silent,
+    /// Leave referrals to hickory-server alone, which sets AA on them and gives no glue (and
+    /// answers an NS query at a cut as if the zone were its own): the canary that says whether
+    /// the wrapper's referrals are still needed.
+    HickoryReferrals,
+}
+
+/// A query a server saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeenQuery {
+    /// The query name exactly as sent (case kept), with its trailing dot.
+    pub name: String,
+    pub qtype: RecordType,
+    pub protocol: Protocol,
+    /// The RD bit.
+    pub recursion_desired: bool,
+    /// Whether the query carried an OPT record.
+    pub edns: bool,
+}
+
+/// One server as declared.
+struct Spec {
+    name: String,
+    address: Ipv4Addr,
+    zones: Vec<Zone>,
+    faults: Vec<Fault>,
+}
+
+/// Declares the servers, the zones each serves and their faults; `start` starts them.
+#[derive(Default)]
+pub struct UniverseBuilder {
+    servers: Vec<Spec>,
+}
+
+impl UniverseBuilder {
+    /// Declares a server by its host name (as the NS records will name it) and gives its
+    /// address, the next free one of 127.0.0.10 and up.
+    pub fn server(&mut self, name: &str) -> Ipv4Addr {
+        let name = absolute(name);
+        assert!(
+            self.servers.iter().all(|spec| spec.name != name),
+            "{name} is declared twice"
+        );
+        let host = u8::try_from(self.servers.len())
+            .ok()
+            .and_then(|index| FIRST_HOST.checked_add(index))
+            .filter(|host| *host < 255)
+            .expect("at most 245 servers in a universe");
+        let address = Ipv4Addr::new(127, 0, 0, host);
+        self.servers.push(Spec {
+            name,
+            address,
+            zones: Vec::new(),
+            faults: Vec::new(),
+        });
+        address
+    }
+
+    /// Has each of `servers` serve zone `origin` as `text` says.
+    pub fn zone(&mut self, origin: &str, text: &str, servers: &[&str]) -> &mut Self {
+        for server in servers {
+            self.zone_on(server, origin, text);
+        }
+        self
+    }
+
+    /// Has `server` serve zone `origin` as `text` says, in place of any version it had: a
+    /// stale secondary, a server that disagrees.
+    pub fn zone_on(&mut self, server: &str, origin: &str, text: &str) -> &mut Self {
+        let zone = Zone::parse(origin, text);
+        let spec = self.spec(server);
+        spec.zones.retain(|held| held.origin != zone.origin);
+        spec.zones.push(zone);
+        self
+    }
+
+    /// Gives `server` a fault.
+    pub fn fault(&mut self, server: &str, fault: Fault) -> &mut Self {
+        self.spec(server).faults.push(fault);
+        self
+    }
+
+    fn spec(&mut self, server: &str) -> &mut Spec {
+        let name = absolute(server);
+        self.servers
+            .iter_mut()
+            .find(|spec| spec.name == name)
+            .unwrap_or_else(|| panic!("{name} is not declared (UniverseBuilder::server)"))
+    }
+
+    /// Starts every server on the universe's port; returns once all listen.
+    pub fn start(self) -> Universe {
+        let servers: Vec<Running> = self
+            .servers
+            .iter()
+            .map(|spec| Running {
+                name: spec.name.clone(),
+                address: spec.address,
+                shared: Arc::new(Shared {
+                    served: Mutex::new(Arc::new(Served::new(spec.zones.clone()))),
+                    seen: Mutex::default(),
+                }),
+            })
+            .collect();
+        let handlers: Vec<(Ipv4Addr, Vec<Fault>, Arc<Shared>)> = self
+            .servers
+            .into_iter()
+            .zip(&servers)
+            .map(|(spec, running)| (spec.address, spec.faults, Arc::clone(&running.shared)))
+            .collect();
+        let (port, runner) = Runner::spawn(move || async move {
+            let (port, sockets) = bind_all(&handlers).await;
+            let mut held = Vec::new();
+            for ((_, faults, shared), (udp, tcp)) in handlers.into_iter().zip(sockets) {
+                let closes_tcp = faults.contains(&Fault::TcpClosed);
+                let mut server = Server::new(Handler { faults, shared });
+                server.register_socket(udp);
+                match tcp {
+                    Some(tcp) if closes_tcp => {
+                        tokio::spawn(async move {
+                            while let Ok((connection, _)) = tcp.accept().await {
+                                drop(connection);
+                            }
+                        });
+                    }
+                    Some(tcp) => server.register_listener(tcp, Duration::from_secs(10), 64 * 1024),
+                    None => {}
+                }
+                held.push(server);
+            }
+            (port, async move {
+                // The servers serve while held; dropping them ends their tasks.
+                let _held = held;
+                std::future::pending::<()>().await;
+            })
+        });
+        Universe {
+            port,
+            servers,
+            _runner: runner,
+        }
+    }
+}
+
+/// Binds each server's UDP socket and (unless it has `NoTcp`) TCP listener on one port, the
+/// same on every address, probing ports until one is free on all.
+async fn bind_all(
+    servers: &[(Ipv4Addr, Vec<Fault>, Arc<Shared>)],
+) -> (u16, Vec<(UdpSocket, Option<TcpListener>)>) {
+    'probe: for _ in 0..100 {
+        let Some((first, _, _)) = servers.first() else {
+            return (0, Vec::new());
+        };
+        let probe = TcpListener::bind((*first, 0)).await.expect("bind loopback");
+        let port = probe.local_addr().expect("a bound address").port();
+        drop(probe);
+        let mut sockets = Vec::new();
+        for (address, faults, _) in servers {
+            let Ok(udp) = UdpSocket::bind((*address, port)).await else {
+                continue 'probe;
+            };
+            let tcp = if faults.contains(&Fault::NoTcp) {
+                None
+            } else {
+                match TcpListener::bind((*address, port)).await {
+                    Ok(tcp) => Some(tcp),
+                    Err(_) => continue 'probe,
+                }
+            };
+            sockets.push((udp, tcp));
+        }
+        return (port, sockets);
+    }
+    panic!("no port free on every address of the universe");
+}
+
+/// A running universe; dropping it stops every server.
+pub struct Universe {
+    port: u16,
+    servers: Vec<Running>,
+    _runner: Runner,
+}
+
+struct Running {
+    name: String,
+    address: Ipv4Addr,
+    shared: Arc<Shared>,
+}
+
+impl Universe {
+    pub fn builder() -> UniverseBuilder {
+        UniverseBuilder::default()
+    }
+
+    /// The port every server of this universe listens on, UDP and TCP.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Where `server` listens.
+    pub fn address(&self, server: &str) -> SocketAddr {
+        SocketAddr::new(IpAddr::V4(self.running(server).address), self.port)
+    }
+
+    /// Root hints in zone-file form (as `--root-hints` and `read_root_hints` read them): the
+    /// root's NS records naming every server that serves the root zone, and their addresses.
+    /// The port is not in them: see `port`.
+    pub fn root_hints(&self) -> String {
+        let roots: Vec<&Running> = self
+            .servers
+            .iter()
+            .filter(|running| {
+                lock(&running.shared.served)
+                    .zones
+                    .iter()
+                    .any(|zone| zone.origin.is_root())
+            })
+            .collect();
+        let mut hints = format!(
+            "; The root servers of a test universe on loopback, all on port {}.\n",
+            self.port
+        );
+        for root in &roots {
+            hints.push_str(&format!(".\t3600000\tNS\t{}\n", root.name));
+        }
+        for root in &roots {
+            hints.push_str(&format!("{}\t3600000\tA\t{}\n", root.name, root.address));
+        }
+        hints
+    }
+
+    /// The queries `server` saw, in arrival order.
+    pub fn queries(&self, server: &str) -> Vec<SeenQuery> {
+        lock(&self.running(server).shared.seen).clone()
+    }
+
+    /// Has `server` serve zone `origin` as `text` says from now on (records and serial), in
+    /// place of the version it served, or as a zone it did not serve.
+    pub fn set_zone(&self, server: &str, origin: &str, text: &str) {
+        let zone = Zone::parse(origin, text);
+        let shared = &self.running(server).shared;
+        let mut served = lock(&shared.served);
+        let mut zones: Vec<Zone> = served
+            .zones
+            .iter()
+            .filter(|held| held.origin != zone.origin)
+            .cloned()
+            .collect();
+        zones.push(zone);
+        *served = Arc::new(Served::new(zones));
+    }
+
+    fn running(&self, server: &str) -> &Running {
+        let name = absolute(server);
+        self.servers
+            .iter()
+            .find(|running| running.name == name)
+            .unwrap_or_else(|| panic!("{name} is not a server of this universe"))
+    }
+}
+
+/// What a server serves and saw, shared between the universe and the server's handler.
+struct Shared {
+    /// Swapped whole when a zone changes; a query in flight keeps the version it began with.
+    served: Mutex<Arc<Served>>,
+    seen: Mutex<Vec<SeenQuery>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// One zone as a server holds it.
+#[derive(Clone)]
+struct Zone {
+    origin: LowerName,
+    records: BTreeMap<RrKey, RecordSet>,
+}
+
+impl Zone {
+    fn parse(origin: &str, text: &str) -> Self {
+        let name = Name::from_str(&absolute(origin)).expect("a zone origin");
+        let (_, records) = Parser::new(format!("$TTL 300\n{text}"), None, Some(name.clone()))
+            .parse()
+            .unwrap_or_else(|error| panic!("zone {origin}: {error}"));
+        Self {
+            origin: LowerName::new(&name),
+            records,
+        }
+    }
+}
+
+/// A server's zones, and the catalog hickory serves them from.
+struct Served {
+    zones: Vec<Zone>,
+    catalog: Catalog,
+}
+
+impl Served {
+    fn new(zones: Vec<Zone>) -> Self {
+        let mut catalog = Catalog::new();
+        for zone in &zones {
+            let origin = Name::from(zone.origin.clone());
+            let handler = InMemoryZoneHandler::<TokioRuntimeProvider>::new(
+                origin,
+                zone.records.clone(),
+                ZoneType::Primary,
+                AxfrPolicy::Deny,
+            )
+            .unwrap_or_else(|error| panic!("zone {}: {error}", zone.origin));
+            catalog.upsert(zone.origin.clone(), vec![Arc::new(handler)]);
+        }
+        Self { zones, catalog }
+    }
+
+    /// A referral, if `name` is at or below a zone cut of the deepest zone served that holds
+    /// it: the NS set of the topmost cut, and the glue the zone holds for its names (A and
+    /// AAAA). None for a DS query at the cut itself, which the parent answers.
+    fn referral(&self, name: &LowerName, qtype: RecordType) -> Option<(Vec<Record>, Vec<Record>)> {
+        let zone = self
+            .zones
+            .iter()
+            .filter(|zone| zone.origin.zone_of(name))
+            .max_by_key(|zone| zone.origin.num_labels())?;
+        let mut cut = None;
+        let mut below = name.clone();
+        while below.num_labels() > zone.origin.num_labels() {
+            if zone
+                .records
+                .contains_key(&RrKey::new(below.clone(), RecordType::NS))
+            {
+                cut = Some(below.clone());
+            }
+            below = below.base_name();
+        }
+        let cut = cut?;
+        if qtype == RecordType::DS && cut == *name {
+            return None;
+        }
+        let ns: Vec<Record> = zone.records[&RrKey::new(cut, RecordType::NS)]
+            .records_without_rrsigs()
+            .cloned()
+            .collect();
+        let mut glue = Vec::new();
+        for record in &ns {
+            let RData::NS(target) = &record.data else {
+                continue;
+            };
+            let target = LowerName::new(&target.0);
+            for rtype in [RecordType::A, RecordType::AAAA] {
+                if let Some(set) = zone.records.get(&RrKey::new(target.clone(), rtype)) {
+                    glue.extend(set.records_without_rrsigs().cloned());
+                }
+            }
+        }
+        Some((ns, glue))
+    }
+}
+
+struct Handler {
+    faults: Vec<Fault>,
+    shared: Arc<Shared>,
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for Handler {
+    async fn handle_request<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        response_handle: R,
+    ) -> ResponseInfo {
+        let served = Arc::clone(&lock(&self.shared.served));
+        let Ok(info) = request.request_info() else {
+            return served
+                .catalog
+                .handle_request::<R, T>(request, response_handle)
+                .await;
+        };
+        let qtype = info.query.query_type();
+        let qname = info.query.name().clone();
+        lock(&self.shared.seen).push(SeenQuery {
+            name: info.query.original().name().to_string(),
+            qtype,
+            protocol: request.protocol(),
+            recursion_desired: request.metadata.recursion_desired,
+            edns: request.edns.is_some(),
+        });
+        let has = |fault: &Fault| self.faults.contains(fault);
+        let mut metadata = Metadata::response_from_request(&request.metadata);
+        let caa = qtype == RecordType::CAA;
+        if has(&Fault::Silent) || (caa && has(&Fault::DropsCaa)) {
+            return no_response(metadata);
+        }
+        let flipped;
+        let request = if has(&Fault::CaseNotPreserved) {
+            flipped = flip_case(request);
+            &flipped
+        } else {
+            request
+        };
+        if has(&Fault::EdnsFormErr) && request.edns.is_some() {
+            metadata.response_code = ResponseCode::FormErr;
+            return respond(request, response_handle, metadata, &[], &[], false).await;
+        }
+        let rcode = self.faults.iter().find_map(|fault| match fault {
+            Fault::Refused => Some(ResponseCode::Refused),
+            Fault::CaaRcode(rcode) if caa => Some(*rcode),
+            _ => None,
+        });
+        if let Some(rcode) = rcode {
+            metadata.response_code = rcode;
+            return respond(request, response_handle, metadata, &[], &[], true).await;
+        }
+        if has(&Fault::HickoryReferrals) {
+            // Straight to the catalog below.
+        } else if let Some((ns, glue)) = served.referral(&qname, qtype) {
+            return respond(request, response_handle, metadata, &ns, &glue, true).await;
+        }
+        served
+            .catalog
+            .handle_request::<R, T>(request, response_handle)
+            .await
+    }
+}
+
+/// Sends a response (AA clear) with these authority and additional records, and an OPT record
+/// when the query had one and `edns` allows.
+async fn respond<R: ResponseHandler>(
+    request: &Request,
+    mut response_handle: R,
+    metadata: Metadata,
+    authorities: &[Record],
+    additionals: &[Record],
+    edns: bool,
+) -> ResponseInfo {
+    let opt = request.edns.as_ref().filter(|_| edns).map(|asked| {
+        let mut opt = Edns::new();
+        opt.set_max_payload(asked.max_payload().max(512));
+        opt
+    });
+    let mut builder = MessageResponseBuilder::from_message_request(request);
+    if let Some(opt) = &opt {
+        builder.edns(opt);
+    }
+    let response = builder.build(metadata, [], authorities.iter(), [], additionals.iter());
+    response_handle
+        .send_response(response)
+        .await
+        .unwrap_or_else(|_| no_response(metadata))
+}
+
+/// The request with the case of every letter of its question flipped; hickory sends back the
+/// question's bytes as they came.
+fn flip_case(request: &Request) -> Request {
+    let mut raw = request.as_slice().to_vec();
+    let mut at = 12;
+    while let Some(&length) = raw.get(at) {
+        if length == 0 || length & 0xc0 != 0 {
+            break;
+        }
+        let end = (at + 1 + usize::from(length)).min(raw.len());
+        for byte in &mut raw[at + 1..end] {
+            if byte.is_ascii_alphabetic() {
+                *byte ^= 0x20;
+            }
+        }
+        at = end;
+    }
+    Request::from_bytes(raw, request.src(), request.protocol())
+        .expect("the same request, its case flipped")
+}
+
+/// A name with its trailing dot.
+fn absolute(name: &str) -> String {
+    if name.ends_with('.') {
+        name.to_owned()
+    } else {
+        format!("{name}.")
+    }
+}
