@@ -2,10 +2,13 @@
 //! real certready binary run against real servers started on loopback inside each test.
 //!
 //! - `support`: the servers and the ways to run the binary.
-//! - `authority_harness`: the universe of authoritative servers (`support/authority.rs`).
+//! - `authority_harness`: the universe of authoritative servers (`support/authority.rs`);
+//!   `authority`, `delegation`: one question to one server, and the walk from the roots.
 //! - `verdicts`, `lookups`, `fixes`, `reports`: `check` against DNS.
-//! - `tls_probe`: the TLS shell against loopback TLS servers.
-//! - `twilio_fake`: the fake Twilio API (`support/twilio.rs`) itself.
+//! - `tls_probe`: the TLS shell against loopback TLS servers; `bundle`, `expiry`: the
+//!   certificate commands.
+//! - `twilio_fake`: the fake Twilio API (`support/twilio.rs`) itself; `twilio`: the Twilio
+//!   commands against it.
 //! - `cli`, `bulk`, `plumbing`: the command line, audits over many names, and the run as a
 //!   hostile user meets it.
 
@@ -16,6 +19,7 @@ mod authority_harness;
 mod bulk;
 mod bundle;
 mod cli;
+mod delegation;
 mod expiry;
 mod fixes;
 mod lookups;

@@ -1,0 +1,176 @@
+//! `dns::delegation` against the DNS universe on loopback: the walk from the roots finds each
+//! zone cut, the parent's NS set and glue, the zone's own NS set, and name servers without glue
+//! by walking for their addresses.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use certready::caa::sources::{SourceFinding, glue_mismatches, ns_mismatch};
+use certready::dns::delegation::Walker;
+use certready::dns::roots::read_root_hints;
+use hickory_server::proto::rr::Name;
+
+use crate::support::authority::Universe;
+
+/// Root, `test.` on two servers, `example.test.` on two (one of which the zone itself says has
+/// another address than its glue, and a third only the zone names), and `other.test.` served
+/// by `ns1.elsewhere.`, a name in another top-level zone: no glue, its address is walked for.
+fn universe() -> Universe {
+    let mut builder = Universe::builder();
+    let root = builder.server("a.root.test");
+    let nic1 = builder.server("ns1.nic.test");
+    let nic2 = builder.server("ns2.nic.test");
+    let ex1 = builder.server("ns1.example.test");
+    let ex2 = builder.server("ns2.example.test");
+    let elsewhere = builder.server("ns.elsewhere");
+    builder.zone(
+        ".",
+        &format!(
+            ". SOA a.root.test. hostmaster.root.test. 1 3600 600 86400 300
+. NS a.root.test.
+a.root.test. A {root}
+test. NS ns1.nic.test.
+test. NS ns2.nic.test.
+ns1.nic.test. A {nic1}
+ns2.nic.test. A {nic2}
+elsewhere. NS ns.elsewhere.
+ns.elsewhere. A {elsewhere}
+"
+        ),
+        &["a.root.test"],
+    );
+    builder.zone(
+        "elsewhere",
+        &format!(
+            "@ SOA ns hostmaster 1 3600 600 86400 300
+@ NS ns
+ns A {elsewhere}
+ns1 A {ex1}
+"
+        ),
+        &["ns.elsewhere"],
+    );
+    builder.zone(
+        "test",
+        &format!(
+            "@ SOA ns1.nic hostmaster 1 3600 600 86400 300
+@ NS ns1.nic
+@ NS ns2.nic
+ns1.nic A {nic1}
+ns2.nic A {nic2}
+example NS ns1.example
+example NS ns2.example
+ns1.example A {ex1}
+ns2.example A 192.0.2.2
+other NS ns1.elsewhere.
+"
+        ),
+        &["ns1.nic.test", "ns2.nic.test"],
+    );
+    builder.zone(
+        "example.test",
+        &format!(
+            "@ SOA ns1 hostmaster 7 3600 600 86400 300
+@ NS ns1
+@ NS ns2
+@ NS ns3
+ns1 A {ex1}
+ns2 A {ex2}
+ns3 A 10.0.0.3
+www CAA 0 issue \"letsencrypt.org\"
+"
+        ),
+        &["ns1.example.test", "ns2.example.test"],
+    );
+    builder.zone(
+        "other.test",
+        "@ SOA ns1.elsewhere. hostmaster.elsewhere. 3 3600 600 86400 300
+@ NS ns1.elsewhere.
+",
+        &["ns1.example.test"],
+    );
+    builder.start()
+}
+
+fn walker(universe: &Universe) -> Walker {
+    let roots: Vec<IpAddr> = read_root_hints(&universe.root_hints())
+        .unwrap()
+        .into_iter()
+        .flat_map(|root| root.addresses)
+        .collect();
+    Walker::new(roots, universe.port(), Duration::from_millis(500))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_walk_finds_each_cut_from_both_sides() {
+    let universe = universe();
+    let walker = walker(&universe);
+    let cuts = walker
+        .cuts(&Name::from_ascii("www.example.test.").unwrap())
+        .await
+        .unwrap();
+    let zones: Vec<&str> = cuts
+        .iter()
+        .map(|cut| cut.delegation.zone.as_str())
+        .collect();
+    assert_eq!(zones, ["test.", "example.test."]);
+    let example = &cuts[1].delegation;
+    assert_eq!(
+        example.parent_ns,
+        ["ns1.example.test.", "ns2.example.test."]
+    );
+    assert_eq!(
+        example.child_ns,
+        [
+            "ns1.example.test.",
+            "ns2.example.test.",
+            "ns3.example.test."
+        ]
+    );
+    assert_eq!(
+        ns_mismatch(example),
+        Some(SourceFinding::NsMismatch {
+            only_at_parent: vec![],
+            only_at_child: vec!["ns3.example.test.".into()],
+        })
+    );
+    let mismatches: Vec<String> = glue_mismatches(example)
+        .iter()
+        .map(|finding| finding.code().to_owned())
+        .collect();
+    assert_eq!(mismatches, ["glue-mismatch"]);
+    // Every address of every name server is a server to ask: glue and the zone's own.
+    let addresses: Vec<SocketAddr> = cuts[1]
+        .servers
+        .iter()
+        .map(|(_, address)| *address)
+        .collect();
+    assert!(
+        addresses.contains(&universe.address("ns2.example.test")),
+        "{addresses:?}"
+    );
+    assert!(addresses.contains(&SocketAddr::new(
+        "10.0.0.3".parse().unwrap(),
+        universe.port()
+    )));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_server_without_glue_is_walked_for() {
+    let universe = universe();
+    let walker = walker(&universe);
+    let cuts = walker
+        .cuts(&Name::from_ascii("other.test.").unwrap())
+        .await
+        .unwrap();
+    let other = cuts.last().unwrap();
+    assert_eq!(other.delegation.zone, "other.test.");
+    assert!(other.delegation.glue.is_empty());
+    assert_eq!(
+        other.servers,
+        [(
+            "ns1.elsewhere.".to_owned(),
+            universe.address("ns1.example.test")
+        )]
+    );
+}
