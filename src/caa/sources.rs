@@ -8,7 +8,10 @@ use std::net::IpAddr;
 
 use hickory_resolver::proto::op::ResponseCode;
 
-use super::answers::CaaRecord;
+use super::answers::{Answer, CaaRecord, Failure, FailureKind, Lookup};
+use super::perspectives::{Choice, Outcomes, outcomes};
+use super::requester::Requester;
+use super::verdict::evaluate;
 
 /// How one question to one server went.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -379,6 +382,90 @@ pub fn glue_mismatches(delegation: &Delegation) -> Vec<SourceFinding> {
         .collect()
 }
 
+/// A usable reply as the rules read any lookup's answer: records, NODATA or NXDOMAIN.
+pub fn answer_of(asked: &Asked) -> Option<Answer> {
+    let Asked::Replied { rcode, records, .. } = asked else {
+        return None;
+    };
+    if !asked.usable() {
+        return None;
+    }
+    Some(match (*rcode, records.is_empty()) {
+        (ResponseCode::NXDomain, _) => Answer::NxDomain,
+        (_, true) => Answer::NoData,
+        (_, false) => Answer::Records(records.clone()),
+    })
+}
+
+/// One zone of the climb: the names of the climb it answers for, and what each server said
+/// about each of them (in the order of `names`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneAnswers {
+    pub names: Vec<String>,
+    pub servers: Vec<Vec<Asked>>,
+}
+
+/// What a perspective may draw in one zone: each distinct set of answers its usable servers
+/// give (a server that fails a name is passed over, as the CA's resolver moves on), with the
+/// share of those servers giving it; when no server is usable, the lookups fail.
+pub fn zone_choices(zone: &ZoneAnswers) -> Vec<Choice<Vec<Answer>>> {
+    let usable: Vec<Vec<Answer>> = zone
+        .servers
+        .iter()
+        .filter_map(|said| said.iter().map(answer_of).collect::<Option<Vec<Answer>>>())
+        .collect();
+    if usable.is_empty() {
+        let failed = Answer::Failed(Failure::new(
+            FailureKind::Rcode(ResponseCode::ServFail),
+            "no authoritative server gave a usable answer",
+        ));
+        return vec![Choice {
+            share: 1.0,
+            answer: vec![failed; zone.names.len()],
+        }];
+    }
+    let mut choices: Vec<Choice<Vec<Answer>>> = Vec::new();
+    let share = 1.0 / usable.len() as f64;
+    for answers in usable {
+        match choices.iter_mut().find(|choice| choice.answer == answers) {
+            Some(choice) => choice.share += share,
+            None => choices.push(Choice {
+                share,
+                answer: answers,
+            }),
+        }
+    }
+    choices
+}
+
+/// The verdicts the CA's perspectives can reach for `climb` (the names queried, full name
+/// first) when each draws one usable server per zone, weighed by the servers' shares.
+pub fn source_outcomes(
+    climb: &[String],
+    wildcard: bool,
+    zones: &[ZoneAnswers],
+    requester: &Requester,
+) -> Outcomes {
+    let choices: Vec<Vec<Choice<Vec<Answer>>>> = zones.iter().map(zone_choices).collect();
+    outcomes(&choices, |picked| {
+        let lookups: Vec<Lookup> = climb
+            .iter()
+            .map(|name| {
+                let answer = zones
+                    .iter()
+                    .zip(picked)
+                    .find_map(|(zone, answers)| {
+                        let at = zone.names.iter().position(|owned| owned == name)?;
+                        answers.get(at).cloned()
+                    })
+                    .unwrap_or(Answer::NoData);
+                Lookup::new(name.clone(), answer)
+            })
+            .collect();
+        evaluate(&lookups, wildcard, requester).verdict
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -579,5 +666,65 @@ mod tests {
                 own: vec![ip("192.0.2.22")],
             }]
         );
+    }
+
+    fn lets_encrypt() -> Requester {
+        Requester {
+            ca: "letsencrypt.org".into(),
+            account_uri: None,
+            method: None,
+            name_policy: false,
+        }
+    }
+
+    #[test]
+    fn a_stale_secondary_makes_some_draws_deny() {
+        let climb = [
+            "www.example.test".to_owned(),
+            "example.test".into(),
+            "test".into(),
+        ];
+        let example = ZoneAnswers {
+            names: vec!["www.example.test".into(), "example.test".into()],
+            servers: vec![
+                vec![
+                    replied(ResponseCode::NoError, &[], 5),
+                    replied(ResponseCode::NoError, &["letsencrypt.org"], 5),
+                ],
+                vec![
+                    replied(ResponseCode::NoError, &[], 5),
+                    replied(ResponseCode::NoError, &["letsencrypt.org"], 5),
+                ],
+                vec![
+                    replied(ResponseCode::NoError, &[], 4),
+                    replied(ResponseCode::NoError, &["digicert.com"], 4),
+                ],
+                // A failing server is passed over, not drawn.
+                vec![Asked::Silent, Asked::Silent],
+            ],
+        };
+        let tld = ZoneAnswers {
+            names: vec!["test".into()],
+            servers: vec![vec![replied(ResponseCode::NoError, &[], 1)]],
+        };
+        let outcomes = source_outcomes(&climb, false, &[example, tld], &lets_encrypt());
+        assert!((outcomes.allowed - 2.0 / 3.0).abs() < 1e-9, "{outcomes:?}");
+        assert!((outcomes.denied - 1.0 / 3.0).abs() < 1e-9, "{outcomes:?}");
+        assert_eq!(outcomes.worst(), crate::caa::Verdict::Denied);
+    }
+
+    #[test]
+    fn a_zone_with_no_usable_server_fails_every_draw() {
+        let climb = ["example.test".to_owned(), "test".into()];
+        let dead = ZoneAnswers {
+            names: vec!["example.test".into()],
+            servers: vec![vec![Asked::Silent], vec![Asked::Refused]],
+        };
+        let tld = ZoneAnswers {
+            names: vec!["test".into()],
+            servers: vec![vec![replied(ResponseCode::NoError, &[], 1)]],
+        };
+        let outcomes = source_outcomes(&climb, false, &[dead, tld], &lets_encrypt());
+        assert_eq!(outcomes.error, 1.0);
     }
 }
