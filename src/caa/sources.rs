@@ -31,6 +31,8 @@ pub enum Asked {
     Silent,
     /// The connection was refused (TCP), or the port is closed (ICMP).
     Refused,
+    /// Not asked: an address the CA's resolver will not query.
+    NotAsked,
 }
 
 impl Asked {
@@ -224,6 +226,9 @@ pub fn server_findings(server: &ServerAnswers, roots_on_loopback: bool) -> Vec<S
     let mut findings = Vec::new();
     if is_private_address(server.address, roots_on_loopback) {
         findings.push(SourceFinding::PrivateAddress);
+    }
+    if server.soa == Asked::NotAsked {
+        return findings;
     }
     if unreachable(server) {
         findings.push(SourceFinding::Unreachable);
@@ -594,9 +599,12 @@ mod tests {
 
     #[test]
     fn unreachable_when_nothing_answers() {
-        let mut gone = server("10.0.0.1", Asked::Silent, Asked::Refused);
+        let mut gone = server("192.0.2.1", Asked::Silent, Asked::Refused);
         gone.soa = Asked::Silent;
-        assert_eq!(codes(&gone), ["private-address", "unreachable"]);
+        assert_eq!(codes(&gone), ["unreachable"]);
+        let mut private = server("10.0.0.1", Asked::NotAsked, Asked::NotAsked);
+        private.soa = Asked::NotAsked;
+        assert_eq!(codes(&private), ["private-address"]);
     }
 
     #[test]

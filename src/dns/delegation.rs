@@ -15,7 +15,7 @@ use futures::future::BoxFuture;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
 use super::authority::{Carrier, Question, Said, ask};
-use crate::caa::sources::Delegation;
+use crate::caa::sources::{Delegation, is_private_address};
 
 /// Referrals followed at most for one name: deeper than any real tree.
 const MOST_CUTS: usize = 16;
@@ -51,6 +51,18 @@ pub struct Walker {
 }
 
 impl Walker {
+    /// Whether `address` may be asked: not one the CA's resolver refuses (private ranges;
+    /// loopback unless the roots are on loopback, as in a test universe). Nothing is ever sent
+    /// to such an address.
+    pub fn may_ask(&self, address: IpAddr) -> bool {
+        !is_private_address(address, self.roots_on_loopback())
+    }
+
+    /// Whether the roots are on loopback (a test universe).
+    pub fn roots_on_loopback(&self) -> bool {
+        self.roots.iter().all(IpAddr::is_loopback)
+    }
+
     pub fn new(roots: Vec<IpAddr>, port: u16, patience: Duration) -> Walker {
         Walker {
             roots,
@@ -203,6 +215,9 @@ impl Walker {
             carrier: Carrier::Udp,
         };
         for (_, server) in servers {
+            if !self.may_ask(server.ip()) {
+                continue;
+            }
             if let Ok(said) = ask(*server, &question, self.patience).await {
                 return Some(said);
             }

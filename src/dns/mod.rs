@@ -26,6 +26,7 @@ pub mod delegation;
 pub mod lookup;
 pub mod resolver;
 pub mod roots;
+pub mod source;
 pub mod transport;
 pub mod udp;
 pub mod window;

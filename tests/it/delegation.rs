@@ -61,7 +61,7 @@ ns2.nic A {nic2}
 example NS ns1.example
 example NS ns2.example
 ns1.example A {ex1}
-ns2.example A 192.0.2.2
+ns2.example A 127.0.0.99
 other NS ns1.elsewhere.
 "
         ),
@@ -172,5 +172,72 @@ async fn a_name_server_without_glue_is_walked_for() {
             "ns1.elsewhere.".to_owned(),
             universe.address("ns1.example.test")
         )]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gathered_sources_show_a_stale_secondary_in_half_the_draws() {
+    use certready::caa::Requester;
+    use certready::caa::sources::{disagreements, source_outcomes};
+    use certready::dns::source::gather;
+
+    let universe = universe();
+    // ns2.example.test serves an older version that authorises another CA.
+    universe.set_zone(
+        "ns2.example.test",
+        "example.test.",
+        "@ SOA ns1 hostmaster 6 3600 600 86400 300
+@ NS ns1
+@ NS ns2
+www CAA 0 issue \"digicert.com\"
+",
+    );
+    let walker = walker(&universe);
+    let climb = [
+        "www.example.test".to_owned(),
+        "example.test".into(),
+        "test".into(),
+    ];
+    let zones = gather(&walker, &climb, Duration::from_millis(500))
+        .await
+        .unwrap();
+    let names: Vec<&Vec<String>> = zones.iter().map(|zone| &zone.names).collect();
+    assert_eq!(
+        names,
+        [
+            &vec!["www.example.test".to_owned(), "example.test".into()],
+            &vec!["test".to_owned()]
+        ]
+    );
+    let requester = Requester {
+        ca: "letsencrypt.org".into(),
+        account_uri: None,
+        method: None,
+        name_policy: false,
+    };
+    let answers: Vec<_> = zones.iter().map(|zone| zone.answers()).collect();
+    let outcomes = source_outcomes(&climb, false, &answers, &requester);
+    // Servers of example.test.: ns1 (current), ns2 (stale; its glue, 127.0.0.99, answers
+    // nothing), and ns3 at a private address, never asked: passed over.
+    assert!((outcomes.denied - 0.5).abs() < 1e-9, "{outcomes:?}");
+    assert!((outcomes.allowed - 0.5).abs() < 1e-9, "{outcomes:?}");
+    let www: Vec<_> = zones[0]
+        .servers
+        .iter()
+        .map(|said| said[0].clone())
+        .collect();
+    let codes: Vec<Option<&str>> = disagreements(&www)
+        .iter()
+        .map(|finding| finding.as_ref().map(|finding| finding.code()))
+        .collect();
+    assert!(codes.contains(&Some("stale-secondary")), "{codes:?}");
+    // Nothing was sent off loopback.
+    assert!(
+        zones
+            .iter()
+            .flat_map(|zone| &zone.servers)
+            .flatten()
+            .all(|server| server.address.is_loopback()
+                || server.soa == certready::caa::sources::Asked::NotAsked)
     );
 }
