@@ -9,8 +9,9 @@ use std::net::IpAddr;
 use hickory_resolver::proto::op::ResponseCode;
 
 use super::answers::{Answer, CaaRecord, Failure, FailureKind, Lookup};
-use super::perspectives::{Choice, Outcomes, outcomes};
+use super::perspectives::{Choice, Outcomes, chance_of_issuance, outcomes};
 use super::requester::Requester;
+use super::verdict::Verdict;
 use super::verdict::evaluate;
 
 /// How one question to one server went.
@@ -469,6 +470,166 @@ pub fn source_outcomes(
             .collect();
         evaluate(&lookups, wildcard, requester).verdict
     })
+}
+
+/// One zone of the climb as gathered: its cut seen from both sides, the names of the climb it
+/// answers for, and what each server said about each (per server, per name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneSeen {
+    pub delegation: Delegation,
+    pub names: Vec<String>,
+    pub servers: Vec<Vec<ServerAnswers>>,
+}
+
+impl ZoneSeen {
+    /// What each server said, as the verdict rules take it: the UDP answer, or the TCP one when
+    /// UDP gave none usable (a resolver retries over TCP).
+    pub fn answers(&self) -> ZoneAnswers {
+        ZoneAnswers {
+            names: self.names.clone(),
+            servers: self
+                .servers
+                .iter()
+                .map(|said| said.iter().map(used_answer).cloned().collect())
+                .collect(),
+        }
+    }
+}
+
+fn used_answer(server: &ServerAnswers) -> &Asked {
+    if answer_of(&server.caa_udp).is_some() {
+        &server.caa_udp
+    } else {
+        &server.caa_tcp
+    }
+}
+
+/// One server as a report shows it: what it answered for each name, its serial, and what is
+/// wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerView {
+    pub ns: String,
+    pub address: IpAddr,
+    pub answers: Vec<Asked>,
+    pub serial: Option<u32>,
+    pub findings: Vec<SourceFinding>,
+}
+
+/// One zone as a report shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneView {
+    pub zone: String,
+    pub names: Vec<String>,
+    pub servers: Vec<ServerView>,
+    /// Between its parent and itself: ns-mismatch, glue-mismatch.
+    pub findings: Vec<SourceFinding>,
+}
+
+/// Whether every server that answers leads to the same verdict.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Consistency {
+    Consistent,
+    Inconsistent,
+}
+
+impl Consistency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Consistency::Consistent => "consistent",
+            Consistency::Inconsistent => "inconsistent",
+        }
+    }
+}
+
+/// The sources judged: each zone and server with its findings, what the perspectives' draws
+/// come to, the chance an issuance attempt passes, and the verdict: the one every perspective
+/// reaches, or when they may differ the worst one can meet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceView {
+    pub zones: Vec<ZoneView>,
+    pub outcomes: Outcomes,
+    pub consistency: Consistency,
+    pub chance_of_issuance: f64,
+    pub verdict: Verdict,
+}
+
+/// Judges what was gathered for `climb` (full name first), for `remotes` remote perspectives.
+pub fn view_sources(
+    climb: &[String],
+    wildcard: bool,
+    zones: &[ZoneSeen],
+    requester: &Requester,
+    remotes: u32,
+    roots_on_loopback: bool,
+) -> SourceView {
+    let answers: Vec<ZoneAnswers> = zones.iter().map(ZoneSeen::answers).collect();
+    let outcomes = source_outcomes(climb, wildcard, &answers, requester);
+    let buckets = [outcomes.allowed, outcomes.denied, outcomes.error]
+        .iter()
+        .filter(|share| **share > 0.0)
+        .count();
+    let zones = zones
+        .iter()
+        .map(|zone| zone_view(zone, roots_on_loopback))
+        .collect();
+    SourceView {
+        zones,
+        consistency: if buckets <= 1 {
+            Consistency::Consistent
+        } else {
+            Consistency::Inconsistent
+        },
+        chance_of_issuance: chance_of_issuance(outcomes.failing(), remotes),
+        verdict: outcomes.worst(),
+        outcomes,
+    }
+}
+
+fn zone_view(zone: &ZoneSeen, roots_on_loopback: bool) -> ZoneView {
+    // Disagreements per name, then per server: the first a server has.
+    let per_name: Vec<Vec<Option<SourceFinding>>> = (0..zone.names.len())
+        .map(|at| {
+            let about: Vec<ServerAnswers> = zone
+                .servers
+                .iter()
+                .filter_map(|said| said.get(at).cloned())
+                .collect();
+            disagreements(&about)
+        })
+        .collect();
+    let servers = zone
+        .servers
+        .iter()
+        .enumerate()
+        .filter_map(|(index, said)| {
+            let first = said.first()?;
+            let mut findings = server_findings(first, roots_on_loopback);
+            findings.extend(
+                per_name
+                    .iter()
+                    .filter_map(|found| found.get(index).cloned().flatten())
+                    .take(1),
+            );
+            Some(ServerView {
+                ns: first.ns.clone(),
+                address: first.address,
+                answers: said.iter().map(used_answer).cloned().collect(),
+                serial: match &first.soa {
+                    Asked::Replied { serial, .. } => *serial,
+                    _ => None,
+                },
+                findings,
+            })
+        })
+        .collect();
+    let mut findings: Vec<SourceFinding> = ns_mismatch(&zone.delegation).into_iter().collect();
+    findings.extend(glue_mismatches(&zone.delegation));
+    ZoneView {
+        zone: zone.delegation.zone.clone(),
+        names: zone.names.clone(),
+        servers,
+        findings,
+    }
 }
 
 #[cfg(test)]

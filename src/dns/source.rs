@@ -11,55 +11,15 @@ use hickory_resolver::proto::rr::Name;
 
 use super::authority::probe;
 use super::delegation::{WalkFailure, Walker, ZoneCut};
-use crate::caa::sources::{Asked, ServerAnswers, ZoneAnswers};
-
-/// One zone of the climb: its cut, the names of the climb it answers for, and what each of
-/// its servers said about each of them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ZoneSources {
-    pub cut: ZoneCut,
-    /// Names of the climb, ASCII, no trailing dot, full name first.
-    pub names: Vec<String>,
-    /// Per server (in the cut's order), per name (in `names`' order).
-    pub servers: Vec<Vec<ServerAnswers>>,
-}
-
-impl ZoneSources {
-    /// What each server said, as the verdict rules take it: the UDP answer, or the TCP one
-    /// when UDP gave none usable (a resolver retries over TCP).
-    pub fn answers(&self) -> ZoneAnswers {
-        ZoneAnswers {
-            names: self.names.clone(),
-            servers: self
-                .servers
-                .iter()
-                .map(|said| {
-                    said.iter()
-                        .map(|server| {
-                            if usable(&server.caa_udp) {
-                                server.caa_udp.clone()
-                            } else {
-                                server.caa_tcp.clone()
-                            }
-                        })
-                        .collect()
-                })
-                .collect(),
-        }
-    }
-}
-
-fn usable(asked: &Asked) -> bool {
-    crate::caa::sources::answer_of(asked).is_some()
-}
+use crate::caa::sources::{Asked, ServerAnswers, ZoneSeen};
 
 /// Walks to each name's zone and asks every server of it about the names it holds.
 pub async fn gather(
     walker: &Walker,
     climb: &[String],
     patience: Duration,
-) -> Result<Vec<ZoneSources>, WalkFailure> {
-    let mut zones: Vec<ZoneSources> = Vec::new();
+) -> Result<Vec<ZoneSeen>, WalkFailure> {
+    let mut zones: Vec<(ZoneCut, Vec<String>)> = Vec::new();
     for name in climb {
         let Ok(asked) = Name::from_ascii(format!("{name}.")) else {
             continue;
@@ -70,34 +30,34 @@ pub async fn gather(
         };
         match zones
             .iter_mut()
-            .find(|zone| zone.cut.delegation.zone == cut.delegation.zone)
+            .find(|(known, _)| known.delegation.zone == cut.delegation.zone)
         {
-            Some(zone) => zone.names.push(name.clone()),
-            None => zones.push(ZoneSources {
-                cut: cut.clone(),
-                names: vec![name.clone()],
-                servers: Vec::new(),
-            }),
+            Some((_, names)) => names.push(name.clone()),
+            None => zones.push((cut.clone(), vec![name.clone()])),
         }
     }
-    for zone in &mut zones {
-        let Ok(apex) = Name::from_ascii(&zone.cut.delegation.zone) else {
+    let mut seen = Vec::with_capacity(zones.len());
+    for (cut, names) in zones {
+        let Ok(apex) = Name::from_ascii(&cut.delegation.zone) else {
             continue;
         };
-        let names: Vec<Name> = zone
-            .names
+        let asked: Vec<Name> = names
             .iter()
             .filter_map(|name| Name::from_ascii(format!("{name}.")).ok())
             .collect();
-        zone.servers = join_all(
-            zone.cut
-                .servers
+        let servers = join_all(
+            cut.servers
                 .iter()
-                .map(|(ns, address)| ask_server(walker, ns, *address, &apex, &names, patience)),
+                .map(|(ns, address)| ask_server(walker, ns, *address, &apex, &asked, patience)),
         )
         .await;
+        seen.push(ZoneSeen {
+            delegation: cut.delegation,
+            names,
+            servers,
+        });
     }
-    Ok(zones)
+    Ok(seen)
 }
 
 /// What one server says about each name; nothing is sent to an address the CA will not

@@ -216,6 +216,10 @@ www CAA 0 issue \"digicert.com\"
         name_policy: false,
     };
     let answers: Vec<_> = zones.iter().map(|zone| zone.answers()).collect();
+    let view = certready::caa::sources::view_sources(&climb, false, &zones, &requester, 4, true);
+    assert_eq!(view.consistency.as_str(), "inconsistent");
+    assert_eq!(view.verdict, certready::caa::Verdict::Denied);
+    assert!((view.chance_of_issuance - 0.5 * (0.0625 + 0.25)).abs() < 1e-9);
     let outcomes = source_outcomes(&climb, false, &answers, &requester);
     // Servers of example.test.: ns1 (current), ns2 (stale; its glue, 127.0.0.99, answers
     // nothing), and ns3 at a private address, never asked: passed over.
