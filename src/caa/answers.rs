@@ -204,7 +204,7 @@ impl FailureKind {
 }
 
 /// The IANA mnemonic of an RCODE, lowercase, or `rcode-N` for one without a common name.
-fn rcode_name(code: ResponseCode) -> Cow<'static, str> {
+pub fn rcode_name(code: ResponseCode) -> Cow<'static, str> {
     let code = u16::from(code);
     let name = match code {
         0 => "noerror",

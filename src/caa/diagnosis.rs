@@ -9,6 +9,7 @@ use crate::caa::fix::{Change, names_the_ca, plan};
 use crate::caa::policy::Refusal;
 use crate::caa::relevant::is_tld;
 use crate::caa::requester::Requester;
+use crate::caa::sources::SourceView;
 use crate::caa::tags::{Property, classify_tag};
 use crate::caa::verdict::{Basis, Verdict};
 
@@ -16,6 +17,9 @@ use crate::caa::verdict::{Basis, Verdict};
 #[derive(Clone, Debug)]
 pub struct Diagnosis {
     pub check: Check,
+    /// With `--source`: every authoritative server asked directly, judged; or why the walk
+    /// from the root could not be made.
+    pub sources: Option<Result<SourceView, String>>,
     /// The records to add, remove or replace so that the CA may issue; empty when allowed or
     /// when no record change helps.
     pub changes: Vec<Change>,
@@ -23,6 +27,18 @@ pub struct Diagnosis {
     /// issue; none when the failure is most likely this machine's own.
     pub ca_answer: Option<CaAnswer>,
     pub advice: Vec<Advice>,
+}
+
+impl Diagnosis {
+    /// The verdict a report gives: with `--source`, the sources' (the worst a perspective can
+    /// meet; an error when the walk from the root failed); else the resolver's.
+    pub fn verdict(&self) -> Verdict {
+        match &self.sources {
+            Some(Ok(view)) => view.verdict,
+            Some(Err(_)) => Verdict::Error,
+            None => self.check.evaluation.verdict,
+        }
+    }
 }
 
 /// Let's Encrypt's answer to an order it will not fill, as Boulder words its errors.
@@ -102,6 +118,7 @@ pub fn diagnose(check: Check, requester: &Requester) -> Diagnosis {
     let advice = advice(&check, requester, &changes);
     Diagnosis {
         check,
+        sources: None,
         changes,
         ca_answer,
         advice,

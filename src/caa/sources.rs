@@ -550,6 +550,8 @@ pub struct SourceView {
     pub outcomes: Outcomes,
     pub consistency: Consistency,
     pub chance_of_issuance: f64,
+    /// The remote perspectives the chance is for.
+    pub remotes: u32,
     pub verdict: Verdict,
 }
 
@@ -580,6 +582,7 @@ pub fn view_sources(
             Consistency::Inconsistent
         },
         chance_of_issuance: chance_of_issuance(outcomes.failing(), remotes),
+        remotes,
         verdict: outcomes.worst(),
         outcomes,
     }

@@ -15,13 +15,15 @@ use crate::caa::Requester;
 use crate::caa::requester::LETS_ENCRYPT;
 use crate::cert::Thresholds;
 use crate::commands::bundle::{BundleCheck, read_input};
-use crate::commands::check::{CheckJob, Checker};
+use crate::commands::check::{CheckJob, Checker, SourceMode};
 use crate::commands::expiry::{Expirer, ExpiryJob, ExpiryOutput, ExpiryTarget, presenting};
 use crate::commands::twilio::actions::Waiting;
 use crate::commands::twilio::status::StatusTarget;
 use crate::commands::twilio::{StatusJob, run_alarm, run_alerts, run_request, run_upload};
 use crate::diagnostics::warn;
 use crate::dns::addresses::AddressResolver;
+use crate::dns::delegation::Walker;
+use crate::dns::roots::{iana_root_servers, read_root_hints};
 use crate::dns::{Resolver, Transport, system_nameservers};
 use crate::endpoint::Host;
 use crate::exit::ExitStatus;
@@ -36,14 +38,20 @@ use crate::twilio::resources::DomainSid;
 
 use super::args::{
     BundleRequest, CheckRequest, ColorChoice, ConnectionArgs, DnsArgs, ExpiryRequest, OutputArgs,
-    TwilioApiArgs, TwilioCommand, TwilioStatusRequest, UsageError, WaitArgs,
+    SourceRequest, TwilioApiArgs, TwilioCommand, TwilioStatusRequest, UsageError, WaitArgs,
 };
 
 /// A validated check, wired to this machine: its resolver, its report format.
 pub fn check_plan(request: CheckRequest) -> Result<RunPlan<CheckJob>, UsageError> {
     refuse_input_directory(request.input.as_ref())?;
+    let source = request
+        .source
+        .as_ref()
+        .map(|source| source_mode(source, request.dns.timeout))
+        .transpose()?;
     let checker = Checker {
         requester: request.requester,
+        source,
         assumptions: request.assumptions,
         resolver: Resolver::new(Transport::new(
             nameservers(&request.dns)?,
@@ -214,6 +222,7 @@ fn twilio_status_plan(request: TwilioStatusRequest) -> Result<RunPlan<StatusJob>
 /// CAA as Let's Encrypt checks it for a platform: its own account, http-01 or tls-alpn-01.
 fn platform_checker(dns: &DnsArgs, name_policy: bool) -> Result<Checker, UsageError> {
     Ok(Checker {
+        source: None,
         requester: Requester {
             ca: LETS_ENCRYPT.to_owned(),
             account_uri: None,
@@ -344,6 +353,33 @@ pub fn twilio_api(args: &TwilioApiArgs) -> Result<TwilioApi, UsageError> {
         ..Retry::default()
     };
     TwilioApi::new(hosts, credentials, &anchors, retry).map_err(UsageError::Setup)
+}
+
+/// `--source`: the walker from the roots (`--root-hints`, else IANA's).
+fn source_mode(source: &SourceRequest, patience: Duration) -> Result<SourceMode, UsageError> {
+    let servers = match &source.root_hints {
+        None => iana_root_servers(),
+        Some(path) => {
+            let unreadable = |reason: String| UsageError::Unreadable {
+                what: "--root-hints",
+                path: path.display().to_string(),
+                reason,
+            };
+            let bytes = read_input(&Source::File(path.clone()))
+                .map_err(|error| unreadable(error.to_string()))?;
+            let text = String::from_utf8(bytes).map_err(|_| unreadable("not text".into()))?;
+            read_root_hints(&text).map_err(|error| unreadable(error.to_string()))?
+        }
+    };
+    let roots = servers
+        .into_iter()
+        .flat_map(|server| server.addresses)
+        .collect();
+    Ok(SourceMode {
+        walker: Walker::new(roots, source.port, patience),
+        perspectives: source.perspectives,
+        patience,
+    })
 }
 
 /// The resolvers named, or else the system's.

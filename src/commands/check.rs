@@ -9,9 +9,12 @@ use tokio::time::Instant;
 use crate::caa::assume::Assumption;
 use crate::caa::methods::wildcard_method_refusal;
 use crate::caa::policy::refusal;
+use crate::caa::sources::{SourceView, view_sources};
 use crate::caa::zone::zone_line;
 use crate::caa::{Check, Evaluation, Requester, Verdict, diagnose};
 use crate::diagnostics::warn;
+use crate::dns::delegation::Walker;
+use crate::dns::source::gather;
 use crate::dns::{Resolver, lookup_climb};
 use crate::exit::{Class, ExitStatus, Tally};
 use crate::name::CheckName;
@@ -33,13 +36,45 @@ const MOST_NAMES_IN_FLIGHT: usize = 512;
 #[derive(Debug)]
 pub struct Checker {
     pub requester: Requester,
+    /// `--source`: the walk from the root, and the CA's remote perspectives.
+    pub source: Option<SourceMode>,
     pub assumptions: Vec<Assumption>,
     pub resolver: Resolver,
     /// Each name's lookups must be answered within this time of its start.
     pub deadline: Duration,
 }
 
+/// How `--source` asks: the walker, and how many remote perspectives the CA corroborates from.
+#[derive(Debug)]
+pub struct SourceMode {
+    pub walker: Walker,
+    pub perspectives: u32,
+    pub patience: Duration,
+}
+
 impl Checker {
+    /// With `--source`: every authoritative server of every zone of the climb asked directly,
+    /// and judged; none without.
+    pub async fn sources(&self, name: &CheckName) -> Option<Result<SourceView, String>> {
+        let source = self.source.as_ref()?;
+        let climb = name.climb();
+        Some(
+            gather(&source.walker, &climb, source.patience)
+                .await
+                .map(|zones| {
+                    view_sources(
+                        &climb,
+                        name.wildcard,
+                        &zones,
+                        &self.requester,
+                        source.perspectives,
+                        source.walker.roots_on_loopback(),
+                    )
+                })
+                .map_err(|failure| failure.to_string()),
+        )
+    }
+
     /// Looks up the whole climb of `name` at once and judges it; a name the CA's policy
     /// refuses is judged without asking DNS.
     pub async fn check(&self, name: CheckName) -> Check {
@@ -139,8 +174,14 @@ impl Job for CheckJob {
                 used.store(true, Ordering::Relaxed);
             }
         }
-        let verdict = check.evaluation.verdict;
-        let diagnosis = diagnose(check, &self.checker.requester);
+        let sources = match check.evaluation.basis {
+            // A name the CA's policy refuses is refused whatever its servers say.
+            crate::caa::verdict::Basis::NamePolicy(_) => None,
+            _ => self.checker.sources(&check.name).await,
+        };
+        let mut diagnosis = diagnose(check, &self.checker.requester);
+        diagnosis.sources = sources;
+        let verdict = diagnosis.verdict();
         Performed {
             class: Some(verdict),
             text: render_check(&diagnosis, line, &self.checker.requester, self.format),

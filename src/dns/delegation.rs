@@ -42,6 +42,7 @@ pub enum WalkFailure {
 }
 
 /// Walks from the roots; remembers what it learnt (per run).
+#[derive(Debug)]
 pub struct Walker {
     pub roots: Vec<IpAddr>,
     /// The port authoritative servers are asked on: 53, or a test universe's.

@@ -245,3 +245,79 @@ www CAA 0 issue \"digicert.com\"
                 || server.soa == certready::caa::sources::Asked::NotAsked)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_source_reports_every_server_and_the_worst_a_perspective_meets() {
+    use crate::support::{Behaviour, DnsServer, certready, json_lines, scratch_file, stderr};
+
+    let universe = universe();
+    universe.set_zone(
+        "ns2.example.test",
+        "example.test.",
+        "@ SOA ns1 hostmaster 6 3600 600 86400 300
+@ NS ns1
+@ NS ns2
+www CAA 0 issue \"digicert.com\"
+",
+    );
+    let hints = scratch_file("root.hints", universe.root_hints().as_bytes());
+    let resolver = DnsServer::start(Behaviour::default()).await;
+    let port = universe.port().to_string();
+    let nameserver = resolver.nameserver();
+    let args = [
+        "check",
+        "www.example.test",
+        "--no-name-policy",
+        "--nameserver",
+        &nameserver,
+        "--source",
+        "--root-hints",
+        hints.to_str().unwrap(),
+        "--authoritative-port",
+        &port,
+    ];
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let output = certready(&json_args).await;
+    let reports = json_lines(&output);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = &reports[0];
+    assert_eq!(report["verdict"], "denied");
+    assert_eq!(report["consistency"], "inconsistent");
+    assert_eq!(report["outcomes"]["denied"], 0.5);
+    assert!((report["p_issue"].as_f64().unwrap() - 0.15625).abs() < 1e-9);
+    let zone = &report["sources"][0];
+    assert_eq!(zone["zone"], "example.test.");
+    let findings: Vec<&str> = zone["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|server| server["findings"].as_array().unwrap())
+        .map(|finding| finding["code"].as_str().unwrap())
+        .collect();
+    assert!(findings.contains(&"stale-secondary"), "{zone}");
+    assert!(findings.contains(&"private-address"), "{zone}");
+    let zone_findings: Vec<&str> = zone["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(zone_findings, ["ns-mismatch", "glue-mismatch"]);
+
+    let output = certready(&args).await;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        text.contains("sources (every authoritative server, asked directly from the root)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("the CA: the servers disagree: 50% of draws allow, 50% deny"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Through the resolver this name is allowed; asked directly, its authoritative servers lead some of the CA's perspectives to denied."),
+        "{text}"
+    );
+    assert!(text.lines().all(|line| line == line.trim_end()), "{text}");
+}

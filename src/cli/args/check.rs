@@ -85,6 +85,34 @@ pub struct CheckArgs {
     #[arg(long, value_name = "RECORD", value_parser = parse_assumed_absent, help_heading = "What-if")]
     pub assume_absent: Vec<Assumption>,
 
+    /// Ask every authoritative server directly, walking from the root as the CA's resolver
+    /// does, and say what each serves and what the CA's perspectives will likely meet
+    #[arg(long, help_heading = "Source")]
+    pub source: bool,
+
+    /// Root hints in zone-file form (as named.root), instead of IANA's built in
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "source",
+        help_heading = "Source"
+    )]
+    pub root_hints: Option<std::path::PathBuf>,
+
+    /// Remote perspectives the CA corroborates from (Let's Encrypt: 4; one may fail)
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=16), help_heading = "Source")]
+    pub perspectives: u32,
+
+    /// For testing: ask every authoritative server on this port instead of 53 (glue carries
+    /// addresses only; a test universe on loopback uses one port)
+    #[arg(
+        long,
+        value_name = "PORT",
+        requires = "source",
+        help_heading = "Source"
+    )]
+    pub authoritative_port: Option<u16>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 
@@ -121,6 +149,16 @@ pub struct CheckRequest {
     pub deadline: Duration,
     pub input: Option<Source>,
     pub output: OutputArgs,
+    /// `--source`: how to walk and whom to ask.
+    pub source: Option<SourceRequest>,
+}
+
+/// `--source` as typed.
+#[derive(Debug)]
+pub struct SourceRequest {
+    pub root_hints: Option<std::path::PathBuf>,
+    pub perspectives: u32,
+    pub port: u16,
 }
 
 impl CheckArgs {
@@ -177,6 +215,11 @@ impl CheckArgs {
             deadline: self.deadline,
             input: self.input.as_deref().map(Source::from_arg),
             output: self.output,
+            source: self.source.then(|| SourceRequest {
+                root_hints: self.root_hints,
+                perspectives: self.perspectives,
+                port: self.authoritative_port.unwrap_or(53),
+            }),
         })
     }
 }
@@ -234,6 +277,10 @@ mod tests {
                 quiet: false,
             },
             no_name_policy: false,
+            source: false,
+            root_hints: None,
+            perspectives: 4,
+            authoritative_port: None,
         }
     }
 

@@ -12,7 +12,7 @@ mod twilio;
 pub use certificate::{
     BundleArgs, BundleRequest, ConnectionArgs, ExpiryArgs, ExpiryRequest, ThresholdArgs,
 };
-pub use check::{CheckArgs, CheckRequest};
+pub use check::{CheckArgs, CheckRequest, SourceRequest};
 pub use twilio::{
     TwilioAlarmArgs, TwilioAlertsArgs, TwilioApiArgs, TwilioCommand, TwilioRequestArgs,
     TwilioStatusArgs, TwilioStatusRequest, TwilioUploadArgs, WaitArgs,

@@ -18,6 +18,7 @@ use crate::escape::quoted;
 
 use super::advice::{advice, ca_answer};
 use super::reasons::{alias_chain, method_list, reasons, record_text};
+use super::sources::{likely, table};
 use crate::render::style::Palette;
 use crate::render::{Detail, HumanStyle};
 
@@ -32,7 +33,7 @@ const RECORDS_SHOWN: usize = 10;
 pub fn render(diagnosis: &Diagnosis, requester: &Requester, style: HumanStyle) -> String {
     let check = &diagnosis.check;
     let palette = Palette::new(style.color);
-    let verdict = check.evaluation.verdict;
+    let verdict = diagnosis.verdict();
     let mut out = format!("{}: {}", check.name, palette.verdict(verdict));
     if check.is_hypothetical() {
         out.push_str(" (hypothetical)");
@@ -46,7 +47,18 @@ pub fn render(diagnosis: &Diagnosis, requester: &Requester, style: HumanStyle) -
         return out;
     }
     let changes = &diagnosis.changes;
-    let _ = write!(out, "\n  {}", headline(check, requester));
+    let resolver_verdict = check.evaluation.verdict;
+    if verdict == resolver_verdict {
+        let _ = write!(out, "\n  {}", headline(check, requester));
+    } else {
+        // --source: the servers asked directly do not all say what the resolver said.
+        let _ = write!(
+            out,
+            "\n  Through the resolver this name is {}; asked directly, its authoritative servers lead some of the CA's perspectives to {}.",
+            resolver_verdict.as_str(),
+            verdict.as_str()
+        );
+    }
     for assumption in &check.assumed {
         let _ = write!(
             out,
@@ -64,6 +76,24 @@ pub fn render(diagnosis: &Diagnosis, requester: &Requester, style: HumanStyle) -
         for line in climb_lines(check, &palette) {
             let _ = write!(out, "\n    {line}");
         }
+    }
+    match &diagnosis.sources {
+        Some(Ok(view)) => {
+            section(
+                &mut out,
+                &palette,
+                "sources (every authoritative server, asked directly from the root)",
+            );
+            for line in table(view) {
+                let _ = write!(out, "\n    {line}");
+            }
+            let _ = write!(out, "\n    the CA: {}", likely(view));
+        }
+        Some(Err(error)) => {
+            section(&mut out, &palette, "sources");
+            let _ = write!(out, "\n    could not walk from the root: {error}");
+        }
+        None => {}
     }
     section(&mut out, &palette, "why");
     for reason in reasons(check, requester) {

@@ -19,6 +19,8 @@ use crate::escape::{hex, json_line, zone_escape};
 
 use super::advice::advice;
 use super::reasons::reasons;
+use super::sources::{OutcomesJson, ZoneJson, outcomes_json, zones_json};
+use crate::caa::sources::Consistency;
 
 #[derive(Serialize)]
 struct CheckJson<'a> {
@@ -37,6 +39,17 @@ struct CheckJson<'a> {
     assumed: Vec<AssumedJson>,
     fixes: Vec<FixJson<'a>>,
     advice: Vec<String>,
+    /// `--source` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sources: Option<Vec<ZoneJson>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consistency: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    outcomes: Option<OutcomesJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    p_issue: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_error: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -123,6 +136,10 @@ struct AliasJson<'a> {
 /// The JSON object for one checked name, as a single line without its newline.
 pub fn render(diagnosis: &Diagnosis, line: Option<u64>, requester: &Requester) -> String {
     let check = &diagnosis.check;
+    let view = diagnosis
+        .sources
+        .as_ref()
+        .and_then(|sources| sources.as_ref().ok());
     let relevant = check.relevant_lookup().map(|lookup| RelevantJson {
         owner: &lookup.name,
         records: records_json(lookup.records()),
@@ -131,7 +148,7 @@ pub fn render(diagnosis: &Diagnosis, line: Option<u64>, requester: &Requester) -
     let report = CheckJson {
         name: check.name.to_string(),
         line,
-        verdict: check.evaluation.verdict.as_str(),
+        verdict: diagnosis.verdict().as_str(),
         refusal: match &check.evaluation.basis {
             Basis::NamePolicy(refusal) => Some(RefusalJson {
                 code: refusal.code(),
@@ -157,6 +174,16 @@ pub fn render(diagnosis: &Diagnosis, line: Option<u64>, requester: &Requester) -
             .collect(),
         fixes: diagnosis.changes.iter().map(fix_json).collect(),
         advice: advice(diagnosis, requester),
+        sources: view.map(zones_json),
+        consistency: view.map(|view| view.consistency.as_str()),
+        outcomes: view.and_then(outcomes_json),
+        p_issue: view
+            .filter(|view| view.consistency == Consistency::Inconsistent)
+            .map(|view| view.chance_of_issuance),
+        source_error: match &diagnosis.sources {
+            Some(Err(error)) => Some(error.as_str()),
+            _ => None,
+        },
     };
     json_line(&report)
 }

@@ -2,11 +2,13 @@
 //! documented contract).
 //!
 //! - `reasons`: the facts that decided; `advice`: what to do; both shared by the two reports.
+//! - `sources`: `--source`'s table per zone and its JSON.
 
 pub mod advice;
 pub mod human;
 pub mod json;
 pub mod reasons;
+pub mod sources;
 
 use crate::caa::{Diagnosis, Requester};
 
