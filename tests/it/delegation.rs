@@ -92,6 +92,19 @@ www CAA 0 issue \"letsencrypt.org\"
     builder.start()
 }
 
+/// ns2.example.test serves an older version of example.test that authorises another CA.
+fn make_ns2_stale(universe: &Universe) {
+    universe.set_zone(
+        "ns2.example.test",
+        "example.test.",
+        "@ SOA ns1 hostmaster 6 3600 600 86400 300
+@ NS ns1
+@ NS ns2
+www CAA 0 issue \"digicert.com\"
+",
+    );
+}
+
 fn walker(universe: &Universe) -> Walker {
     let roots: Vec<IpAddr> = read_root_hints(&universe.root_hints())
         .unwrap()
@@ -182,16 +195,7 @@ async fn gathered_sources_show_a_stale_secondary_in_half_the_draws() {
     use certready::dns::source::gather;
 
     let universe = universe();
-    // ns2.example.test serves an older version that authorises another CA.
-    universe.set_zone(
-        "ns2.example.test",
-        "example.test.",
-        "@ SOA ns1 hostmaster 6 3600 600 86400 300
-@ NS ns1
-@ NS ns2
-www CAA 0 issue \"digicert.com\"
-",
-    );
+    make_ns2_stale(&universe);
     let walker = walker(&universe);
     let climb = [
         "www.example.test".to_owned(),
@@ -251,15 +255,7 @@ async fn check_source_reports_every_server_and_the_worst_a_perspective_meets() {
     use crate::support::{Behaviour, DnsServer, certready, json_lines, scratch_file, stderr};
 
     let universe = universe();
-    universe.set_zone(
-        "ns2.example.test",
-        "example.test.",
-        "@ SOA ns1 hostmaster 6 3600 600 86400 300
-@ NS ns1
-@ NS ns2
-www CAA 0 issue \"digicert.com\"
-",
-    );
+    make_ns2_stale(&universe);
     let hints = scratch_file("root.hints", universe.root_hints().as_bytes());
     let resolver = DnsServer::start(Behaviour::default()).await;
     let port = universe.port().to_string();
