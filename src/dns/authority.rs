@@ -226,6 +226,18 @@ fn read(bytes: &[u8], id: u16, sent_name: &Name, rtype: RecordType) -> Result<Sa
     })
 }
 
+/// A reply as a server that cannot take EDNS gives it: FORMERR, NOTIMP or silence.
+fn edns_shy(asked: &Asked) -> bool {
+    matches!(
+        asked,
+        Asked::Silent
+            | Asked::Replied {
+                rcode: ResponseCode::FormErr | ResponseCode::NotImp,
+                ..
+            }
+    )
+}
+
 /// What one server of a zone says about one name, as the `--source` rules take it: the zone's
 /// SOA, and the name's CAA over UDP with EDNS, over TCP, and (when the first failed as an
 /// EDNS-shy server fails) over UDP without EDNS.
@@ -255,24 +267,22 @@ pub async fn probe(
         ask(server, &caa_tcp, patience),
     );
     let caa_udp = asked(caa_udp);
-    let shy = matches!(
-        caa_udp,
-        Asked::Silent
-            | Asked::Replied {
-                rcode: ResponseCode::FormErr | ResponseCode::NotImp,
-                ..
-            }
-    );
-    let caa_without_edns = if shy {
+    let caa_without_edns = if edns_shy(&caa_udp) {
         let plain = question(name, RecordType::CAA, false, Carrier::Udp);
         Some(asked(ask(server, &plain, patience).await))
     } else {
         None
     };
+    // A server that fails EDNS is judged lame or not by its SOA without EDNS.
+    let mut soa = asked(soa);
+    if edns_shy(&soa) {
+        let plain = question(zone, RecordType::SOA, false, Carrier::Udp);
+        soa = asked(ask(server, &plain, patience).await);
+    }
     ServerAnswers {
         ns: ns.to_owned(),
         address: server.ip(),
-        soa: asked(soa),
+        soa,
         caa_udp,
         caa_tcp: asked(caa_tcp),
         caa_without_edns,

@@ -317,3 +317,124 @@ async fn check_source_reports_every_server_and_the_worst_a_perspective_meets() {
     );
     assert!(text.lines().all(|line| line == line.trim_end()), "{text}");
 }
+
+/// A zone served by one healthy server and one server for each fault the --source rules
+/// name; each server's findings, from a real walk and real answers.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_faulty_server_is_named_by_its_finding() {
+    use certready::caa::Requester;
+    use certready::caa::sources::view_sources;
+    use certready::dns::source::gather;
+    use hickory_server::proto::op::ResponseCode;
+
+    use crate::support::authority::Fault;
+
+    let faults = [
+        ("ns1.faulty.test", None),
+        (
+            "ns2.faulty.test",
+            Some(Fault::CaaRcode(ResponseCode::NotImp)),
+        ),
+        ("ns3.faulty.test", Some(Fault::DropsCaa)),
+        ("ns4.faulty.test", Some(Fault::NoTcp)),
+        ("ns5.faulty.test", Some(Fault::CaseNotPreserved)),
+        ("ns6.faulty.test", Some(Fault::EdnsFormErr)),
+        ("ns7.faulty.test", Some(Fault::Refused)),
+        ("ns8.faulty.test", Some(Fault::Silent)),
+    ];
+    let mut builder = Universe::builder();
+    let root = builder.server("a.root.test");
+    let nic = builder.server("ns1.nic.test");
+    let addresses: Vec<_> = faults
+        .iter()
+        .map(|(name, _)| builder.server(name))
+        .collect();
+    let glue: String = faults
+        .iter()
+        .zip(&addresses)
+        .map(|((name, _), address)| {
+            let label = name.trim_end_matches(".test");
+            format!("faulty NS {name}.\n{label} A {address}\n")
+        })
+        .collect();
+    builder.zone(
+        ".",
+        &format!(
+            ". SOA a.root.test. h.root.test. 1 3600 600 86400 300
+. NS a.root.test.
+a.root.test. A {root}
+test. NS ns1.nic.test.
+ns1.nic.test. A {nic}
+"
+        ),
+        &["a.root.test"],
+    );
+    builder.zone(
+        "test",
+        &format!("@ SOA ns1.nic h 1 3600 600 86400 300\n@ NS ns1.nic\nns1.nic A {nic}\n{glue}"),
+        &["ns1.nic.test"],
+    );
+    let apex: String = faults
+        .iter()
+        .map(|(name, _)| format!("@ NS {name}.\n"))
+        .collect();
+    let servers: Vec<&str> = faults.iter().map(|(name, _)| *name).collect();
+    builder.zone(
+        "faulty.test",
+        &format!("@ SOA ns1 h 9 3600 600 86400 300\n{apex}www CAA 0 issue \"letsencrypt.org\"\n"),
+        &servers,
+    );
+    for (name, fault) in &faults {
+        if let Some(fault) = fault {
+            builder.fault(name, fault.clone());
+        }
+    }
+    let universe = builder.start();
+    let walker = walker(&universe);
+    let climb = [
+        "www.faulty.test".to_owned(),
+        "faulty.test".into(),
+        "test".into(),
+    ];
+    let zones = gather(&walker, &climb, Duration::from_millis(300))
+        .await
+        .unwrap();
+    let requester = Requester {
+        ca: "letsencrypt.org".into(),
+        account_uri: None,
+        method: None,
+        name_policy: false,
+    };
+    let view = view_sources(&climb, false, &zones, &requester, 4, true);
+    let found: Vec<(String, Vec<&str>)> = view.zones[0]
+        .servers
+        .iter()
+        .map(|server| {
+            (
+                server.ns.clone(),
+                server
+                    .findings
+                    .iter()
+                    .map(|finding| finding.code())
+                    .collect(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, Vec<&str>)> = [
+        ("ns1.faulty.test.", vec![]),
+        ("ns2.faulty.test.", vec!["rcode-notimp"]),
+        ("ns3.faulty.test.", vec!["drops-caa"]),
+        ("ns4.faulty.test.", vec!["tcp-broken"]),
+        ("ns5.faulty.test.", vec!["case-not-preserved"]),
+        ("ns6.faulty.test.", vec!["edns-broken"]),
+        ("ns7.faulty.test.", vec!["lame"]),
+        ("ns8.faulty.test.", vec!["unreachable"]),
+    ]
+    .into_iter()
+    .map(|(ns, codes)| (ns.to_owned(), codes))
+    .collect();
+    assert_eq!(found, expected);
+    // The servers that fail are passed over: every perspective is allowed.
+    assert_eq!(view.consistency.as_str(), "consistent");
+    assert_eq!(view.verdict, certready::caa::Verdict::Allowed);
+}
