@@ -27,6 +27,7 @@ Examples:
   certready check --input domains.txt --json > report.jsonl
   zcat names.gz | certready check --input - --concurrency 256 --qps 1000 --quiet
   certready check --no-name-policy www.example.test --nameserver 127.0.0.1:5353
+  certready check links.example.com --source        # ask every authoritative server directly
 
 Exit status:
   0    every name allowed
