@@ -464,7 +464,12 @@ pub fn source_outcomes(
                         let at = zone.names.iter().position(|owned| owned == name)?;
                         answers.get(at).cloned()
                     })
-                    .unwrap_or(Answer::NoData);
+                    .unwrap_or_else(|| {
+                        Answer::Failed(Failure::new(
+                            FailureKind::Rcode(ResponseCode::ServFail),
+                            "no zone was found for the name",
+                        ))
+                    });
                 Lookup::new(name.clone(), answer)
             })
             .collect();

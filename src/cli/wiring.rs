@@ -47,7 +47,7 @@ pub fn check_plan(request: CheckRequest) -> Result<RunPlan<CheckJob>, UsageError
     let source = request
         .source
         .as_ref()
-        .map(|source| source_mode(source, request.dns.timeout))
+        .map(|source| source_mode(source, request.dns.timeout.min(SOURCE_PATIENCE)))
         .transpose()?;
     let checker = Checker {
         requester: request.requester,
@@ -354,6 +354,10 @@ pub fn twilio_api(args: &TwilioApiArgs) -> Result<TwilioApi, UsageError> {
     };
     TwilioApi::new(hosts, credentials, &anchors, retry).map_err(UsageError::Setup)
 }
+
+/// How long `--source` waits for one authoritative server's reply (the CA's resolver waits
+/// little before it tries another server).
+const SOURCE_PATIENCE: Duration = Duration::from_secs(2);
 
 /// `--source`: the walker from the roots (`--root-hints`, else IANA's).
 fn source_mode(source: &SourceRequest, patience: Duration) -> Result<SourceMode, UsageError> {

@@ -13,7 +13,7 @@ use crate::caa::sources::{SourceView, view_sources};
 use crate::caa::zone::zone_line;
 use crate::caa::{Check, Evaluation, Requester, Verdict, diagnose};
 use crate::diagnostics::warn;
-use crate::dns::delegation::Walker;
+use crate::dns::delegation::{WalkFailure, Walker};
 use crate::dns::source::gather;
 use crate::dns::{Resolver, lookup_climb};
 use crate::exit::{Class, ExitStatus, Tally};
@@ -58,9 +58,14 @@ impl Checker {
     pub async fn sources(&self, name: &CheckName) -> Option<Result<SourceView, String>> {
         let source = self.source.as_ref()?;
         let climb = name.climb();
+        let gathered = tokio::time::timeout(
+            self.deadline,
+            gather(&source.walker, &climb, source.patience),
+        )
+        .await
+        .unwrap_or(Err(WalkFailure::Deadline));
         Some(
-            gather(&source.walker, &climb, source.patience)
-                .await
+            gathered
                 .map(|zones| {
                     view_sources(
                         &climb,

@@ -19,6 +19,9 @@ use crate::caa::sources::{Delegation, is_private_address};
 
 /// Referrals followed at most for one name: deeper than any real tree.
 const MOST_CUTS: usize = 16;
+/// Servers of one zone tried, one after another, before the walk gives up on the zone: a
+/// resolver does not try every root server when the first few are silent.
+const MOST_TRIED: usize = 4;
 /// Name servers whose addresses are looked up by walking, nested at most this deep (a name
 /// server named in a zone whose own name servers need a walk, and so on).
 const MOST_NESTING: usize = 4;
@@ -35,10 +38,12 @@ pub struct ZoneCut {
 /// Why a walk stopped short.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum WalkFailure {
-    #[error("no server of {zone} answered")]
+    #[error("no server of {zone} gave an authoritative answer or a referral")]
     NoServerAnswered { zone: String },
     #[error("the walk went deeper than {MOST_CUTS} zones")]
     TooDeep,
+    #[error("the walk from the root did not finish within --deadline")]
+    Deadline,
 }
 
 /// Walks from the roots; remembers what it learnt (per run).
@@ -97,7 +102,11 @@ impl Walker {
                     return Err(WalkFailure::NoServerAnswered { zone });
                 };
                 let Some((owner, parent_ns)) = referral(&said) else {
-                    // An answer, or an error from a server of the deepest zone: the walk ends.
+                    // An authoritative answer from a server of the deepest zone: the walk
+                    // ends. Every name but the root's lies below a cut.
+                    if cuts.is_empty() {
+                        return Err(WalkFailure::NoServerAnswered { zone });
+                    }
                     for cut in &mut cuts {
                         self.complete(cut, nesting).await;
                     }
@@ -215,12 +224,17 @@ impl Walker {
             edns: true,
             carrier: Carrier::Udp,
         };
-        for (_, server) in servers {
-            if !self.may_ask(server.ip()) {
-                continue;
-            }
-            if let Ok(said) = ask(*server, &question, self.patience).await {
-                return Some(said);
+        let askable = servers
+            .iter()
+            .filter(|(_, server)| self.may_ask(server.ip()))
+            .take(MOST_TRIED);
+        for (_, server) in askable {
+            // Only what a name server says of its own zones counts: an authoritative answer or
+            // a referral. Anything else (a recursive answer from a resolver in the path, a
+            // REFUSED) sends the walk to the next server.
+            match ask(*server, &question, self.patience).await {
+                Ok(said) if said.authoritative || said.is_referral() => return Some(said),
+                _ => {}
             }
         }
         None
