@@ -54,6 +54,13 @@ pub struct Walker {
     pub port: u16,
     pub patience: Duration,
     addresses: Mutex<HashMap<String, Vec<IpAddr>>>,
+    /// Each zone met, with the chain of cuts down to it: a later walk for a name below it
+    /// starts there (the names of a climb, and of a bulk run, share their zones; so do the
+    /// walks for name servers' addresses). A cut is remembered as soon as it is met, and again
+    /// once completed (its own NS set and addresses).
+    chains: Mutex<HashMap<String, Vec<ZoneCut>>>,
+    /// The zones whose remembered cut is completed.
+    completed: Mutex<std::collections::HashSet<String>>,
 }
 
 impl Walker {
@@ -75,7 +82,51 @@ impl Walker {
             port,
             patience,
             addresses: Mutex::default(),
+            chains: Mutex::default(),
+            completed: Mutex::default(),
         }
+    }
+
+    /// The chain of the deepest zone met that holds `name`, if any.
+    fn known_chain(&self, name: &Name) -> Option<Vec<ZoneCut>> {
+        let name = lowercase(name);
+        let chains = self
+            .chains
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        chains
+            .iter()
+            .filter(|(zone, _)| name == **zone || name.ends_with(&format!(".{zone}")))
+            .max_by_key(|(zone, _)| zone.len())
+            .map(|(_, chain)| chain.clone())
+    }
+
+    /// Remembers every prefix of `cuts`; with `completed`, as completed.
+    fn remember(&self, cuts: &[ZoneCut], completed: bool) {
+        let mut chains = self
+            .chains
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut done = self
+            .completed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for end in 1..=cuts.len() {
+            let zone = &cuts[end - 1].delegation.zone;
+            if completed || !chains.contains_key(zone) {
+                chains.insert(zone.clone(), cuts[..end].to_vec());
+            }
+            if completed {
+                done.insert(zone.clone());
+            }
+        }
+    }
+
+    fn is_completed(&self, zone: &str) -> bool {
+        self.completed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(zone)
     }
 
     /// The zone cuts from the root down to `name`'s zone, the deepest last.
@@ -89,13 +140,17 @@ impl Walker {
         nesting: usize,
     ) -> BoxFuture<'a, Result<Vec<ZoneCut>, WalkFailure>> {
         Box::pin(async move {
-            let mut cuts: Vec<ZoneCut> = Vec::new();
-            let mut servers: Vec<(String, SocketAddr)> = self
-                .roots
-                .iter()
-                .map(|root| (".".to_owned(), SocketAddr::new(*root, self.port)))
-                .collect();
-            let mut zone = ".".to_owned();
+            let mut cuts: Vec<ZoneCut> = self.known_chain(name).unwrap_or_default();
+            let (mut servers, mut zone) = match cuts.last() {
+                Some(deepest) => (deepest.servers.clone(), deepest.delegation.zone.clone()),
+                None => (
+                    self.roots
+                        .iter()
+                        .map(|root| (".".to_owned(), SocketAddr::new(*root, self.port)))
+                        .collect(),
+                    ".".to_owned(),
+                ),
+            };
             for _ in 0..MOST_CUTS {
                 let said = self.first_answer(&servers, name, RecordType::NS).await;
                 let Some(said) = said else {
@@ -107,9 +162,17 @@ impl Walker {
                     if cuts.is_empty() {
                         return Err(WalkFailure::NoServerAnswered { zone });
                     }
-                    for cut in &mut cuts {
-                        self.complete(cut, nesting).await;
+                    self.remember(&cuts, false);
+                    // A walk for a name server's address needs only the servers to ask.
+                    if nesting > 0 {
+                        return Ok(cuts);
                     }
+                    for cut in &mut cuts {
+                        if !self.is_completed(&cut.delegation.zone) {
+                            self.complete(cut, nesting).await;
+                        }
+                    }
+                    self.remember(&cuts, true);
                     return Ok(cuts);
                 };
                 let glue = glue(&said, &parent_ns);

@@ -438,3 +438,20 @@ ns1.nic.test. A {nic}
     assert_eq!(view.consistency.as_str(), "consistent");
     assert_eq!(view.verdict, certready::caa::Verdict::Allowed);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn zones_met_once_are_not_walked_again() {
+    let universe = universe();
+    let walker = walker(&universe);
+    for name in [
+        "www.example.test.",
+        "example.test.",
+        "mail.example.test.",
+        "test.",
+    ] {
+        let cuts = walker.cuts(&Name::from_ascii(name).unwrap()).await.unwrap();
+        assert!(!cuts.is_empty(), "{name}");
+    }
+    // The root was asked for the first name only; every later walk started below it.
+    assert_eq!(universe.queries("a.root.test").len(), 1);
+}
