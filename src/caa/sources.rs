@@ -415,10 +415,43 @@ pub struct ZoneAnswers {
 /// give (a server that fails a name is passed over, as the CA's resolver moves on), with the
 /// share of those servers giving it; when no server is usable, the lookups fail.
 pub fn zone_choices(zone: &ZoneAnswers) -> Vec<Choice<Vec<Answer>>> {
-    let usable: Vec<Vec<Answer>> = zone
+    // Each usable server's answers, and whether it kept the question's case.
+    let usable: Vec<(bool, Vec<Answer>)> = zone
         .servers
         .iter()
-        .filter_map(|said| said.iter().map(answer_of).collect::<Option<Vec<Answer>>>())
+        .filter_map(|said| {
+            let answers = said
+                .iter()
+                .map(answer_of)
+                .collect::<Option<Vec<Answer>>>()?;
+            let keeps_case = !said.iter().any(|asked| {
+                matches!(
+                    asked,
+                    Asked::Replied {
+                        case_preserved: false,
+                        ..
+                    }
+                )
+            });
+            Some((keeps_case, answers))
+        })
+        .collect();
+    let disagree = usable.iter().any(|(_, answers)| *answers != usable[0].1);
+    // Unbound checks a reply whose case was not kept against the zone's other servers; when
+    // they disagree, it gives up (ca-vantage.md §5.2, case-not-preserved).
+    let usable: Vec<Vec<Answer>> = usable
+        .into_iter()
+        .map(|(keeps_case, answers)| {
+            if keeps_case || !disagree {
+                answers
+            } else {
+                let failed = Answer::Failed(Failure::new(
+                    FailureKind::Rcode(ResponseCode::ServFail),
+                    "the question's case was not kept, and the zone's servers disagree",
+                ));
+                vec![failed; answers.len()]
+            }
+        })
         .collect();
     if usable.is_empty() {
         let failed = Answer::Failed(Failure::new(
@@ -888,6 +921,48 @@ mod tests {
         assert!((outcomes.allowed - 2.0 / 3.0).abs() < 1e-9, "{outcomes:?}");
         assert!((outcomes.denied - 1.0 / 3.0).abs() < 1e-9, "{outcomes:?}");
         assert_eq!(outcomes.worst(), crate::caa::Verdict::Denied);
+    }
+
+    #[test]
+    fn a_server_that_mangles_case_fails_its_draws_when_the_zone_disagrees() {
+        let mangled =
+            |records: &[&str], serial| match replied(ResponseCode::NoError, records, serial) {
+                Asked::Replied {
+                    rcode,
+                    authoritative,
+                    referral,
+                    records,
+                    serial,
+                    ..
+                } => Asked::Replied {
+                    rcode,
+                    authoritative,
+                    referral,
+                    case_preserved: false,
+                    records,
+                    serial,
+                },
+                other => other,
+            };
+        let agreeing = ZoneAnswers {
+            names: vec!["example.test".into()],
+            servers: vec![
+                vec![replied(ResponseCode::NoError, &["letsencrypt.org"], 5)],
+                vec![mangled(&["letsencrypt.org"], 5)],
+            ],
+        };
+        assert_eq!(zone_choices(&agreeing).len(), 1);
+        let disagreeing = ZoneAnswers {
+            names: vec!["example.test".into()],
+            servers: vec![
+                vec![replied(ResponseCode::NoError, &["letsencrypt.org"], 5)],
+                vec![replied(ResponseCode::NoError, &["digicert.com"], 4)],
+                vec![mangled(&["letsencrypt.org"], 5)],
+            ],
+        };
+        let choices = zone_choices(&disagreeing);
+        assert_eq!(choices.len(), 3);
+        assert!(matches!(choices[2].answer[0], Answer::Failed(_)));
     }
 
     #[test]
