@@ -455,3 +455,42 @@ async fn zones_met_once_are_not_walked_again() {
     // The root was asked for the first name only; every later walk started below it.
     assert_eq!(universe.queries("a.root.test").len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn another_answer_at_the_same_serial_is_inconsistent() {
+    use certready::dns::source::gather;
+
+    let universe = universe();
+    universe.set_zone(
+        "ns2.example.test",
+        "example.test.",
+        "@ SOA ns1 hostmaster 7 3600 600 86400 300
+@ NS ns1
+@ NS ns2
+www CAA 0 issue \"sectigo.com\"
+",
+    );
+    let walker = walker(&universe);
+    let climb = [
+        "www.example.test".to_owned(),
+        "example.test".into(),
+        "test".into(),
+    ];
+    let zones = gather(&walker, &climb, Duration::from_millis(300))
+        .await
+        .unwrap();
+    let requester = certready::caa::Requester {
+        ca: "letsencrypt.org".into(),
+        account_uri: None,
+        method: None,
+        name_policy: false,
+    };
+    let view = certready::caa::sources::view_sources(&climb, false, &zones, &requester, 4, true);
+    let ns2: Vec<&str> = view.zones[0]
+        .servers
+        .iter()
+        .filter(|server| server.address == universe.address("ns2.example.test").ip())
+        .flat_map(|server| server.findings.iter().map(|finding| finding.code()))
+        .collect();
+    assert_eq!(ns2, ["inconsistent"]);
+}
