@@ -105,6 +105,16 @@ www CAA 0 issue \"digicert.com\"
     );
 }
 
+/// Let's Encrypt, judging CAA alone (the universe is under .test).
+fn lets_encrypt() -> certready::caa::Requester {
+    certready::caa::Requester {
+        ca: "letsencrypt.org".into(),
+        account_uri: None,
+        method: None,
+        name_policy: false,
+    }
+}
+
 fn walker(universe: &Universe) -> Walker {
     let roots: Vec<IpAddr> = read_root_hints(&universe.root_hints())
         .unwrap()
@@ -190,7 +200,6 @@ async fn a_name_server_without_glue_is_walked_for() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn gathered_sources_show_a_stale_secondary_in_half_the_draws() {
-    use certready::caa::Requester;
     use certready::caa::sources::{disagreements, source_outcomes};
     use certready::dns::source::gather;
 
@@ -213,12 +222,7 @@ async fn gathered_sources_show_a_stale_secondary_in_half_the_draws() {
             &vec!["test".to_owned()]
         ]
     );
-    let requester = Requester {
-        ca: "letsencrypt.org".into(),
-        account_uri: None,
-        method: None,
-        name_policy: false,
-    };
+    let requester = lets_encrypt();
     let answers: Vec<_> = zones.iter().map(|zone| zone.answers()).collect();
     let view = certready::caa::sources::view_sources(&climb, false, &zones, &requester, 4, true);
     assert_eq!(view.consistency.as_str(), "inconsistent");
@@ -322,7 +326,6 @@ async fn check_source_reports_every_server_and_the_worst_a_perspective_meets() {
 /// name; each server's findings, from a real walk and real answers.
 #[tokio::test(flavor = "multi_thread")]
 async fn each_faulty_server_is_named_by_its_finding() {
-    use certready::caa::Requester;
     use certready::caa::sources::view_sources;
     use certready::dns::source::gather;
     use hickory_server::proto::op::ResponseCode;
@@ -399,12 +402,7 @@ ns1.nic.test. A {nic}
     let zones = gather(&walker, &climb, Duration::from_millis(300))
         .await
         .unwrap();
-    let requester = Requester {
-        ca: "letsencrypt.org".into(),
-        account_uri: None,
-        method: None,
-        name_policy: false,
-    };
+    let requester = lets_encrypt();
     let view = view_sources(&climb, false, &zones, &requester, 4, true);
     let found: Vec<(String, Vec<&str>)> = view.zones[0]
         .servers
@@ -479,12 +477,7 @@ www CAA 0 issue \"sectigo.com\"
     let zones = gather(&walker, &climb, Duration::from_millis(300))
         .await
         .unwrap();
-    let requester = certready::caa::Requester {
-        ca: "letsencrypt.org".into(),
-        account_uri: None,
-        method: None,
-        name_policy: false,
-    };
+    let requester = lets_encrypt();
     let view = certready::caa::sources::view_sources(&climb, false, &zones, &requester, 4, true);
     let ns2: Vec<&str> = view.zones[0]
         .servers
