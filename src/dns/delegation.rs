@@ -8,11 +8,12 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use tokio::sync::Semaphore;
 
 use super::authority::{Carrier, Question, Said, ask};
 use crate::caa::sources::{Delegation, is_private_address};
@@ -22,6 +23,8 @@ const MOST_CUTS: usize = 16;
 /// Servers of one zone tried, one after another, before the walk gives up on the zone: a
 /// resolver does not try every root server when the first few are silent.
 const MOST_TRIED: usize = 4;
+/// Names one authoritative server is asked about at once (each a few queries).
+const NAMES_PER_SERVER: usize = 4;
 /// Name servers whose addresses are looked up by walking, nested at most this deep (a name
 /// server named in a zone whose own name servers need a walk, and so on).
 const MOST_NESTING: usize = 4;
@@ -61,6 +64,8 @@ pub struct Walker {
     chains: Mutex<HashMap<String, Vec<ZoneCut>>>,
     /// The zones whose remembered cut is completed.
     completed: Mutex<std::collections::HashSet<String>>,
+    /// Per server: the names it may be asked about at once.
+    servers: Mutex<HashMap<SocketAddr, Arc<Semaphore>>>,
 }
 
 impl Walker {
@@ -84,7 +89,19 @@ impl Walker {
             addresses: Mutex::default(),
             chains: Mutex::default(),
             completed: Mutex::default(),
+            servers: Mutex::default(),
         }
+    }
+
+    /// The permits to ask `server` about a name: at most `NAMES_PER_SERVER` at once, so a run
+    /// over many names under one zone does not flood its servers.
+    pub fn permits(&self, server: SocketAddr) -> Arc<Semaphore> {
+        self.servers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(server)
+            .or_insert_with(|| Arc::new(Semaphore::new(NAMES_PER_SERVER)))
+            .clone()
     }
 
     /// The chain of the deepest zone met that holds `name`, if any.

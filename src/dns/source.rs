@@ -81,10 +81,15 @@ async fn ask_server(
         };
         return vec![not_asked; names.len()];
     }
-    join_all(
-        names
-            .iter()
-            .map(|name| probe(ns, address, apex, name, patience)),
-    )
+    let permits = walker.permits(address);
+    join_all(names.iter().map(|name| {
+        let permits = permits.clone();
+        async move {
+            // Held for the name's few queries: a server is asked about a bounded number of
+            // names at once, however many names of a run it serves.
+            let _permit = permits.acquire_owned().await;
+            probe(ns, address, apex, name, patience).await
+        }
+    }))
     .await
 }
