@@ -34,6 +34,9 @@ pub enum Asked {
     Refused,
     /// Not asked: an address the CA's resolver will not query.
     NotAsked,
+    /// The answer is an alias (CNAME or DNAME) into another name: not followed yet, so the
+    /// name's records are not known from this server (never read as "no records").
+    Alias,
 }
 
 impl Asked {
@@ -454,9 +457,18 @@ pub fn zone_choices(zone: &ZoneAnswers) -> Vec<Choice<Vec<Answer>>> {
         })
         .collect();
     if usable.is_empty() {
+        let aliased = zone
+            .servers
+            .iter()
+            .flatten()
+            .any(|asked| *asked == Asked::Alias);
         let failed = Answer::Failed(Failure::new(
             FailureKind::Rcode(ResponseCode::ServFail),
-            "no authoritative server gave a usable answer",
+            if aliased {
+                "an alias into another name, which --source does not follow yet"
+            } else {
+                "no authoritative server gave a usable answer"
+            },
         ));
         return vec![Choice {
             share: 1.0,

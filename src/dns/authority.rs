@@ -51,6 +51,8 @@ pub struct Said {
     pub additional: Vec<Record>,
     /// The CAA records of the answer, read leniently.
     pub caa: Vec<CaaRecord>,
+    /// The answer is an alias (CNAME or DNAME).
+    pub alias: bool,
 }
 
 impl Said {
@@ -78,6 +80,9 @@ impl Said {
 
     /// The reply as the `caa::sources` rules take it.
     pub fn asked(&self) -> Asked {
+        if self.alias {
+            return Asked::Alias;
+        }
         Asked::Replied {
             rcode: self.rcode,
             authoritative: self.authoritative,
@@ -197,22 +202,27 @@ fn read(bytes: &[u8], id: u16, sent_name: &Name, rtype: RecordType) -> Result<Sa
         .queries
         .first()
         .is_some_and(|query| query.name().to_ascii() == sent_name.to_ascii());
-    let caa = if rtype == RecordType::CAA {
+    let (caa, alias) = if rtype == RecordType::CAA {
         let asked = wire_name_of(sent_name).ok_or_else(|| AskFailure::Malformed("name".into()))?;
-        decode_reply(bytes, asked.as_ref())
-            .map(|reply| {
-                reply
-                    .answers
-                    .into_iter()
-                    .filter_map(|answer| match answer {
-                        AnswerRecord::Caa { record, .. } => Some(record),
-                        _ => None,
-                    })
-                    .collect()
+        let reply = decode_reply(bytes, asked.as_ref())
+            .map_err(|error| AskFailure::Malformed(error.to_string()))?;
+        let alias = reply.answers.iter().any(|answer| {
+            matches!(
+                answer,
+                AnswerRecord::Cname { .. } | AnswerRecord::Dname { .. }
+            )
+        });
+        let caa = reply
+            .answers
+            .into_iter()
+            .filter_map(|answer| match answer {
+                AnswerRecord::Caa { record, .. } => Some(record),
+                _ => None,
             })
-            .map_err(|error| AskFailure::Malformed(error.to_string()))?
+            .collect();
+        (caa, alias)
     } else {
-        Vec::new()
+        (Vec::new(), false)
     };
     Ok(Said {
         rcode: message.metadata.response_code,
@@ -223,6 +233,7 @@ fn read(bytes: &[u8], id: u16, sent_name: &Name, rtype: RecordType) -> Result<Sa
         authority: message.authorities,
         additional: message.additionals,
         caa,
+        alias,
     })
 }
 

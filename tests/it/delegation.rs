@@ -487,3 +487,34 @@ www CAA 0 issue \"sectigo.com\"
         .collect();
     assert_eq!(ns2, ["inconsistent"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alias_is_never_read_as_no_records() {
+    use certready::dns::source::gather;
+
+    let universe = universe();
+    for server in ["ns1.example.test", "ns2.example.test"] {
+        universe.set_zone(
+            server,
+            "example.test.",
+            "@ SOA ns1 hostmaster 7 3600 600 86400 300
+@ NS ns1
+@ NS ns2
+alias CNAME www.other.test.
+",
+        );
+    }
+    let walker = walker(&universe);
+    let climb = [
+        "alias.example.test".to_owned(),
+        "example.test".into(),
+        "test".into(),
+    ];
+    let zones = gather(&walker, &climb, Duration::from_millis(300))
+        .await
+        .unwrap();
+    let view =
+        certready::caa::sources::view_sources(&climb, false, &zones, &lets_encrypt(), 4, true);
+    // Not followed yet: undetermined, never "allowed".
+    assert_eq!(view.verdict, certready::caa::Verdict::Error);
+}

@@ -18,6 +18,7 @@ pub fn outcome(asked: &Asked) -> String {
         (Asked::Silent, _) => "timeout".into(),
         (Asked::Refused, _) => "refused".into(),
         (Asked::NotAsked, _) => "not-asked".into(),
+        (Asked::Alias, _) => "alias".into(),
     }
 }
 
