@@ -196,7 +196,7 @@ impl RequestHandler for Handler {
         };
         let qname = info.query.name().to_string().to_lowercase();
         let qname = qname.trim_end_matches('.').to_owned();
-        let _in_flight = InFlight::enter(&self.stats, qname.clone(), request.protocol());
+        let in_flight = InFlight::enter(&self.stats, qname.clone(), request.protocol());
         if !self.behaviour.delay.is_zero() {
             tokio::time::sleep(self.behaviour.delay).await;
         }
@@ -215,6 +215,9 @@ impl RequestHandler for Handler {
             }
             fault => fault,
         };
+        // Out of flight before the answer goes: a client that has its answer may send the
+        // next query at once, and must not be counted as having two in flight.
+        drop(in_flight);
         let mut edns = None;
         let answers: Vec<Record> = match fault {
             Some(Fault::Silent) => return no_response(metadata),
