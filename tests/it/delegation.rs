@@ -344,6 +344,18 @@ async fn each_faulty_server_is_named_by_its_finding() {
         ("ns6.faulty.test", Some(Fault::EdnsFormErr)),
         ("ns7.faulty.test", Some(Fault::Refused)),
         ("ns8.faulty.test", Some(Fault::Silent)),
+        (
+            "ns9.faulty.test",
+            Some(Fault::CaaRcode(ResponseCode::ServFail)),
+        ),
+        (
+            "nsa.faulty.test",
+            Some(Fault::CaaRcode(ResponseCode::Refused)),
+        ),
+        (
+            "nsb.faulty.test",
+            Some(Fault::CaaRcode(ResponseCode::FormErr)),
+        ),
     ];
     let mut builder = Universe::builder();
     let root = builder.server("a.root.test");
@@ -427,6 +439,9 @@ ns1.nic.test. A {nic}
         ("ns6.faulty.test.", vec!["edns-broken"]),
         ("ns7.faulty.test.", vec!["lame"]),
         ("ns8.faulty.test.", vec!["unreachable"]),
+        ("ns9.faulty.test.", vec!["rcode-servfail"]),
+        ("nsa.faulty.test.", vec!["rcode-refused"]),
+        ("nsb.faulty.test.", vec!["rcode-formerr"]),
     ]
     .into_iter()
     .map(|(ns, codes)| (ns.to_owned(), codes))
