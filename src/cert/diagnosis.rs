@@ -62,7 +62,25 @@ fn issued_by_lets_encrypt(leaf: &Certificate) -> bool {
     leaf.issuer.organization.as_deref() == Some(LETS_ENCRYPT_ORGANIZATION)
 }
 
+impl BundleDiagnosis {
+    /// The certificate the chain starts from: the leaf as the chain rules chose it.
+    pub fn leaf(&self) -> Option<&Certificate> {
+        self.chain
+            .first()
+            .and_then(|&index| self.certificates.get(index))
+            .and_then(|entry| entry.certificate.as_ref())
+    }
+}
+
 impl ServedDiagnosis {
+    /// The certificate the chain starts from: the leaf as the chain rules chose it.
+    pub fn leaf(&self) -> Option<&Certificate> {
+        self.chain
+            .first()
+            .and_then(|&index| self.certificates.get(index))
+            .and_then(Option::as_ref)
+    }
+
     /// Whether the chain reaches its root, or the intermediate under it, with nothing
     /// missing: no issuer absent, and a leaf to start from.
     pub fn complete(&self) -> bool {

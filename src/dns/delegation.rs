@@ -52,7 +52,8 @@ pub enum WalkFailure {
 /// Walks from the roots; remembers what it learnt (per run).
 #[derive(Debug)]
 pub struct Walker {
-    pub roots: Vec<IpAddr>,
+    roots: Vec<IpAddr>,
+    roots_on_loopback: bool,
     /// The port authoritative servers are asked on: 53, or a test universe's.
     pub port: u16,
     pub patience: Duration,
@@ -78,11 +79,12 @@ impl Walker {
 
     /// Whether the roots are on loopback (a test universe).
     pub fn roots_on_loopback(&self) -> bool {
-        self.roots.iter().all(IpAddr::is_loopback)
+        self.roots_on_loopback
     }
 
     pub fn new(roots: Vec<IpAddr>, port: u16, patience: Duration) -> Walker {
         Walker {
+            roots_on_loopback: roots.iter().all(IpAddr::is_loopback),
             roots,
             port,
             patience,

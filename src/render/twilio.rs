@@ -376,12 +376,7 @@ impl<'a> StatusJson<'a> {
             }),
             served: status.served.as_ref().map(|served| {
                 let diagnosis = served.outcome.as_ref().ok().map(|s| &s.diagnosis);
-                let leaf = diagnosis.and_then(|d| {
-                    d.chain
-                        .first()
-                        .and_then(|&leaf| d.certificates.get(leaf))
-                        .and_then(Option::as_ref)
-                });
+                let leaf = diagnosis.and_then(|diagnosis| diagnosis.leaf());
                 ServedJson {
                     status: served.class.as_str(),
                     not_after: leaf.map(|leaf| rfc3339(leaf.not_after)),

@@ -296,12 +296,7 @@ pub async fn upload(
             };
         }
     };
-    let expected = diagnosis
-        .chain
-        .first()
-        .and_then(|&leaf| diagnosis.certificates.get(leaf))
-        .and_then(|entry| entry.certificate.as_ref())
-        .map(|leaf| leaf.not_after);
+    let expected = diagnosis.leaf().map(|leaf| leaf.not_after);
     if let Some(signal) = stops.received() {
         return Uploaded::Stopped(signal);
     }

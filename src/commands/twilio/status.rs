@@ -191,13 +191,7 @@ impl StatusJob {
 fn served_facts(expiry: &Expiry) -> ServedFacts {
     match &expiry.outcome {
         Ok(served) => ServedFacts::Served {
-            not_after: served
-                .diagnosis
-                .chain
-                .first()
-                .and_then(|&leaf| served.diagnosis.certificates.get(leaf))
-                .and_then(Option::as_ref)
-                .map(|leaf| leaf.not_after),
+            not_after: served.diagnosis.leaf().map(|leaf| leaf.not_after),
         },
         Err(unreached) => ServedFacts::Unreachable {
             reason: unreached.to_string(),

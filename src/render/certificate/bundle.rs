@@ -73,11 +73,7 @@ fn human(diagnosis: &BundleDiagnosis, names: &Names, palette: &Palette, detail: 
     if detail == Detail::Quiet {
         return out;
     }
-    let leaf = names
-        .leaf
-        .and_then(|index| diagnosis.certificates.get(index))
-        .and_then(|entry| entry.certificate.as_ref());
-    if let Some(leaf) = leaf {
+    if let Some(leaf) = diagnosis.leaf() {
         let _ = write!(out, "\n  leaf    {}", certificate_line(leaf));
         let _ = write!(out, "\n  names   {}", subject_alt_names(leaf));
     }
@@ -150,12 +146,7 @@ impl<'a> BundleJson<'a> {
             key_file: files.key,
             status: status_word(diagnosis.status).0,
             days_left: diagnosis.leaf_days_left,
-            leaf: diagnosis
-                .chain
-                .first()
-                .and_then(|&index| diagnosis.certificates.get(index))
-                .and_then(|entry| entry.certificate.as_ref())
-                .map(CertificateJson::new),
+            leaf: diagnosis.leaf().map(CertificateJson::new),
             certificates: diagnosis
                 .certificates
                 .iter()

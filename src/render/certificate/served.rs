@@ -105,7 +105,7 @@ fn details(out: &mut String, expiry: &Expiry, served: &Served, palette: &Palette
         protocol(served),
         served.chain.cipher_suite
     );
-    if let Some(leaf) = leaf(diagnosis) {
+    if let Some(leaf) = diagnosis.leaf() {
         let _ = write!(out, "\n  leaf    {}", certificate_line(leaf));
         let _ = write!(out, "\n  names   {}", subject_alt_names(leaf));
         let _ = write!(
@@ -245,8 +245,8 @@ impl<'a> ExpiryJson<'a> {
                 json.protocol = Some(protocol(served));
                 json.cipher_suite = Some(format!("{:?}", served.chain.cipher_suite));
                 json.days_left = diagnosis.leaf_days_left;
-                json.not_after = leaf(diagnosis).map(|leaf| rfc3339(leaf.not_after));
-                json.leaf = leaf(diagnosis).map(CertificateJson::new);
+                json.not_after = diagnosis.leaf().map(|leaf| rfc3339(leaf.not_after));
+                json.leaf = diagnosis.leaf().map(CertificateJson::new);
                 json.issued_by_lets_encrypt = Some(diagnosis.issued_by_lets_encrypt);
                 json.trust = Some(TrustJson {
                     verified: served.trust.is_ok(),
