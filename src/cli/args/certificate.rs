@@ -211,7 +211,7 @@ pub struct ExpiryArgs {
     pub concurrency: u32,
 
     /// Seconds each host may take in all (address lookup, connection, handshake); a server
-    /// still silent by then could not be checked
+    /// still silent by then could not be checked. (--timeout bounds each DNS query only.)
     #[arg(long, value_name = "SECS", default_value = "15", value_parser = parse_seconds, help_heading = "Audits")]
     pub deadline: Duration,
 }
