@@ -34,6 +34,9 @@ impl CaaRecord {
     }
 }
 
+/// Queries one lookup may spend chasing alias targets that a server did not answer for.
+pub const MOST_ALIAS_QUERIES: usize = 8;
+
 /// The kind of alias record that redirected a lookup.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AliasKind {
@@ -72,6 +75,18 @@ pub enum Answer {
     NxDomain,
     /// The lookup did not produce a usable answer.
     Failed(Failure),
+}
+
+impl Answer {
+    /// In a word: `records`, `nodata`, `nxdomain` or a failure's name.
+    pub fn outcome(&self) -> Cow<'static, str> {
+        match self {
+            Answer::Records(_) => "records".into(),
+            Answer::NoData => "nodata".into(),
+            Answer::NxDomain => "nxdomain".into(),
+            Answer::Failed(failure) => failure.kind.name(),
+        }
+    }
 }
 
 /// Why a lookup produced no usable answer, with a sentence for people.
@@ -266,12 +281,7 @@ impl Lookup {
 
     /// The `outcome` name of JSON lookups: `records`, `nodata`, `nxdomain` or a failure's name.
     pub fn outcome(&self) -> Cow<'static, str> {
-        match &self.answer {
-            Answer::Records(_) => "records".into(),
-            Answer::NoData => "nodata".into(),
-            Answer::NxDomain => "nxdomain".into(),
-            Answer::Failed(failure) => failure.kind.name(),
-        }
+        self.answer.outcome()
     }
 }
 

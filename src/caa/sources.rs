@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use hickory_resolver::proto::op::ResponseCode;
 
-use super::answers::{Answer, CaaRecord, Failure, FailureKind, Lookup};
+use super::answers::{Alias, Answer, CaaRecord, Failure, FailureKind, Lookup, MOST_ALIAS_QUERIES};
 use super::perspectives::{Choice, Outcomes, chance_of_issuance, outcomes};
 use super::requester::Requester;
 use super::verdict::Verdict;
@@ -19,7 +19,9 @@ use super::verdict::evaluate;
 pub enum Asked {
     /// A reply: its RCODE, whether it was authoritative (AA) or a referral, whether the
     /// question came back in the case it was sent (0x20), the CAA records and the SOA serial
-    /// it carried (the answer's, or the authority section's for a negative answer).
+    /// it carried (the answer's, or the authority section's for a negative answer), the alias
+    /// chain its answer held (rules 13 and 14), and the name the chain goes on at when the
+    /// reply does not answer for its end (a target in another zone, asked of its own servers).
     Replied {
         rcode: ResponseCode,
         authoritative: bool,
@@ -27,6 +29,8 @@ pub enum Asked {
         case_preserved: bool,
         records: Vec<CaaRecord>,
         serial: Option<u32>,
+        aliases: Vec<Alias>,
+        onward: Option<String>,
     },
     /// No reply in time.
     Silent,
@@ -34,9 +38,9 @@ pub enum Asked {
     Refused,
     /// Not asked: an address the CA's resolver will not query.
     NotAsked,
-    /// The answer is an alias (CNAME or DNAME) into another name: not followed yet, so the
-    /// name's records are not known from this server (never read as "no records").
-    Alias,
+    /// The answer's alias chain is broken (a loop, or too long): the server's answer is a
+    /// failure, never "no records".
+    AliasFailed(Failure),
 }
 
 impl Asked {
@@ -260,26 +264,14 @@ pub fn server_findings(server: &ServerAnswers, roots_on_loopback: bool) -> Vec<S
     findings
 }
 
-/// What a server's usable CAA answer is, to compare servers by: its RCODE and its records,
-/// sorted (order and TTL do not count).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Fingerprint {
-    pub rcode: ResponseCode,
-    pub records: Vec<CaaRecord>,
-}
-
-pub fn fingerprint(asked: &Asked) -> Option<Fingerprint> {
-    match asked {
-        Asked::Replied { rcode, records, .. } if asked.usable() => {
-            let mut records = records.clone();
-            records.sort_by(|a, b| (a.flags, &a.tag, &a.value).cmp(&(b.flags, &b.tag, &b.value)));
-            Some(Fingerprint {
-                rcode: *rcode,
-                records,
-            })
-        }
-        _ => None,
+/// What a server's usable CAA answer is, to compare servers by: its step, records sorted
+/// (order and TTL do not count).
+pub fn fingerprint(asked: &Asked) -> Option<Step> {
+    let mut step = step_of(asked)?;
+    if let StepEnd::Answer(Answer::Records(records)) = &mut step.end {
+        records.sort_by(|a, b| (a.flags, &a.tag, &a.value).cmp(&(b.flags, &b.tag, &b.value)));
     }
+    Some(step)
 }
 
 fn serial(asked: &Asked) -> Option<u32> {
@@ -294,7 +286,7 @@ fn serial(asked: &Asked) -> Option<u32> {
 /// serial is lower, inconsistent when it is the same (or unknown). One finding per server, in
 /// the servers' order; `None` for a server that agrees or gave no usable answer.
 pub fn disagreements(servers: &[ServerAnswers]) -> Vec<Option<SourceFinding>> {
-    let answered: Vec<(Option<u32>, Fingerprint)> = servers
+    let answered: Vec<(Option<u32>, Step)> = servers
         .iter()
         .filter_map(|server| {
             let answer = fingerprint(&server.caa_udp).or_else(|| fingerprint(&server.caa_tcp))?;
@@ -391,23 +383,64 @@ pub fn glue_mismatches(delegation: &Delegation) -> Vec<SourceFinding> {
         .collect()
 }
 
-/// A usable reply as the rules read any lookup's answer: records, NODATA or NXDOMAIN.
-pub fn answer_of(asked: &Asked) -> Option<Answer> {
-    let Asked::Replied { rcode, records, .. } = asked else {
-        return None;
+/// What a usable reply means for the name asked: an answer, after the alias chain the reply
+/// held, or a name to ask next in another zone.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub aliases: Vec<Alias>,
+    pub end: StepEnd,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepEnd {
+    /// Records, NODATA or NXDOMAIN as the rules read any lookup's answer; or a failure.
+    Answer(Answer),
+    /// The chain goes on at this name, in another zone.
+    AskAt(String),
+}
+
+impl Step {
+    fn answer(answer: Answer) -> Step {
+        Step {
+            aliases: Vec::new(),
+            end: StepEnd::Answer(answer),
+        }
+    }
+}
+
+/// A usable reply as a step of a lookup; a broken alias chain is the server's answer too, a
+/// failure.
+pub fn step_of(asked: &Asked) -> Option<Step> {
+    let Asked::Replied {
+        rcode,
+        records,
+        aliases,
+        onward,
+        ..
+    } = asked
+    else {
+        return match asked {
+            Asked::AliasFailed(failure) => Some(Step::answer(Answer::Failed(failure.clone()))),
+            _ => None,
+        };
     };
     if !asked.usable() {
         return None;
     }
-    Some(match (*rcode, records.is_empty()) {
-        (ResponseCode::NXDomain, _) => Answer::NxDomain,
-        (_, true) => Answer::NoData,
-        (_, false) => Answer::Records(records.clone()),
+    let end = match (onward, *rcode, records.is_empty()) {
+        (Some(next), _, _) => StepEnd::AskAt(next.clone()),
+        (None, ResponseCode::NXDomain, _) => StepEnd::Answer(Answer::NxDomain),
+        (None, _, true) => StepEnd::Answer(Answer::NoData),
+        (None, _, false) => StepEnd::Answer(Answer::Records(records.clone())),
+    };
+    Some(Step {
+        aliases: aliases.clone(),
+        end,
     })
 }
 
-/// One zone of the climb: the names of the climb it answers for, and what each server said
-/// about each of them (in the order of `names`).
+/// One zone of the climb or of an alias target: the names it answers for, and what each server
+/// said about each of them (in the order of `names`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZoneAnswers {
     pub names: Vec<String>,
@@ -417,16 +450,13 @@ pub struct ZoneAnswers {
 /// What a perspective may draw in one zone: each distinct set of answers its usable servers
 /// give (a server that fails a name is passed over, as the CA's resolver moves on), with the
 /// share of those servers giving it; when no server is usable, the lookups fail.
-pub fn zone_choices(zone: &ZoneAnswers) -> Vec<Choice<Vec<Answer>>> {
+pub fn zone_choices(zone: &ZoneAnswers) -> Vec<Choice<Vec<Step>>> {
     // Each usable server's answers, and whether it kept the question's case.
-    let usable: Vec<(bool, Vec<Answer>)> = zone
+    let usable: Vec<(bool, Vec<Step>)> = zone
         .servers
         .iter()
         .filter_map(|said| {
-            let answers = said
-                .iter()
-                .map(answer_of)
-                .collect::<Option<Vec<Answer>>>()?;
+            let answers = said.iter().map(step_of).collect::<Option<Vec<Step>>>()?;
             let keeps_case = !said.iter().any(|asked| {
                 matches!(
                     asked,
@@ -442,40 +472,27 @@ pub fn zone_choices(zone: &ZoneAnswers) -> Vec<Choice<Vec<Answer>>> {
     let disagree = usable.iter().any(|(_, answers)| *answers != usable[0].1);
     // Unbound checks a reply whose case was not kept against the zone's other servers; when
     // they disagree, it gives up (ca-vantage.md §5.2, case-not-preserved).
-    let usable: Vec<Vec<Answer>> = usable
+    let usable: Vec<Vec<Step>> = usable
         .into_iter()
         .map(|(keeps_case, answers)| {
             if keeps_case || !disagree {
                 answers
             } else {
-                let failed = Answer::Failed(Failure::new(
-                    FailureKind::Rcode(ResponseCode::ServFail),
-                    "the question's case was not kept, and the zone's servers disagree",
-                ));
-                vec![failed; answers.len()]
+                let failed = servfail(
+                    "the question's case was not kept, and the zone's servers disagree".into(),
+                );
+                vec![Step::answer(failed); answers.len()]
             }
         })
         .collect();
     if usable.is_empty() {
-        let aliased = zone
-            .servers
-            .iter()
-            .flatten()
-            .any(|asked| *asked == Asked::Alias);
-        let failed = Answer::Failed(Failure::new(
-            FailureKind::Rcode(ResponseCode::ServFail),
-            if aliased {
-                "an alias into another name, which --source does not follow yet"
-            } else {
-                "no authoritative server gave a usable answer"
-            },
-        ));
+        let failed = servfail("no authoritative server gave a usable answer".into());
         return vec![Choice {
             share: 1.0,
-            answer: vec![failed; zone.names.len()],
+            answer: vec![Step::answer(failed); zone.names.len()],
         }];
     }
-    let mut choices: Vec<Choice<Vec<Answer>>> = Vec::new();
+    let mut choices: Vec<Choice<Vec<Step>>> = Vec::new();
     let share = 1.0 / usable.len() as f64;
     for answers in usable {
         match choices.iter_mut().find(|choice| choice.answer == answers) {
@@ -497,33 +514,66 @@ pub fn source_outcomes(
     zones: &[ZoneAnswers],
     requester: &Requester,
 ) -> Outcomes {
-    let choices: Vec<Vec<Choice<Vec<Answer>>>> = zones.iter().map(zone_choices).collect();
+    let choices: Vec<Vec<Choice<Vec<Step>>>> = zones.iter().map(zone_choices).collect();
     outcomes(&choices, |picked| {
         let lookups: Vec<Lookup> = climb
             .iter()
-            .map(|name| {
-                let answer = zones
-                    .iter()
-                    .zip(picked)
-                    .find_map(|(zone, answers)| {
-                        let at = zone.names.iter().position(|owned| owned == name)?;
-                        answers.get(at).cloned()
-                    })
-                    .unwrap_or_else(|| {
-                        Answer::Failed(Failure::new(
-                            FailureKind::Rcode(ResponseCode::ServFail),
-                            "no zone was found for the name",
-                        ))
-                    });
-                Lookup::new(name.clone(), answer)
-            })
+            .map(|name| drawn_lookup(name, zones, picked))
             .collect();
         evaluate(&lookups, wildcard, requester).verdict
     })
 }
 
-/// One zone of the climb as gathered: its cut seen from both sides, the names of the climb it
-/// answers for, and what each server said about each (per server, per name).
+/// Rules 13 and 14 across zones: the lookup of `name` as one draw of servers answers it,
+/// following each alias into the zone that holds its target.
+pub fn drawn_lookup(name: &str, zones: &[ZoneAnswers], picked: &[&Vec<Step>]) -> Lookup {
+    let mut lookup = Lookup::new(name, Answer::NoData);
+    let mut at = name.to_owned();
+    let mut visited = vec![at.clone()];
+    for _ in 0..MOST_ALIAS_QUERIES {
+        let step = zones.iter().zip(picked).find_map(|(zone, steps)| {
+            let index = zone.names.iter().position(|owned| *owned == at)?;
+            steps.get(index)
+        });
+        let Some(step) = step else {
+            lookup.answer = servfail(format!("no zone could be walked to for {at}"));
+            return lookup;
+        };
+        lookup.aliases.extend(step.aliases.iter().cloned());
+        match &step.end {
+            StepEnd::Answer(answer) => {
+                lookup.answer = answer.clone();
+                return lookup;
+            }
+            StepEnd::AskAt(next) if visited.contains(next) => {
+                lookup.answer = Answer::Failed(Failure::new(
+                    FailureKind::AliasLoop,
+                    format!("the alias chain comes back to {next}"),
+                ));
+                return lookup;
+            }
+            StepEnd::AskAt(next) => {
+                visited.push(next.clone());
+                at = next.clone();
+            }
+        }
+    }
+    lookup.answer = Answer::Failed(Failure::new(
+        FailureKind::AliasChainTooLong,
+        format!("still following aliases after {MOST_ALIAS_QUERIES} queries"),
+    ));
+    lookup
+}
+
+fn servfail(detail: String) -> Answer {
+    Answer::Failed(Failure::new(
+        FailureKind::Rcode(ResponseCode::ServFail),
+        detail,
+    ))
+}
+
+/// One zone of the climb or of an alias target as gathered: its cut seen from both sides, the
+/// names it answers for, and what each server said about each (per server, per name).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZoneSeen {
     pub delegation: Delegation,
@@ -547,7 +597,7 @@ impl ZoneSeen {
 }
 
 fn used_answer(server: &ServerAnswers) -> &Asked {
-    if answer_of(&server.caa_udp).is_some() {
+    if step_of(&server.caa_udp).is_some() {
         &server.caa_udp
     } else {
         &server.caa_tcp
@@ -700,7 +750,27 @@ mod tests {
                 .map(|value| CaaRecord::new(0, "issue", value.as_bytes()))
                 .collect(),
             serial: Some(serial),
+            aliases: vec![],
+            onward: None,
         }
+    }
+
+    /// An authoritative CNAME from `from` to `to` in another zone.
+    fn cname(from: &str, to: &str) -> Asked {
+        let mut asked = replied(ResponseCode::NoError, &[], 1);
+        if let Asked::Replied {
+            aliases, onward, ..
+        } = &mut asked
+        {
+            aliases.push(Alias {
+                kind: super::super::answers::AliasKind::Cname,
+                owner: from.into(),
+                from: from.into(),
+                to: to.into(),
+            });
+            *onward = Some(to.into());
+        }
+        asked
     }
 
     fn server(address: &str, caa_udp: Asked, caa_tcp: Asked) -> ServerAnswers {
@@ -776,6 +846,8 @@ mod tests {
             case_preserved: true,
             records: vec![],
             serial: None,
+            aliases: vec![],
+            onward: None,
         };
         assert_eq!(codes(&lame), ["lame"]);
     }
@@ -890,6 +962,19 @@ mod tests {
         );
     }
 
+    /// The climb of `www.example.test`.
+    fn www_climb() -> [String; 3] {
+        ["www.example.test", "example.test", "test"].map(String::from)
+    }
+
+    /// `test.`, with no CAA record.
+    fn test_tld() -> ZoneAnswers {
+        ZoneAnswers {
+            names: vec!["test".into()],
+            servers: vec![vec![replied(ResponseCode::NoError, &[], 1)]],
+        }
+    }
+
     fn lets_encrypt() -> Requester {
         Requester {
             ca: "letsencrypt.org".into(),
@@ -901,11 +986,7 @@ mod tests {
 
     #[test]
     fn a_stale_secondary_makes_some_draws_deny() {
-        let climb = [
-            "www.example.test".to_owned(),
-            "example.test".into(),
-            "test".into(),
-        ];
+        let climb = www_climb();
         let example = ZoneAnswers {
             names: vec!["www.example.test".into(), "example.test".into()],
             servers: vec![
@@ -925,11 +1006,7 @@ mod tests {
                 vec![Asked::Silent, Asked::Silent],
             ],
         };
-        let tld = ZoneAnswers {
-            names: vec!["test".into()],
-            servers: vec![vec![replied(ResponseCode::NoError, &[], 1)]],
-        };
-        let outcomes = source_outcomes(&climb, false, &[example, tld], &lets_encrypt());
+        let outcomes = source_outcomes(&climb, false, &[example, test_tld()], &lets_encrypt());
         assert!((outcomes.allowed - 2.0 / 3.0).abs() < 1e-9, "{outcomes:?}");
         assert!((outcomes.denied - 1.0 / 3.0).abs() < 1e-9, "{outcomes:?}");
         assert_eq!(outcomes.worst(), crate::caa::Verdict::Denied);
@@ -937,25 +1014,13 @@ mod tests {
 
     #[test]
     fn a_server_that_mangles_case_fails_its_draws_when_the_zone_disagrees() {
-        let mangled =
-            |records: &[&str], serial| match replied(ResponseCode::NoError, records, serial) {
-                Asked::Replied {
-                    rcode,
-                    authoritative,
-                    referral,
-                    records,
-                    serial,
-                    ..
-                } => Asked::Replied {
-                    rcode,
-                    authoritative,
-                    referral,
-                    case_preserved: false,
-                    records,
-                    serial,
-                },
-                other => other,
-            };
+        let mangled = |records: &[&str], serial| {
+            let mut asked = replied(ResponseCode::NoError, records, serial);
+            if let Asked::Replied { case_preserved, .. } = &mut asked {
+                *case_preserved = false;
+            }
+            asked
+        };
         let agreeing = ZoneAnswers {
             names: vec!["example.test".into()],
             servers: vec![
@@ -974,7 +1039,10 @@ mod tests {
         };
         let choices = zone_choices(&disagreeing);
         assert_eq!(choices.len(), 3);
-        assert!(matches!(choices[2].answer[0], Answer::Failed(_)));
+        assert!(matches!(
+            choices[2].answer[0].end,
+            StepEnd::Answer(Answer::Failed(_))
+        ));
     }
 
     #[test]
@@ -984,11 +1052,99 @@ mod tests {
             names: vec!["example.test".into()],
             servers: vec![vec![Asked::Silent], vec![Asked::Refused]],
         };
-        let tld = ZoneAnswers {
-            names: vec!["test".into()],
-            servers: vec![vec![replied(ResponseCode::NoError, &[], 1)]],
-        };
-        let outcomes = source_outcomes(&climb, false, &[dead, tld], &lets_encrypt());
+        let outcomes = source_outcomes(&climb, false, &[dead, test_tld()], &lets_encrypt());
         assert_eq!(outcomes.error, 1.0);
+    }
+
+    #[test]
+    fn rule_13_a_cname_into_a_zone_whose_servers_disagree_splits_the_draws() {
+        let climb = www_climb();
+        let example = ZoneAnswers {
+            names: vec!["www.example.test".into(), "example.test".into()],
+            servers: vec![vec![
+                cname("www.example.test", "edge.cdn.test"),
+                replied(ResponseCode::NoError, &[], 3),
+            ]],
+        };
+        let cdn = ZoneAnswers {
+            names: vec!["edge.cdn.test".into()],
+            servers: vec![
+                vec![replied(ResponseCode::NoError, &["letsencrypt.org"], 9)],
+                vec![replied(ResponseCode::NoError, &["digicert.com"], 8)],
+            ],
+        };
+        let outcomes = source_outcomes(&climb, false, &[example, cdn, test_tld()], &lets_encrypt());
+        assert!((outcomes.allowed - 0.5).abs() < 1e-9, "{outcomes:?}");
+        assert!((outcomes.denied - 0.5).abs() < 1e-9, "{outcomes:?}");
+    }
+
+    /// The lookup of `name` when each zone's first choice is drawn.
+    fn first_draw(name: &str, zones: &[ZoneAnswers]) -> Lookup {
+        let steps: Vec<Vec<Step>> = zones
+            .iter()
+            .map(|zone| zone_choices(zone)[0].answer.clone())
+            .collect();
+        let picked: Vec<&Vec<Step>> = steps.iter().collect();
+        drawn_lookup(name, zones, &picked)
+    }
+
+    #[test]
+    fn rule_13_the_lookup_carries_the_chain_and_the_target_s_answer() {
+        let example = ZoneAnswers {
+            names: vec!["www.example.test".into()],
+            servers: vec![vec![cname("www.example.test", "edge.cdn.test")]],
+        };
+        let cdn = ZoneAnswers {
+            names: vec!["edge.cdn.test".into()],
+            servers: vec![vec![replied(
+                ResponseCode::NoError,
+                &["letsencrypt.org"],
+                9,
+            )]],
+        };
+        let zones = [example, cdn];
+        let lookup = first_draw("www.example.test", &zones);
+        assert_eq!(lookup.aliases.len(), 1);
+        assert_eq!(lookup.records_owner(), "edge.cdn.test");
+        assert!(matches!(lookup.answer, Answer::Records(_)));
+    }
+
+    #[test]
+    fn rule_14_an_alias_loop_across_zones_or_a_target_never_reached_fails() {
+        let a = ZoneAnswers {
+            names: vec!["a.one.test".into()],
+            servers: vec![vec![cname("a.one.test", "b.two.test")]],
+        };
+        let b = ZoneAnswers {
+            names: vec!["b.two.test".into()],
+            servers: vec![vec![cname("b.two.test", "a.one.test")]],
+        };
+        let zones = [a, b];
+        let lookup = first_draw("a.one.test", &zones);
+        assert!(
+            matches!(&lookup.answer, Answer::Failed(failure) if failure.kind == FailureKind::AliasLoop)
+        );
+        let lookup = first_draw("a.one.test", &zones[..1]);
+        assert!(
+            matches!(&lookup.answer, Answer::Failed(failure) if failure.kind == FailureKind::Rcode(ResponseCode::ServFail))
+        );
+    }
+
+    #[test]
+    fn servers_pointing_to_different_alias_targets_disagree() {
+        let servers = [
+            server(
+                "192.0.2.1",
+                cname("www.example.test", "new.cdn.test"),
+                Asked::Silent,
+            ),
+            server(
+                "192.0.2.2",
+                cname("www.example.test", "old.cdn.test"),
+                Asked::Silent,
+            ),
+        ];
+        let found = disagreements(&servers);
+        assert!(found.iter().flatten().count() == 1, "{found:?}");
     }
 }

@@ -16,9 +16,10 @@ use ring::rand::{SecureRandom, SystemRandom};
 use tokio::net::UdpSocket;
 use tokio::time::timeout;
 
+use super::lookup::{alias_chain, name_text};
 use super::transport::tcp_roundtrip;
 use super::wire::{AnswerRecord, UDP_PAYLOAD, decode_reply, wire_name_of};
-use crate::caa::answers::CaaRecord;
+use crate::caa::answers::{Alias, CaaRecord, Failure};
 use crate::caa::sources::{Asked, ServerAnswers};
 
 /// How a question is carried.
@@ -51,8 +52,9 @@ pub struct Said {
     pub additional: Vec<Record>,
     /// The CAA records of the answer, read leniently.
     pub caa: Vec<CaaRecord>,
-    /// The answer is an alias (CNAME or DNAME).
-    pub alias: bool,
+    /// For a CAA question: the alias chain the answer holds (CNAME, DNAME), and the name it
+    /// goes on at when the reply does not answer for its end; or why the chain is broken.
+    pub chain: Result<(Vec<Alias>, Option<Name>), Failure>,
 }
 
 impl Said {
@@ -80,9 +82,10 @@ impl Said {
 
     /// The reply as the `caa::sources` rules take it.
     pub fn asked(&self) -> Asked {
-        if self.alias {
-            return Asked::Alias;
-        }
+        let (aliases, onward) = match &self.chain {
+            Ok(chain) => chain,
+            Err(failure) => return Asked::AliasFailed(failure.clone()),
+        };
         Asked::Replied {
             rcode: self.rcode,
             authoritative: self.authoritative,
@@ -90,6 +93,8 @@ impl Said {
             case_preserved: self.case_preserved,
             records: self.caa.clone(),
             serial: self.serial(),
+            aliases: aliases.clone(),
+            onward: onward.as_ref().map(name_text),
         }
     }
 }
@@ -202,16 +207,11 @@ fn read(bytes: &[u8], id: u16, sent_name: &Name, rtype: RecordType) -> Result<Sa
         .queries
         .first()
         .is_some_and(|query| query.name().to_ascii() == sent_name.to_ascii());
-    let (caa, alias) = if rtype == RecordType::CAA {
+    let (caa, chain) = if rtype == RecordType::CAA {
         let asked = wire_name_of(sent_name).ok_or_else(|| AskFailure::Malformed("name".into()))?;
         let reply = decode_reply(bytes, asked.as_ref())
             .map_err(|error| AskFailure::Malformed(error.to_string()))?;
-        let alias = reply.answers.iter().any(|answer| {
-            matches!(
-                answer,
-                AnswerRecord::Cname { .. } | AnswerRecord::Dname { .. }
-            )
-        });
+        let chain = alias_chain(&sent_name.to_lowercase(), &reply);
         let caa = reply
             .answers
             .into_iter()
@@ -220,9 +220,9 @@ fn read(bytes: &[u8], id: u16, sent_name: &Name, rtype: RecordType) -> Result<Sa
                 _ => None,
             })
             .collect();
-        (caa, alias)
+        (caa, chain)
     } else {
-        (Vec::new(), false)
+        (Vec::new(), Ok((Vec::new(), None)))
     };
     Ok(Said {
         rcode: message.metadata.response_code,
@@ -233,7 +233,7 @@ fn read(bytes: &[u8], id: u16, sent_name: &Name, rtype: RecordType) -> Result<Sa
         authority: message.authorities,
         additional: message.additionals,
         caa,
-        alias,
+        chain,
     })
 }
 

@@ -11,15 +11,15 @@ use std::collections::HashSet;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::Name;
 
-use crate::caa::answers::{Alias, AliasKind, Answer, CaaRecord, Failure, FailureKind, Lookup};
+use crate::caa::answers::{
+    Alias, AliasKind, Answer, CaaRecord, Failure, FailureKind, Lookup, MOST_ALIAS_QUERIES,
+};
 use crate::escape::label_escape;
 
 use super::resolver::Resolver;
 use super::transport::{ExchangeError, Transport, describe};
 use super::wire::{AnswerRecord, Reply, WireName, wire_name, wire_name_of};
 
-/// Queries one lookup may spend chasing alias targets that a server did not answer for.
-const MAX_QUERIES: usize = 8;
 /// Alias steps one lookup may follow in all, loops aside.
 const MAX_ALIASES: usize = 16;
 
@@ -37,7 +37,7 @@ pub async fn lookup_caa(resolver: &Resolver, name: &str) -> Lookup {
     // alias and never need either.
     let mut question: Option<Name> = None;
     let mut visited: Option<HashSet<Name>> = None;
-    for _ in 0..MAX_QUERIES {
+    for _ in 0..MOST_ALIAS_QUERIES {
         let exchange = resolver.query(&wire).await;
         lookup.server = Some(exchange.server);
         let reply = match &exchange.result {
@@ -102,7 +102,7 @@ pub async fn lookup_caa(resolver: &Resolver, name: &str) -> Lookup {
     }
     lookup.answer = failed(
         FailureKind::AliasChainTooLong,
-        format!("still following aliases after {MAX_QUERIES} queries"),
+        format!("still following aliases after {MOST_ALIAS_QUERIES} queries"),
     );
     lookup
 }
@@ -168,6 +168,18 @@ fn classify(
         rcode => answered(FailureKind::Rcode(rcode)),
     };
     Ok(answer)
+}
+
+/// Rules 13 and 14 for one reply of an authoritative server (`check --source`): the alias chain
+/// it holds from `question`, and where the chain goes on when it ends at a name the reply does
+/// not answer for (a target in another zone, to be asked of that zone's servers).
+pub fn alias_chain(question: &Name, reply: &Reply) -> Result<(Vec<Alias>, Option<Name>), Failure> {
+    let mut aliases = Vec::new();
+    let mut visited = HashSet::from([question.clone()]);
+    let end = follow_chain(question, &reply.answers, &mut visited, &mut aliases)?;
+    let end = (end != *question).then_some(end);
+    let onward = classify(reply, end, true).err();
+    Ok((aliases, onward))
 }
 
 /// RFC 2308: a negative answer carries the SOA of the zone it speaks for; if that zone holds
@@ -280,7 +292,7 @@ fn failed(kind: FailureKind, detail: String) -> Answer {
 
 /// A name for reports and zone lines: lowercase, no trailing dot, unusual bytes escaped as in
 /// a zone file.
-fn name_text(name: &Name) -> String {
+pub fn name_text(name: &Name) -> String {
     name.iter().map(label_escape).collect::<Vec<_>>().join(".")
 }
 

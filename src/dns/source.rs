@@ -1,7 +1,7 @@
-//! Asking the source (issue 10, `check --source`): for every name of the climb, the zone that
-//! answers for it (the delegation walk), and what every address of every name server of that
-//! zone says about it (`authority::probe`), gathered for the `caa::sources` rules. Each zone
-//! is walked once however many names of the climb it holds.
+//! Asking the source (issue 10, `check --source`): for every name of the climb and every alias
+//! target, the zone that answers for it (the delegation walk), and what every address of every
+//! name server of that zone says about it (`authority::probe`), gathered for the
+//! `caa::sources` rules. Each zone is walked once however many names it holds.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -11,53 +11,106 @@ use hickory_resolver::proto::rr::Name;
 
 use super::authority::probe;
 use super::delegation::{WalkFailure, Walker, ZoneCut};
+use crate::caa::answers::MOST_ALIAS_QUERIES;
 use crate::caa::sources::{Asked, ServerAnswers, ZoneSeen};
 
-/// Walks to each name's zone and asks every server of it about the names it holds.
+/// Walks to each name's zone and asks every server of it about the names it holds; then does
+/// the same for every alias target a server pointed to (whichever server: a stale secondary
+/// may point elsewhere than the others), for as many rounds as a lookup may follow aliases.
+/// A climb name whose walk fails ends the gathering; an alias target whose walk fails is left
+/// out, and the lookups reaching it fail.
 pub async fn gather(
     walker: &Walker,
     climb: &[String],
     patience: Duration,
 ) -> Result<Vec<ZoneSeen>, WalkFailure> {
-    let mut zones: Vec<(ZoneCut, Vec<String>)> = Vec::new();
-    for name in climb {
-        let Ok(asked) = Name::from_ascii(format!("{name}.")) else {
-            continue;
-        };
-        let cuts = walker.cuts(&asked).await?;
-        let Some(cut) = cuts.last() else {
-            continue;
-        };
-        match zones
-            .iter_mut()
-            .find(|(known, _)| known.delegation.zone == cut.delegation.zone)
-        {
-            Some((_, names)) => names.push(name.clone()),
-            None => zones.push((cut.clone(), vec![name.clone()])),
+    let mut seen: Vec<ZoneSeen> = Vec::new();
+    let mut cuts: Vec<ZoneCut> = Vec::new();
+    let mut asked: Vec<String> = Vec::new();
+    let mut next: Vec<String> = climb.to_vec();
+    for round in 0..=MOST_ALIAS_QUERIES {
+        if next.is_empty() {
+            break;
         }
-    }
-    let mut seen = Vec::with_capacity(zones.len());
-    for (cut, names) in zones {
-        let Ok(apex) = Name::from_ascii(&cut.delegation.zone) else {
-            continue;
-        };
-        let asked: Vec<Name> = names
-            .iter()
-            .filter_map(|name| Name::from_ascii(format!("{name}.")).ok())
-            .collect();
-        let servers = join_all(
-            cut.servers
+        for name in &next {
+            let placed = place(walker, name).await;
+            let cut = match placed {
+                Ok(Some(cut)) => cut,
+                Ok(None) => continue,
+                Err(failure) if round == 0 => return Err(failure),
+                Err(_) => continue,
+            };
+            let at = match cuts
                 .iter()
-                .map(|(ns, address)| ask_server(walker, ns, *address, &apex, &asked, patience)),
-        )
-        .await;
-        seen.push(ZoneSeen {
-            delegation: cut.delegation,
-            names,
-            servers,
-        });
+                .position(|known| known.delegation.zone == cut.delegation.zone)
+            {
+                Some(at) => at,
+                None => {
+                    seen.push(ZoneSeen {
+                        delegation: cut.delegation.clone(),
+                        names: Vec::new(),
+                        servers: vec![Vec::new(); cut.servers.len()],
+                    });
+                    cuts.push(cut);
+                    cuts.len() - 1
+                }
+            };
+            seen[at].names.push(name.clone());
+        }
+        asked.append(&mut next);
+        // Ask each zone's servers about the names placed in it this round.
+        for (zone, cut) in seen.iter_mut().zip(&cuts) {
+            let fresh: Vec<Name> = zone
+                .names
+                .iter()
+                .skip(zone.servers.first().map_or(0, Vec::len))
+                .filter_map(|name| Name::from_ascii(format!("{name}.")).ok())
+                .collect();
+            if fresh.is_empty() {
+                continue;
+            }
+            let Ok(apex) = Name::from_ascii(&cut.delegation.zone) else {
+                continue;
+            };
+            let said =
+                join_all(cut.servers.iter().map(|(ns, address)| {
+                    ask_server(walker, ns, *address, &apex, &fresh, patience)
+                }))
+                .await;
+            for (server, answers) in zone.servers.iter_mut().zip(said) {
+                server.extend(answers);
+            }
+        }
+        next = onward_names(&seen, &asked);
     }
     Ok(seen)
+}
+
+/// The zone cut that answers for `name`, or none for a name that is not one.
+async fn place(walker: &Walker, name: &str) -> Result<Option<ZoneCut>, WalkFailure> {
+    let Ok(asked) = Name::from_ascii(format!("{name}.")) else {
+        return Ok(None);
+    };
+    Ok(walker.cuts(&asked).await?.pop())
+}
+
+/// The alias targets some server pointed to that are not asked yet, each once.
+fn onward_names(seen: &[ZoneSeen], asked: &[String]) -> Vec<String> {
+    let mut onward: Vec<String> = Vec::new();
+    for server in seen.iter().flat_map(|zone| &zone.servers).flatten() {
+        for said in [&server.caa_udp, &server.caa_tcp] {
+            if let Asked::Replied {
+                onward: Some(target),
+                ..
+            } = said
+                && !asked.contains(target)
+                && !onward.contains(target)
+            {
+                onward.push(target.clone());
+            }
+        }
+    }
+    onward
 }
 
 /// What one server says about each name; nothing is sent to an address the CA will not

@@ -254,31 +254,34 @@ async fn gathered_sources_show_a_stale_secondary_in_half_the_draws() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn check_source_reports_every_server_and_the_worst_a_perspective_meets() {
-    use crate::support::{Behaviour, DnsServer, certready, json_lines, scratch_file, stderr};
+/// `certready check NAME --source` walking `universe`, through a resolver that knows no name
+/// (so the resolver's own view is NXDOMAIN), with `extra` options.
+async fn check_source(universe: &Universe, name: &str, extra: &[&str]) -> std::process::Output {
+    use crate::support::{Behaviour, DnsServer, certready};
 
-    let universe = universe();
-    make_ns2_stale(&universe);
-    let hints = scratch_file("root.hints", universe.root_hints().as_bytes());
     let resolver = DnsServer::start(Behaviour::default()).await;
-    let port = universe.port().to_string();
     let nameserver = resolver.nameserver();
-    let args = [
+    let walk = universe.walk_args();
+    let mut args = vec![
         "check",
-        "www.example.test",
+        name,
         "--no-name-policy",
         "--nameserver",
         &nameserver,
         "--source",
-        "--root-hints",
-        hints.to_str().unwrap(),
-        "--authoritative-port",
-        &port,
     ];
-    let mut json_args = args.to_vec();
-    json_args.push("--json");
-    let output = certready(&json_args).await;
+    args.extend(walk.iter().map(String::as_str));
+    args.extend(extra);
+    certready(&args).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_source_reports_every_server_and_the_worst_a_perspective_meets() {
+    use crate::support::{json_lines, stderr};
+
+    let universe = universe();
+    make_ns2_stale(&universe);
+    let output = check_source(&universe, "www.example.test", &["--json"]).await;
     let reports = json_lines(&output);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let report = &reports[0];
@@ -305,7 +308,7 @@ async fn check_source_reports_every_server_and_the_worst_a_perspective_meets() {
         .collect();
     assert_eq!(zone_findings, ["ns-mismatch", "glue-mismatch"]);
 
-    let output = certready(&args).await;
+    let output = check_source(&universe, "www.example.test", &[]).await;
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         text.contains("sources (every authoritative server, asked directly from the root)"),
@@ -503,33 +506,108 @@ www CAA 0 issue \"sectigo.com\"
     assert_eq!(ns2, ["inconsistent"]);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn an_alias_is_never_read_as_no_records() {
-    use certready::dns::source::gather;
-
-    let universe = universe();
+/// `alias.example.test` is a CNAME to `www.other.test`, whose two servers disagree: one at
+/// serial 3 authorises Let's Encrypt, a stale one at serial 2 another CA.
+fn alias_into_a_disagreeing_zone(universe: &Universe) {
+    let ex1 = universe.address("ns1.example.test").ip().to_string();
+    let ex2 = universe.address("ns2.example.test").ip().to_string();
     for server in ["ns1.example.test", "ns2.example.test"] {
         universe.set_zone(
             server,
             "example.test.",
-            "@ SOA ns1 hostmaster 7 3600 600 86400 300
+            &format!(
+                "@ SOA ns1 hostmaster 7 3600 600 86400 300
 @ NS ns1
 @ NS ns2
+ns1 A {ex1}
+ns2 A {ex2}
 alias CNAME www.other.test.
-",
+"
+            ),
         );
     }
-    let walker = walker(&universe);
-    let climb = [
-        "alias.example.test".to_owned(),
-        "example.test".into(),
-        "test".into(),
-    ];
-    let zones = gather(&walker, &climb, Duration::from_millis(300))
-        .await
-        .unwrap();
-    let view =
-        certready::caa::sources::view_sources(&climb, false, &zones, &lets_encrypt(), 4, true);
-    // Not followed yet: undetermined, never "allowed".
-    assert_eq!(view.verdict, certready::caa::Verdict::Error);
+    let nic = || {
+        format!(
+            "@ SOA ns1.nic hostmaster 2 3600 600 86400 300
+@ NS ns1.nic
+@ NS ns2.nic
+ns1.nic A {}
+ns2.nic A {}
+example NS ns1.example
+example NS ns2.example
+ns1.example A {ex1}
+ns2.example A {ex2}
+other NS ns1.elsewhere.
+other NS ns.elsewhere.
+",
+            universe.address("ns1.nic.test").ip(),
+            universe.address("ns2.nic.test").ip(),
+        )
+    };
+    for server in ["ns1.nic.test", "ns2.nic.test"] {
+        universe.set_zone(server, "test.", &nic());
+    }
+    let other = |serial: u32, issuer: &str| {
+        format!(
+            "@ SOA ns1.elsewhere. hostmaster.elsewhere. {serial} 3600 600 86400 300
+@ NS ns1.elsewhere.
+@ NS ns.elsewhere.
+www CAA 0 issue \"{issuer}\"
+"
+        )
+    };
+    universe.set_zone(
+        "ns1.example.test",
+        "other.test.",
+        &other(3, "letsencrypt.org"),
+    );
+    universe.set_zone("ns.elsewhere", "other.test.", &other(2, "digicert.com"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cname_is_followed_into_a_zone_whose_servers_disagree() {
+    use crate::support::{json_lines, stderr};
+
+    let universe = universe();
+    alias_into_a_disagreeing_zone(&universe);
+    let output = check_source(&universe, "alias.example.test", &["--json"]).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = &json_lines(&output)[0];
+    assert_eq!(report["verdict"], "denied", "{report}");
+    assert_eq!(report["consistency"], "inconsistent");
+    assert_eq!(report["outcomes"]["allowed"], 0.5);
+    assert_eq!(report["outcomes"]["denied"], 0.5);
+    let zones: Vec<&str> = report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|zone| zone["zone"].as_str().unwrap())
+        .collect();
+    assert_eq!(zones, ["example.test.", "test.", "other.test."], "{report}");
+    let example = &report["sources"][0]["servers"];
+    assert!(
+        example
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|server| server["findings"].as_array().unwrap().is_empty())
+            .all(|server| server["outcome"] == "alias"),
+        "{example}"
+    );
+    let other = &report["sources"][2];
+    assert_eq!(other["names"][0], "www.other.test");
+    let stale: Vec<&str> = other["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|server| server["findings"][0]["code"] == "stale-secondary")
+        .map(|server| server["ns"].as_str().unwrap())
+        .collect();
+    assert_eq!(stale, ["ns.elsewhere."], "{other}");
+    let human = check_source(&universe, "alias.example.test", &[]).await;
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.contains("other.test.\n      ns.elsewhere.            127.0.0.15       records   2            stale-secondary"),
+        "{text}"
+    );
 }

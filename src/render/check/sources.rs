@@ -4,21 +4,23 @@
 
 use serde::Serialize;
 
-use crate::caa::answers::{Answer, rcode_name};
-use crate::caa::sources::{Asked, Consistency, ServerView, SourceFinding, SourceView, answer_of};
+use crate::caa::answers::rcode_name;
+use crate::caa::sources::{
+    Asked, Consistency, ServerView, SourceFinding, SourceView, StepEnd, step_of,
+};
 use crate::escape::printable;
 
 /// A server's answer for its zone's first name, in a word.
 pub fn outcome(asked: &Asked) -> String {
-    match (asked, answer_of(asked)) {
-        (_, Some(Answer::Records(_))) => "records".into(),
-        (_, Some(Answer::NoData)) => "nodata".into(),
-        (_, Some(Answer::NxDomain)) => "nxdomain".into(),
-        (Asked::Replied { rcode, .. }, _) => rcode_name(*rcode).into_owned(),
+    let end = step_of(asked).map(|step| step.end);
+    match (asked, end) {
+        (_, Some(StepEnd::AskAt(_))) => "alias".into(),
+        (_, Some(StepEnd::Answer(answer))) => answer.outcome().into_owned(),
+        (Asked::Replied { rcode, .. }, None) => rcode_name(*rcode).into_owned(),
         (Asked::Silent, _) => "timeout".into(),
         (Asked::Refused, _) => "refused".into(),
         (Asked::NotAsked, _) => "not-asked".into(),
-        (Asked::Alias, _) => "alias".into(),
+        (Asked::AliasFailed(failure), None) => failure.kind.name().into_owned(),
     }
 }
 

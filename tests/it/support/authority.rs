@@ -274,6 +274,18 @@ impl Universe {
         SocketAddr::new(IpAddr::V4(self.running(server).address), self.port)
     }
 
+    /// The options that send a command's walk to this universe: `--root-hints` (written to a
+    /// scratch file) and `--authoritative-port`.
+    pub fn walk_args(&self) -> Vec<String> {
+        let hints = super::scratch_file("root.hints", self.root_hints().as_bytes());
+        vec![
+            "--root-hints".into(),
+            hints.to_string_lossy().into_owned(),
+            "--authoritative-port".into(),
+            self.port.to_string(),
+        ]
+    }
+
     /// Root hints in zone-file form (as `--root-hints` and `read_root_hints` read them): the
     /// root's NS records naming every server that serves the root zone, and their addresses.
     /// The port is not in them: see `port`.
