@@ -38,7 +38,7 @@ use crate::twilio::resources::DomainSid;
 
 use super::args::{
     BundleRequest, CheckRequest, ColorChoice, ConnectionArgs, DnsArgs, ExpiryRequest, OutputArgs,
-    SourceRequest, TwilioApiArgs, TwilioCommand, TwilioStatusRequest, UsageError, WaitArgs,
+    SourceRequest, TwilioApiArgs, TwilioCommand, TwilioStatusRequest, UsageError, WaitingArgs,
 };
 
 /// A validated check, wired to this machine: its resolver, its report format.
@@ -255,7 +255,7 @@ pub fn twilio_run(command: TwilioCommand) -> Result<TwilioRun, UsageError> {
             reason,
         })
     };
-    let waiting = |args: &WaitArgs| Waiting {
+    let waiting = |args: &WaitingArgs| Waiting {
         wait: args.wait,
         interval: args.poll_interval,
     };

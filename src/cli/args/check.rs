@@ -48,32 +48,11 @@ pub struct CheckArgs {
     #[arg(value_name = "NAME", required_unless_present = "input")]
     pub names: Vec<String>,
 
-    /// The CA's CAA identifying domain, compared exactly with each record's issuer
-    #[arg(
-        long,
-        value_name = "DOMAIN",
-        default_value = LETS_ENCRYPT,
-        help_heading = "Who asks"
-    )]
-    pub ca: String,
-
-    /// The ACME account that will request the certificate. Without it, the requester is a
-    /// platform's own unknown account, and a record restricted by accounturi does not count
-    #[arg(long, value_name = "URI", help_heading = "Who asks")]
-    pub account_uri: Option<String>,
-
-    /// The validation method: http-01, dns-01 or tls-alpn-01. Without it, a record restricted
-    /// by validationmethods counts if it admits http-01 or tls-alpn-01 (dns-01 for a wildcard)
-    #[arg(long, value_name = "M", help_heading = "Who asks")]
-    pub method: Option<Method>,
+    #[command(flatten)]
+    pub requester: RequesterArgs,
 
     #[command(flatten)]
     pub dns: DnsArgs,
-
-    /// Judge CAA alone: skip the CA's name policy (public suffixes, names outside the public
-    /// TLDs, reserved labels), for private test zones such as .test
-    #[arg(long, help_heading = "Who asks")]
-    pub no_name_policy: bool,
 
     /// A CAA record, as a zone-file line, assumed present on top of what DNS returns
     /// ('example.com. CAA 0 issue "letsencrypt.org"'); repeatable. The report says it is
@@ -91,28 +70,12 @@ pub struct CheckArgs {
     #[arg(long, help_heading = "Source")]
     pub source: bool,
 
-    /// Root hints in zone-file form (as named.root), instead of IANA's built in
-    #[arg(
-        long,
-        value_name = "FILE",
-        requires = "source",
-        help_heading = "Source"
-    )]
-    pub root_hints: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub walk: WalkArgs,
 
     /// Remote perspectives the CA corroborates from (Let's Encrypt: 4; one may fail)
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=16), help_heading = "Source")]
     pub perspectives: u32,
-
-    /// For testing: ask every authoritative server on this port instead of 53 (glue carries
-    /// addresses only; a test universe on loopback uses one port)
-    #[arg(
-        long,
-        value_name = "PORT",
-        requires = "source",
-        help_heading = "Source"
-    )]
-    pub authoritative_port: Option<u16>,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -162,10 +125,38 @@ pub struct SourceRequest {
     pub port: u16,
 }
 
-impl CheckArgs {
-    pub fn validate(self) -> Result<CheckRequest, UsageError> {
-        let names = self
-            .names
+/// Who asks for the certificate: shared by `check` and `wait`.
+#[derive(Debug, Args)]
+pub struct RequesterArgs {
+    /// The CA's CAA identifying domain, compared exactly with each record's issuer
+    #[arg(
+        long,
+        value_name = "DOMAIN",
+        default_value = LETS_ENCRYPT,
+        help_heading = "Who asks"
+    )]
+    pub ca: String,
+
+    /// The ACME account that will request the certificate. Without it, the requester is a
+    /// platform's own unknown account, and a record restricted by accounturi does not count
+    #[arg(long, value_name = "URI", help_heading = "Who asks")]
+    pub account_uri: Option<String>,
+
+    /// The validation method: http-01, dns-01 or tls-alpn-01. Without it, a record restricted
+    /// by validationmethods counts if it admits http-01 or tls-alpn-01 (dns-01 for a wildcard)
+    #[arg(long, value_name = "M", help_heading = "Who asks")]
+    pub method: Option<Method>,
+
+    /// Judge CAA alone: skip the CA's name policy (public suffixes, names outside the public
+    /// TLDs, reserved labels), for private test zones such as .test
+    #[arg(long, help_heading = "Who asks")]
+    pub no_name_policy: bool,
+}
+
+impl RequesterArgs {
+    /// The requester, and `inputs` read as names it may ask about.
+    pub fn validate(self, inputs: &[String]) -> Result<(Requester, Vec<CheckName>), UsageError> {
+        let names = inputs
             .iter()
             .map(|input| {
                 CheckName::parse(input).map_err(|error| UsageError::InvalidName {
@@ -186,6 +177,62 @@ impl CheckArgs {
         // `--ca` as issue values spell a CA: `LetsEncrypt.org.` is `letsencrypt.org`.
         let ca = CheckName::plain_domain(&self.ca)
             .ok_or_else(|| UsageError::InvalidCa(self.ca.clone()))?;
+        if let Some(uri) = &self.account_uri
+            && !(is_token(uri) && uri.contains("://"))
+        {
+            return Err(UsageError::InvalidAccountUri(uri.clone()));
+        }
+        let requester = Requester {
+            ca,
+            account_uri: self.account_uri,
+            method: self.method,
+            name_policy: !self.no_name_policy,
+        };
+        Ok((requester, names))
+    }
+}
+
+/// How the walk from the root goes: shared by `check --source` and `wait`.
+#[derive(Debug, Args)]
+pub struct WalkArgs {
+    /// Root hints in zone-file form (as named.root), instead of IANA's built in
+    #[arg(long, value_name = "FILE", help_heading = "Source")]
+    pub root_hints: Option<std::path::PathBuf>,
+
+    /// For testing: ask every authoritative server on this port instead of 53 (glue carries
+    /// addresses only; a test universe on loopback uses one port)
+    #[arg(long, value_name = "PORT", help_heading = "Source")]
+    pub authoritative_port: Option<u16>,
+}
+
+impl WalkArgs {
+    fn is_given(&self) -> Option<&'static str> {
+        if self.root_hints.is_some() {
+            Some("--root-hints")
+        } else if self.authoritative_port.is_some() {
+            Some("--authoritative-port")
+        } else {
+            None
+        }
+    }
+
+    pub fn request(self, perspectives: u32) -> SourceRequest {
+        SourceRequest {
+            root_hints: self.root_hints,
+            perspectives,
+            port: self.authoritative_port.unwrap_or(53),
+        }
+    }
+}
+
+impl CheckArgs {
+    pub fn validate(self) -> Result<CheckRequest, UsageError> {
+        let (requester, names) = self.requester.validate(&self.names)?;
+        if !self.source
+            && let Some(flag) = self.walk.is_given()
+        {
+            return Err(UsageError::NeedsSource(flag));
+        }
         if let Some(both) = self.assume.iter().find(|present| {
             self.assume_absent
                 .iter()
@@ -196,19 +243,9 @@ impl CheckArgs {
                 zone_line(&both.owner, &both.record)
             )));
         }
-        if let Some(uri) = &self.account_uri
-            && !(is_token(uri) && uri.contains("://"))
-        {
-            return Err(UsageError::InvalidAccountUri(uri.clone()));
-        }
         Ok(CheckRequest {
             names,
-            requester: Requester {
-                ca,
-                account_uri: self.account_uri,
-                method: self.method,
-                name_policy: !self.no_name_policy,
-            },
+            requester,
             assumptions: self.assume.into_iter().chain(self.assume_absent).collect(),
             dns: self.dns,
             concurrency: self.concurrency as usize,
@@ -216,11 +253,7 @@ impl CheckArgs {
             deadline: self.deadline,
             input: self.input.as_deref().map(Source::from_arg),
             output: self.output,
-            source: self.source.then(|| SourceRequest {
-                root_hints: self.root_hints,
-                perspectives: self.perspectives,
-                port: self.authoritative_port.unwrap_or(53),
-            }),
+            source: self.source.then(|| self.walk.request(self.perspectives)),
         })
     }
 }
@@ -257,9 +290,12 @@ mod tests {
     fn args(names: &[&str]) -> CheckArgs {
         CheckArgs {
             names: names.iter().map(|n| n.to_string()).collect(),
-            ca: "letsencrypt.org".into(),
-            account_uri: None,
-            method: None,
+            requester: RequesterArgs {
+                ca: "letsencrypt.org".into(),
+                account_uri: None,
+                method: None,
+                no_name_policy: false,
+            },
             dns: DnsArgs {
                 nameservers: vec!["127.0.0.1:53".parse().unwrap()],
                 timeout: Duration::from_secs(1),
@@ -277,11 +313,12 @@ mod tests {
                 verbose: false,
                 quiet: false,
             },
-            no_name_policy: false,
             source: false,
-            root_hints: None,
+            walk: WalkArgs {
+                root_hints: None,
+                authoritative_port: None,
+            },
             perspectives: 4,
-            authoritative_port: None,
         }
     }
 
@@ -297,27 +334,27 @@ mod tests {
     #[test]
     fn rule_31_a_wildcard_cannot_be_checked_with_http_01() {
         let mut wild = args(&["*.example.com"]);
-        wild.method = Some(Method::Http01);
+        wild.requester.method = Some(Method::Http01);
         assert!(matches!(
             wild.validate(),
             Err(UsageError::WildcardMethod { .. })
         ));
         let mut dns = args(&["*.example.com"]);
-        dns.method = Some(Method::Dns01);
+        dns.requester.method = Some(Method::Dns01);
         assert!(dns.validate().is_ok());
     }
 
     #[test]
     fn account_uris_and_ca_domains_must_fit_in_a_caa_value() {
         let mut spaced = args(&["example.com"]);
-        spaced.account_uri = Some("https://x/acct/1 2".into());
+        spaced.requester.account_uri = Some("https://x/acct/1 2".into());
         assert!(matches!(
             spaced.validate(),
             Err(UsageError::InvalidAccountUri(_))
         ));
         for bad in ["lets encrypt", "*.digicert.com", "192.0.2.1", ""] {
             let mut ca = args(&["example.com"]);
-            ca.ca = bad.into();
+            ca.requester.ca = bad.into();
             assert!(
                 matches!(ca.validate(), Err(UsageError::InvalidCa(_))),
                 "{bad}"
@@ -328,7 +365,7 @@ mod tests {
     #[test]
     fn the_ca_domain_is_normalised_as_issue_values_spell_it() {
         let mut ca = args(&["example.com"]);
-        ca.ca = "LetsEncrypt.ORG.".into();
+        ca.requester.ca = "LetsEncrypt.ORG.".into();
         assert_eq!(ca.validate().unwrap().requester.ca, "letsencrypt.org");
     }
 

@@ -15,7 +15,7 @@ pub use certificate::{
 pub use check::{CheckArgs, CheckRequest, SourceRequest};
 pub use twilio::{
     TwilioAlarmArgs, TwilioAlertsArgs, TwilioApiArgs, TwilioCommand, TwilioRequestArgs,
-    TwilioStatusArgs, TwilioStatusRequest, TwilioUploadArgs, WaitArgs,
+    TwilioStatusArgs, TwilioStatusRequest, TwilioUploadArgs, WaitingArgs,
 };
 
 use std::net::{IpAddr, SocketAddr};
@@ -212,6 +212,8 @@ pub enum UsageError {
     InvalidAccountUri(String),
     #[error("{0}; pass --nameserver IP")]
     NoNameservers(String),
+    #[error("{0} walks from the root: it needs --source")]
+    NeedsSource(&'static str),
 }
 
 fn parse_nameserver(text: &str) -> Result<SocketAddr, String> {
@@ -228,6 +230,33 @@ fn parse_nameserver(text: &str) -> Result<SocketAddr, String> {
         return Err("port 0 is not a port a server listens on; expected 1 to 65535".to_owned());
     }
     Ok(address)
+}
+
+/// A duration as people write it: `10s`, `5m`, `12h`, `7d`; a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let seconds_per = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "{text:?}: expected a number and s, m, h or d, as 10s, 5m or 7d"
+            ));
+        }
+    };
+    let count: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number and s, m, h or d, as 10s, 5m or 7d"))?;
+    match count.checked_mul(seconds_per) {
+        Some(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
+        _ => Err(format!("{text:?}: expected a duration above zero")),
+    }
 }
 
 pub(super) fn parse_seconds(text: &str) -> Result<Duration, String> {
@@ -278,6 +307,17 @@ mod tests {
         assert_eq!(parse_seconds("0.25"), Ok(Duration::from_millis(250)));
         for bad in ["0", "-1", "nan", "inf", "soon"] {
             assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn durations_are_written_as_people_write_them() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        for bad in ["", "0", "5 m", "5w", "-1s", "1.5m", "99999999999999999999d"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }
 }

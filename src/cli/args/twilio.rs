@@ -9,7 +9,7 @@ use crate::cert::Thresholds;
 use crate::runner::input::Source;
 
 use super::certificate::{ConnectionArgs, ThresholdArgs};
-use super::{DnsArgs, OutputArgs, UsageError, parse_seconds};
+use super::{DnsArgs, OutputArgs, UsageError, parse_duration, parse_seconds};
 
 pub(super) const TWILIO_EXAMPLES: &str = "\
 Credentials, as twilio-cli reads them: TWILIO_ACCOUNT_SID with TWILIO_API_KEY and
@@ -103,7 +103,7 @@ pub enum TwilioCommand {
 
 /// How long to wait for Twilio, and how often to ask.
 #[derive(Clone, Copy, Debug, Args)]
-pub struct WaitArgs {
+pub struct WaitingArgs {
     /// How long to wait for Twilio to finish (10s, 5m; a bare number is seconds)
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration, help_heading = "Waiting")]
     pub wait: Duration,
@@ -128,7 +128,7 @@ pub struct TwilioRequestArgs {
     pub no_name_policy: bool,
 
     #[command(flatten)]
-    pub waiting: WaitArgs,
+    pub waiting: WaitingArgs,
 
     #[command(flatten)]
     pub api: TwilioApiArgs,
@@ -154,7 +154,7 @@ pub struct TwilioUploadArgs {
     pub thresholds: ThresholdArgs,
 
     #[command(flatten)]
-    pub waiting: WaitArgs,
+    pub waiting: WaitingArgs,
 
     #[command(flatten)]
     pub api: TwilioApiArgs,
@@ -191,33 +191,6 @@ pub struct TwilioAlertsArgs {
 
     #[command(flatten)]
     pub output: OutputArgs,
-}
-
-/// A duration as people write it: `10s`, `5m`, `12h`, `7d`; a bare number is seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => text.split_at(at),
-        None => (text, "s"),
-    };
-    let seconds_per = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => {
-            return Err(format!(
-                "{text:?}: expected a number and s, m, h or d, as 10s, 5m or 7d"
-            ));
-        }
-    };
-    let count: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?}: expected a number and s, m, h or d, as 10s, 5m or 7d"))?;
-    match count.checked_mul(seconds_per) {
-        Some(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
-        _ => Err(format!("{text:?}: expected a duration above zero")),
-    }
 }
 
 /// How to reach Twilio: shared by every `twilio` subcommand.
@@ -300,21 +273,5 @@ impl TwilioStatusArgs {
             input: self.input.as_deref().map(Source::from_arg),
             concurrency: self.concurrency as usize,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_are_written_as_people_write_them() {
-        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
-        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
-        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
-        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        for bad in ["", "0", "5 m", "5w", "-1s", "1.5m", "99999999999999999999d"] {
-            assert!(parse_duration(bad).is_err(), "{bad}");
-        }
     }
 }
