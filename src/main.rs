@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use certready::cli::args::{Cli, Command};
+use certready::cli::args::{Cli, Command, UsageError};
 use certready::cli::generate;
 use certready::cli::wiring;
 use certready::cli::wiring::TwilioRun;
@@ -22,13 +22,8 @@ fn main() -> ExitCode {
         }
     };
     match command {
-        Command::Check(args) => match args.validate().and_then(wiring::check_plan) {
-            Ok(plan) => run_job(plan).into(),
-            Err(error) => {
-                warn(error);
-                ExitStatus::Usage.into()
-            }
-        },
+        Command::Check(args) => run_planned(args.validate().and_then(wiring::check_plan)).into(),
+        Command::Wait(args) => run_planned(args.validate().and_then(wiring::wait_plan)).into(),
         Command::Bundle(args) => match args.validate().and_then(wiring::bundle_check) {
             Ok(check) => {
                 let (report, status) = check.report();
@@ -70,6 +65,17 @@ fn with_newline(text: String) -> Vec<u8> {
     let mut bytes = text.into_bytes();
     bytes.push(b'\n');
     bytes
+}
+
+/// Runs a bulk command's plan, or says in one line why there is none (bad usage).
+fn run_planned<J: Job>(planned: Result<RunPlan<J>, UsageError>) -> ExitStatus {
+    match planned {
+        Ok(plan) => run_job(plan),
+        Err(error) => {
+            warn(error);
+            ExitStatus::Usage
+        }
+    }
 }
 
 /// Runs a bulk command's plan on a multi-threaded runtime.

@@ -18,7 +18,8 @@
 //!   smallest change that allows; `zone`: records as zone-file lines.
 //! - `perspectives`: what the CA's perspectives likely meet when authoritative servers
 //!   disagree, and the chance an issuance passes its quorum; `sources`: what each
-//!   authoritative server said and what is wrong with it (both for `check --source`).
+//!   authoritative server said and what is wrong with it (both for `check --source`);
+//!   `propagation`: whether a change has reached every authoritative server (`wait`).
 
 pub mod answers;
 pub mod assume;
@@ -30,10 +31,13 @@ pub mod issue_value;
 pub mod methods;
 pub mod perspectives;
 pub mod policy;
+pub mod propagation;
 pub mod relevant;
 pub mod requester;
 pub mod sources;
 pub mod tags;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod verdict;
 pub mod zone;
 

@@ -31,6 +31,31 @@ impl Outcomes {
         self.denied + self.error
     }
 
+    /// The share of draws that end in `verdict` (a refusal counts as denied).
+    pub fn share(&self, verdict: Verdict) -> f64 {
+        match verdict {
+            Verdict::Allowed => self.allowed,
+            Verdict::Denied | Verdict::Refused => self.denied,
+            Verdict::Error => self.error,
+        }
+    }
+
+    /// The verdict every draw reaches, if they all reach one.
+    pub fn unanimous(&self) -> Option<Verdict> {
+        [Verdict::Allowed, Verdict::Denied, Verdict::Error]
+            .into_iter()
+            .find(|verdict| self.share(*verdict) >= 1.0 - 1e-9)
+    }
+
+    /// The worst outcome some perspective can meet other than `awaited`: denied, else error,
+    /// else allowed.
+    pub fn worst_but(&self, awaited: Verdict) -> Verdict {
+        [Verdict::Denied, Verdict::Error, Verdict::Allowed]
+            .into_iter()
+            .find(|verdict| *verdict != awaited && self.share(*verdict) > 0.0)
+            .unwrap_or(awaited)
+    }
+
     /// The worst outcome some perspective can meet: denied, else error, else allowed.
     pub fn worst(&self) -> Verdict {
         if self.denied > 0.0 {

@@ -29,6 +29,8 @@ pub enum Asked {
         case_preserved: bool,
         records: Vec<CaaRecord>,
         serial: Option<u32>,
+        /// How long a resolver may keep the answer (its records' or its SOA's negative TTL).
+        ttl: Option<u32>,
         aliases: Vec<Alias>,
         onward: Option<String>,
     },
@@ -596,7 +598,8 @@ impl ZoneSeen {
     }
 }
 
-fn used_answer(server: &ServerAnswers) -> &Asked {
+/// The answer a resolver takes from a server: UDP's, or TCP's when UDP gave none usable.
+pub fn used_answer(server: &ServerAnswers) -> &Asked {
     if step_of(&server.caa_udp).is_some() {
         &server.caa_udp
     } else {
@@ -666,17 +669,13 @@ pub fn view_sources(
 ) -> SourceView {
     let answers: Vec<ZoneAnswers> = zones.iter().map(ZoneSeen::answers).collect();
     let outcomes = source_outcomes(climb, wildcard, &answers, requester);
-    let buckets = [outcomes.allowed, outcomes.denied, outcomes.error]
-        .iter()
-        .filter(|share| **share > 0.0)
-        .count();
     let zones = zones
         .iter()
         .map(|zone| zone_view(zone, roots_on_loopback))
         .collect();
     SourceView {
         zones,
-        consistency: if buckets <= 1 {
+        consistency: if outcomes.unanimous().is_some() {
             Consistency::Consistent
         } else {
             Consistency::Inconsistent
@@ -738,61 +737,9 @@ fn zone_view(zone: &ZoneSeen, roots_on_loopback: bool) -> ZoneView {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn replied(rcode: ResponseCode, records: &[&str], serial: u32) -> Asked {
-        Asked::Replied {
-            rcode,
-            authoritative: true,
-            referral: false,
-            case_preserved: true,
-            records: records
-                .iter()
-                .map(|value| CaaRecord::new(0, "issue", value.as_bytes()))
-                .collect(),
-            serial: Some(serial),
-            aliases: vec![],
-            onward: None,
-        }
-    }
-
-    /// An authoritative CNAME from `from` to `to` in another zone.
-    fn cname(from: &str, to: &str) -> Asked {
-        let mut asked = replied(ResponseCode::NoError, &[], 1);
-        if let Asked::Replied {
-            aliases, onward, ..
-        } = &mut asked
-        {
-            aliases.push(Alias {
-                kind: super::super::answers::AliasKind::Cname,
-                owner: from.into(),
-                from: from.into(),
-                to: to.into(),
-            });
-            *onward = Some(to.into());
-        }
-        asked
-    }
-
-    fn server(address: &str, caa_udp: Asked, caa_tcp: Asked) -> ServerAnswers {
-        ServerAnswers {
-            ns: "ns1.example.net.".into(),
-            address: address.parse().unwrap(),
-            soa: replied(ResponseCode::NoError, &[], 2026120601),
-            caa_udp,
-            caa_tcp,
-            caa_without_edns: None,
-        }
-    }
-
-    fn healthy(address: &str, records: &[&str], serial: u32) -> ServerAnswers {
-        let mut server = server(
-            address,
-            replied(ResponseCode::NoError, records, serial),
-            replied(ResponseCode::NoError, records, serial),
-        );
-        server.soa = replied(ResponseCode::NoError, &[], serial);
-        server
-    }
+    use crate::caa::test_support::{
+        cname, healthy, lets_encrypt, replied, server, test_tld, www_climb,
+    };
 
     fn codes(server: &ServerAnswers) -> Vec<&'static str> {
         server_findings(server, false)
@@ -846,6 +793,7 @@ mod tests {
             case_preserved: true,
             records: vec![],
             serial: None,
+            ttl: None,
             aliases: vec![],
             onward: None,
         };
@@ -960,28 +908,6 @@ mod tests {
                 own: vec![ip("192.0.2.22")],
             }]
         );
-    }
-
-    /// The climb of `www.example.test`.
-    fn www_climb() -> [String; 3] {
-        ["www.example.test", "example.test", "test"].map(String::from)
-    }
-
-    /// `test.`, with no CAA record.
-    fn test_tld() -> ZoneAnswers {
-        ZoneAnswers {
-            names: vec!["test".into()],
-            servers: vec![vec![replied(ResponseCode::NoError, &[], 1)]],
-        }
-    }
-
-    fn lets_encrypt() -> Requester {
-        Requester {
-            ca: "letsencrypt.org".into(),
-            account_uri: None,
-            method: None,
-            name_policy: false,
-        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::commands::expiry::{Expirer, ExpiryJob, ExpiryOutput, ExpiryTarget, pr
 use crate::commands::twilio::actions::Waiting;
 use crate::commands::twilio::status::StatusTarget;
 use crate::commands::twilio::{StatusJob, run_alarm, run_alerts, run_request, run_upload};
+use crate::commands::wait::{MOST_NAMES_AT_ONCE, WaitJob, Waiter};
 use crate::diagnostics::warn;
 use crate::dns::addresses::AddressResolver;
 use crate::dns::delegation::Walker;
@@ -38,7 +39,8 @@ use crate::twilio::resources::DomainSid;
 
 use super::args::{
     BundleRequest, CheckRequest, ColorChoice, ConnectionArgs, DnsArgs, ExpiryRequest, OutputArgs,
-    SourceRequest, TwilioApiArgs, TwilioCommand, TwilioStatusRequest, UsageError, WaitingArgs,
+    SourceRequest, TwilioApiArgs, TwilioCommand, TwilioStatusRequest, UsageError, WaitRequest,
+    WaitingArgs,
 };
 
 /// A validated check, wired to this machine: its resolver, its report format.
@@ -69,6 +71,29 @@ pub fn check_plan(request: CheckRequest) -> Result<RunPlan<CheckJob>, UsageError
         input: request.input,
         window,
         progress: !request.output.quiet,
+    })
+}
+
+/// A validated wait, wired to this machine: its walker from the roots.
+pub fn wait_plan(request: WaitRequest) -> Result<RunPlan<WaitJob>, UsageError> {
+    refuse_input_directory(request.input.as_ref())?;
+    let walking = source_mode(&request.walk, SOURCE_PATIENCE)?;
+    let waiter = Waiter {
+        requester: request.requester,
+        walker: walking.walker,
+        patience: walking.patience,
+        until: request.until,
+        timeout: request.timeout,
+        interval: request.interval,
+        progress: !request.output.quiet,
+    };
+    Ok(RunPlan {
+        job: WaitJob::new(waiter, format(&request.output)),
+        targets: request.names,
+        input: request.input,
+        window: MOST_NAMES_AT_ONCE,
+        // Each server's standing is the progress.
+        progress: false,
     })
 }
 

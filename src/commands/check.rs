@@ -104,6 +104,21 @@ impl Checker {
     }
 }
 
+/// An input line naming a wildcard the requester's method cannot validate, refused in its
+/// place (arguments were refused before the run): for every job that takes names.
+pub fn refuse_wildcard_line<J: Job>(
+    job: &J,
+    name: &CheckName,
+    line: Option<u64>,
+    requester: &Requester,
+) -> Option<Performed<J::Class>> {
+    let reason = wildcard_method_refusal(name, requester.method)?;
+    Some(Performed {
+        class: None,
+        text: job.render_invalid(line?, &name.to_string(), &reason),
+    })
+}
+
 /// `check` as a job of the runner: a checker, how reports are written, and which assumptions
 /// changed a name's lookups.
 #[derive(Debug)]
@@ -164,14 +179,8 @@ impl Job for CheckJob {
     }
 
     async fn perform(&self, name: CheckName, line: Option<u64>) -> Performed<Verdict> {
-        // Arguments were refused before the run; an input line is refused in its place.
-        if let Some(line) = line
-            && let Some(reason) = wildcard_method_refusal(&name, self.checker.requester.method)
-        {
-            return Performed {
-                class: None,
-                text: self.render_invalid(line, &name.to_string(), &reason),
-            };
+        if let Some(refused) = refuse_wildcard_line(self, &name, line, &self.checker.requester) {
+            return refused;
         }
         let check = self.checker.check(name).await;
         for (used, assumption) in self.assumptions_used.iter().zip(&self.checker.assumptions) {

@@ -3,7 +3,8 @@
 //!
 //! - `check`: may the CA issue for a name; `bundle`: is a PEM bundle ready to upload;
 //!   `expiry`: is the certificate a server serves sound; `twilio`: a Link Shortening domain,
-//!   Twilio's view beside the world's.
+//!   Twilio's view beside the world's; `wait`: after a DNS change, until every authoritative
+//!   server leads to the verdict awaited.
 //! - here: the clock every command judges certificates by, and stdout for the commands that
 //!   write a finished report rather than stream one through the runner.
 
@@ -11,6 +12,7 @@ pub mod bundle;
 pub mod check;
 pub mod expiry;
 pub mod twilio;
+pub mod wait;
 
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -80,6 +80,19 @@ impl Said {
             })
     }
 
+    /// How long a resolver may keep the answer: the largest TTL of the answer's records, or
+    /// for a negative answer its SOA's negative TTL (RFC 2308 §5: the lesser of the SOA's TTL
+    /// and its minimum field).
+    pub fn ttl(&self) -> Option<u32> {
+        let answered = self.answers.iter().map(|record| record.ttl).max();
+        answered.or_else(|| {
+            self.authority.iter().find_map(|record| match &record.data {
+                RData::SOA(soa) => Some(record.ttl.min(soa.minimum)),
+                _ => None,
+            })
+        })
+    }
+
     /// The reply as the `caa::sources` rules take it.
     pub fn asked(&self) -> Asked {
         let (aliases, onward) = match &self.chain {
@@ -93,6 +106,7 @@ impl Said {
             case_preserved: self.case_preserved,
             records: self.caa.clone(),
             serial: self.serial(),
+            ttl: self.ttl(),
             aliases: aliases.clone(),
             onward: onward.as_ref().map(name_text),
         }

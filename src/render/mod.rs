@@ -2,7 +2,8 @@
 //! finished diagnosis.
 //!
 //! - `check`: the CAA report (`check`); `certificate`: the certificate reports (`bundle`,
-//!   `expiry`, and the `--nagios` plugin line); `twilio`: a Link Shortening domain's status.
+//!   `expiry`, and the `--nagios` plugin line); `twilio`: a Link Shortening domain's status;
+//!   `wait`: how a wait for a DNS change went.
 //! - `style`: colours for the human reports; `invalid`: the report for an input line that is
 //!   not a valid entry, for every bulk command.
 
@@ -11,6 +12,7 @@ pub mod check;
 mod invalid;
 pub mod style;
 pub mod twilio;
+pub mod wait;
 
 pub use check::render_check;
 pub use invalid::{InvalidKeys, render_invalid};

@@ -10,7 +10,7 @@ use certready::dns::delegation::Walker;
 use certready::dns::roots::read_root_hints;
 use hickory_server::proto::rr::Name;
 
-use crate::support::authority::Universe;
+use crate::support::authority::{Universe, UniverseBuilder};
 
 /// Root, `test.` on two servers, `example.test.` on two (one of which the zone itself says has
 /// another address than its glue, and a third only the zone names), and `other.test.` served
@@ -360,43 +360,12 @@ async fn each_faulty_server_is_named_by_its_finding() {
             Some(Fault::CaaRcode(ResponseCode::FormErr)),
         ),
     ];
-    let mut builder = Universe::builder();
-    let root = builder.server("a.root.test");
-    let nic = builder.server("ns1.nic.test");
-    let addresses: Vec<_> = faults
-        .iter()
-        .map(|(name, _)| builder.server(name))
-        .collect();
-    let glue: String = faults
-        .iter()
-        .zip(&addresses)
-        .map(|((name, _), address)| {
-            let label = name.trim_end_matches(".test");
-            format!("faulty NS {name}.\n{label} A {address}\n")
-        })
-        .collect();
-    builder.zone(
-        ".",
-        &format!(
-            ". SOA a.root.test. h.root.test. 1 3600 600 86400 300
-. NS a.root.test.
-a.root.test. A {root}
-test. NS ns1.nic.test.
-ns1.nic.test. A {nic}
-"
-        ),
-        &["a.root.test"],
-    );
-    builder.zone(
-        "test",
-        &format!("@ SOA ns1.nic h 1 3600 600 86400 300\n@ NS ns1.nic\nns1.nic A {nic}\n{glue}"),
-        &["ns1.nic.test"],
-    );
+    let servers: Vec<&str> = faults.iter().map(|(name, _)| *name).collect();
+    let mut builder = UniverseBuilder::under_test(&[("faulty.test", &servers)]);
     let apex: String = faults
         .iter()
         .map(|(name, _)| format!("@ NS {name}.\n"))
         .collect();
-    let servers: Vec<&str> = faults.iter().map(|(name, _)| *name).collect();
     builder.zone(
         "faulty.test",
         &format!("@ SOA ns1 h 9 3600 600 86400 300\n{apex}www CAA 0 issue \"letsencrypt.org\"\n"),

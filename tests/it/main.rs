@@ -3,7 +3,8 @@
 //!
 //! - `support`: the servers and the ways to run the binary.
 //! - `authority_harness`: the universe of authoritative servers (`support/authority.rs`);
-//!   `authority`, `delegation`: one question to one server, and the walk from the roots.
+//!   `authority`, `delegation`: one question to one server, and the walk from the roots;
+//!   `wait`: waiting for a zone change to reach every server.
 //! - `verdicts`, `lookups`, `fixes`, `reports`: `check` against DNS.
 //! - `tls_probe`: the TLS shell against loopback TLS servers; `bundle`, `expiry`: the
 //!   certificate commands.
@@ -29,3 +30,4 @@ mod tls_probe;
 mod twilio;
 mod twilio_fake;
 mod verdicts;
+mod wait;

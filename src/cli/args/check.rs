@@ -206,7 +206,7 @@ pub struct WalkArgs {
 }
 
 impl WalkArgs {
-    fn is_given(&self) -> Option<&'static str> {
+    pub(super) fn is_given(&self) -> Option<&'static str> {
         if self.root_hints.is_some() {
             Some("--root-hints")
         } else if self.authoritative_port.is_some() {

@@ -8,6 +8,7 @@
 mod certificate;
 mod check;
 mod twilio;
+mod wait;
 
 pub use certificate::{
     BundleArgs, BundleRequest, ConnectionArgs, ExpiryArgs, ExpiryRequest, ThresholdArgs,
@@ -17,6 +18,7 @@ pub use twilio::{
     TwilioAlarmArgs, TwilioAlertsArgs, TwilioApiArgs, TwilioCommand, TwilioRequestArgs,
     TwilioStatusArgs, TwilioStatusRequest, TwilioUploadArgs, WaitingArgs,
 };
+pub use wait::{WaitArgs, WaitRequest};
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -61,6 +63,9 @@ pub enum Command {
     /// Read the certificate each server serves: expiry, chain, trust, issuer
     #[command(after_help = certificate::EXPIRY_EXAMPLES)]
     Expiry(Box<ExpiryArgs>),
+    /// After a DNS change, wait until every authoritative server leads to the verdict awaited
+    #[command(after_help = wait::WAIT_EXAMPLES)]
+    Wait(Box<WaitArgs>),
     /// Twilio Link Shortening domains: Twilio's view of their certificates beside the world's
     #[command(subcommand, after_help = twilio::TWILIO_EXAMPLES)]
     Twilio(TwilioCommand),
@@ -212,6 +217,10 @@ pub enum UsageError {
     InvalidAccountUri(String),
     #[error("{0}; pass --nameserver IP")]
     NoNameservers(String),
+    #[error(
+        "--timeout {timeout}s is shorter than --interval {interval}s: no second round could confirm the first"
+    )]
+    TimeoutBelowInterval { timeout: u64, interval: u64 },
     #[error("{0} walks from the root: it needs --source")]
     NeedsSource(&'static str),
 }

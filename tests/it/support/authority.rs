@@ -128,6 +128,41 @@ impl UniverseBuilder {
         address
     }
 
+    /// A root on `a.root.test` and `test.` on `ns.nic.test`, delegating each zone of
+    /// `delegations` (its name under `test.`, and its name servers) with glue; each name
+    /// server is declared here, and the zones' own text is the caller's to give.
+    pub fn under_test(delegations: &[(&str, &[&str])]) -> UniverseBuilder {
+        let mut builder = UniverseBuilder::default();
+        let root = builder.server("a.root.test");
+        let nic = builder.server("ns.nic.test");
+        let mut test = format!(
+            "@ SOA ns.nic hostmaster 1 3600 600 86400 300
+@ NS ns.nic
+ns.nic A {nic}
+"
+        );
+        for (zone, servers) in delegations {
+            for server in *servers {
+                let address = builder.server(server);
+                test.push_str(&format!("{zone}. NS {server}.\n{server}. A {address}\n"));
+            }
+        }
+        builder.zone(
+            ".",
+            &format!(
+                ". SOA a.root.test. hostmaster.root.test. 1 3600 600 86400 300
+. NS a.root.test.
+a.root.test. A {root}
+test. NS ns.nic.test.
+ns.nic.test. A {nic}
+"
+            ),
+            &["a.root.test"],
+        );
+        builder.zone("test", &test, &["ns.nic.test"]);
+        builder
+    }
+
     /// Has each of `servers` serve zone `origin` as `text` says.
     pub fn zone(&mut self, origin: &str, text: &str, servers: &[&str]) -> &mut Self {
         for server in servers {

@@ -1,0 +1,495 @@
+//! Whether a DNS change has reached every authoritative server (issue 10, `certready wait`).
+//! Each round asks every server as `check --source` does; these rules say where each server
+//! stands and whether the round is settled: every server that answers leads to the awaited
+//! verdict, at a serial no lower than the highest its zone served when the wait began.
+//!
+//! A server that gives no usable answer does not hold the wait: the CA's resolver passes over
+//! it (ca-vantage.md §5.2), and `check --source` names it. Resolver caches are not waited for
+//! either (the CA keeps none); the largest TTL seen says how long they may lag.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use super::perspectives::Outcomes;
+use super::requester::Requester;
+use super::sources::{
+    Asked, ServerAnswers, Step, ZoneAnswers, ZoneSeen, fingerprint, source_outcomes, step_of,
+    used_answer,
+};
+use super::verdict::Verdict;
+
+/// One server as known from round to round: its zone, its name and its address.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ServerKey {
+    pub zone: String,
+    pub ns: String,
+    pub address: IpAddr,
+}
+
+/// Where one server stands in a round.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Its answers lead to the awaited verdict, at a serial no lower than its zone's baseline.
+    CaughtUp,
+    /// Its answers lead to the awaited verdict, but at a serial lower than the highest its
+    /// zone served when the wait began: it may not have the change yet.
+    Behind { serial: u32, baseline: u32 },
+    /// It still serves what it served when the wait began, which leads to `verdict`.
+    OldRecords { verdict: Verdict },
+    /// It serves other answers than when the wait began, which still lead to `verdict`.
+    OtherRecords { verdict: Verdict },
+    /// No usable answer: the CA passes over it, so it does not hold the wait.
+    NoAnswer,
+}
+
+impl Standing {
+    /// The stable code scripts match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Standing::CaughtUp => "caught-up",
+            Standing::Behind { .. } => "behind",
+            Standing::OldRecords { .. } => "old-records",
+            Standing::OtherRecords { .. } => "other-records",
+            Standing::NoAnswer => "no-answer",
+        }
+    }
+
+    /// Whether the server keeps the round from being settled.
+    pub fn holds_the_wait(&self) -> bool {
+        !matches!(self, Standing::CaughtUp | Standing::NoAnswer)
+    }
+}
+
+/// What the wait remembers from the round a zone or server was first met in: per zone the
+/// highest serial its servers served, per server its answers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Baseline {
+    serials: HashMap<String, u32>,
+    answers: HashMap<ServerKey, Vec<Option<Step>>>,
+}
+
+impl Baseline {
+    /// Remembers the zones and servers of a round not met before; what was remembered stays.
+    pub fn learn(&mut self, zones: &[ZoneSeen]) {
+        for zone in zones {
+            let name = &zone.delegation.zone;
+            if !self.serials.contains_key(name)
+                && let Some(highest) = zone.servers.iter().filter_map(|said| serial(said)).max()
+            {
+                self.serials.insert(name.clone(), highest);
+            }
+            for said in &zone.servers {
+                if let Some(key) = key(name, said) {
+                    self.answers.entry(key).or_insert_with(|| answers_of(said));
+                }
+            }
+        }
+    }
+}
+
+/// One server in one round.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerRound {
+    pub key: ServerKey,
+    pub serial: Option<u32>,
+    pub standing: Standing,
+}
+
+/// One round judged.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Round {
+    pub servers: Vec<ServerRound>,
+    /// What the perspectives' draws come to over every server.
+    pub outcomes: Outcomes,
+    /// Every server that answers leads to the awaited verdict at a serial no lower than its
+    /// zone's baseline, and every zone has one that does.
+    pub settled: bool,
+    /// The largest TTL of any answer this round: how long a resolver may keep it.
+    pub largest_ttl: Option<u32>,
+}
+
+/// What a wait waits for: the names of the climb (full name first) to lead to `verdict`
+/// (allowed, or denied) for this requester.
+#[derive(Clone, Copy, Debug)]
+pub struct Awaiting<'a> {
+    pub climb: &'a [String],
+    pub wildcard: bool,
+    pub requester: &'a Requester,
+    pub verdict: Verdict,
+}
+
+impl Awaiting<'_> {
+    fn outcomes(&self, answers: &[ZoneAnswers]) -> Outcomes {
+        source_outcomes(self.climb, self.wildcard, answers, self.requester)
+    }
+
+    /// Whether every draw leads to the awaited verdict.
+    fn reached(&self, outcomes: &Outcomes) -> bool {
+        outcomes.share(self.verdict) >= 1.0 - 1e-9
+    }
+}
+
+/// Judges a round against what is awaited.
+pub fn judge_round(awaiting: &Awaiting, zones: &[ZoneSeen], baseline: &Baseline) -> Round {
+    let answers: Vec<ZoneAnswers> = zones.iter().map(ZoneSeen::answers).collect();
+    let outcomes = awaiting.outcomes(&answers);
+    let newest = newest_servers(zones, &answers);
+    let mut servers = Vec::new();
+    for (at, zone) in zones.iter().enumerate() {
+        for (index, said) in zone.servers.iter().enumerate() {
+            let Some(key) = key(&zone.delegation.zone, said) else {
+                continue;
+            };
+            let serial = serial(said);
+            let beside = beside_the_newest(&answers, &newest, (at, index));
+            let standing = standing(awaiting, &beside, at, serial, baseline, &key);
+            servers.push(ServerRound {
+                key,
+                serial,
+                standing,
+            });
+        }
+    }
+    let settled = awaiting.reached(&outcomes)
+        && !servers
+            .iter()
+            .any(|server| server.standing.holds_the_wait());
+    Round {
+        servers,
+        outcomes,
+        settled,
+        largest_ttl: zones
+            .iter()
+            .flat_map(|zone| &zone.servers)
+            .flatten()
+            .flat_map(|server| [&server.caa_udp, &server.caa_tcp])
+            .filter_map(ttl)
+            .max(),
+    }
+}
+
+/// Each zone's usable server of the highest serial (the first of them), if any: what the
+/// zone serves once its servers have caught up.
+fn newest_servers(zones: &[ZoneSeen], answers: &[ZoneAnswers]) -> Vec<Option<usize>> {
+    zones
+        .iter()
+        .zip(answers)
+        .map(|(zone, answers)| {
+            let usable = |index: &usize| {
+                answers.servers[*index]
+                    .iter()
+                    .all(|asked| step_of(asked).is_some())
+            };
+            let newest = (0..zone.servers.len())
+                .filter(usable)
+                .map(|index| serial(&zone.servers[index]))
+                .max()?;
+            (0..zone.servers.len())
+                .filter(usable)
+                .find(|index| serial(&zone.servers[*index]) == newest)
+        })
+        .collect()
+}
+
+/// The draws that judge one server: its zone answered by it alone, every other zone by its
+/// newest server. So a server is judged by what it serves, not by another zone's laggard.
+fn beside_the_newest(
+    answers: &[ZoneAnswers],
+    newest: &[Option<usize>],
+    (zone, index): (usize, usize),
+) -> Vec<ZoneAnswers> {
+    answers
+        .iter()
+        .zip(newest)
+        .enumerate()
+        .map(|(at, (answers, newest))| {
+            let pick = if at == zone { Some(index) } else { *newest };
+            match pick {
+                Some(pick) => ZoneAnswers {
+                    names: answers.names.clone(),
+                    servers: vec![answers.servers[pick].clone()],
+                },
+                None => answers.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Where a server stands, judged in `beside` (its zone, `zone`, answered by it alone): the
+/// verdict it leads to, then its serial against its zone's baseline.
+fn standing(
+    awaiting: &Awaiting,
+    beside: &[ZoneAnswers],
+    zone: usize,
+    serial: Option<u32>,
+    baseline: &Baseline,
+    key: &ServerKey,
+) -> Standing {
+    let said = &beside[zone].servers[0];
+    if said.iter().any(|asked| step_of(asked).is_none()) {
+        return Standing::NoAnswer;
+    }
+    let outcomes = awaiting.outcomes(beside);
+    if !awaiting.reached(&outcomes) {
+        let verdict = outcomes.worst_but(awaiting.verdict);
+        let now: Vec<Option<Step>> = said.iter().map(fingerprint).collect();
+        return if baseline.answers.get(key) == Some(&now) {
+            Standing::OldRecords { verdict }
+        } else {
+            Standing::OtherRecords { verdict }
+        };
+    }
+    match (serial, baseline.serials.get(&key.zone)) {
+        (Some(serial), Some(&baseline)) if serial < baseline => {
+            Standing::Behind { serial, baseline }
+        }
+        _ => Standing::CaughtUp,
+    }
+}
+
+/// Settled rounds in a row that end a wait: one more look after the first settled round
+/// catches a server that answered from a zone being reloaded.
+pub const SETTLED_ROUNDS: u32 = 2;
+
+/// How a wait ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// Every server that answers led to the awaited verdict, `SETTLED_ROUNDS` rounds in a row.
+    Settled,
+    /// At the timeout the servers all agreed on another verdict; or the CA's name policy
+    /// refuses the name, so no record can make it issue.
+    Elsewhere,
+    /// At the timeout the servers still disagreed, lagged behind, or could not be asked.
+    Unsettled,
+}
+
+/// How a wait that ran out of time ended, by its last round judged.
+pub fn ending_at_timeout(last: Option<&Round>, awaited: Verdict) -> Ending {
+    match last.and_then(|round| round.outcomes.unanimous()) {
+        Some(verdict) if verdict != awaited => Ending::Elsewhere,
+        _ => Ending::Unsettled,
+    }
+}
+
+fn key(zone: &str, said: &[ServerAnswers]) -> Option<ServerKey> {
+    let first = said.first()?;
+    Some(ServerKey {
+        zone: zone.to_owned(),
+        ns: first.ns.clone(),
+        address: first.address,
+    })
+}
+
+fn answers_of(said: &[ServerAnswers]) -> Vec<Option<Step>> {
+    said.iter().map(used_answer).map(fingerprint).collect()
+}
+
+fn serial(said: &[ServerAnswers]) -> Option<u32> {
+    said.iter().find_map(|server| match &server.soa {
+        Asked::Replied { serial, .. } => *serial,
+        _ => None,
+    })
+}
+
+fn ttl(asked: &Asked) -> Option<u32> {
+    match asked {
+        Asked::Replied { ttl, .. } if step_of(asked).is_some() => *ttl,
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::caa::sources::{Delegation, ZoneSeen};
+    use crate::caa::test_support::{healthy, lets_encrypt, server, www_climb};
+
+    /// `example.test.` on the servers given (each answering `www` and the apex), and `test.`
+    /// on one server with no record.
+    fn universe(servers: Vec<Vec<ServerAnswers>>) -> Vec<ZoneSeen> {
+        let zone = |name: &str, names: &[&str], servers| ZoneSeen {
+            delegation: Delegation {
+                zone: name.into(),
+                ..Delegation::default()
+            },
+            names: names.iter().map(|name| name.to_string()).collect(),
+            servers,
+        };
+        vec![
+            zone(
+                "example.test.",
+                &["www.example.test", "example.test"],
+                servers,
+            ),
+            zone(
+                "test.",
+                &["test"],
+                vec![vec![named(healthy("192.0.2.1", &[], 1), "ns.nic.test.")]],
+            ),
+        ]
+    }
+
+    fn named(mut server: ServerAnswers, ns: &str) -> ServerAnswers {
+        server.ns = ns.into();
+        server
+    }
+
+    /// A server of example.test answering `www` with `records` and the apex with none.
+    fn example_server(address: &str, records: &[&str], serial: u32) -> Vec<ServerAnswers> {
+        vec![
+            healthy(address, records, serial),
+            healthy(address, &[], serial),
+        ]
+    }
+
+    /// Each example.test server's address and standing.
+    fn standings(round: &Round) -> Vec<(String, Standing)> {
+        round
+            .servers
+            .iter()
+            .filter(|server| server.key.zone == "example.test.")
+            .map(|server| (server.key.address.to_string(), server.standing.clone()))
+            .collect()
+    }
+
+    fn awaiting<'a>(
+        climb: &'a [String],
+        requester: &'a Requester,
+        verdict: Verdict,
+    ) -> Awaiting<'a> {
+        Awaiting {
+            climb,
+            wildcard: false,
+            requester,
+            verdict,
+        }
+    }
+
+    #[test]
+    fn a_secondary_with_the_old_records_holds_the_wait_until_it_catches_up() {
+        let (climb, requester) = (www_climb(), lets_encrypt());
+        let awaiting = awaiting(&climb, &requester, Verdict::Allowed);
+        let before = universe(vec![
+            example_server("192.0.2.53", &["letsencrypt.org"], 7),
+            example_server("192.0.2.54", &["digicert.com"], 6),
+        ]);
+        let mut baseline = Baseline::default();
+        baseline.learn(&before);
+        let round = judge_round(&awaiting, &before, &baseline);
+        assert_eq!(
+            standings(&round),
+            [
+                ("192.0.2.53".into(), Standing::CaughtUp),
+                (
+                    "192.0.2.54".into(),
+                    Standing::OldRecords {
+                        verdict: Verdict::Denied
+                    }
+                )
+            ]
+        );
+        assert!(!round.settled);
+        assert_eq!(round.largest_ttl, Some(300));
+        // The parent's server is judged beside example.test's newest server, not its laggard.
+        let parent = round
+            .servers
+            .iter()
+            .find(|server| server.key.zone == "test.");
+        assert_eq!(parent.unwrap().standing, Standing::CaughtUp);
+
+        // The new records at an older serial: a server that may not have the change yet.
+        let older = universe(vec![
+            example_server("192.0.2.53", &["letsencrypt.org"], 7),
+            example_server("192.0.2.54", &["letsencrypt.org"], 6),
+        ]);
+        let round = judge_round(&awaiting, &older, &baseline);
+        assert_eq!(
+            standings(&round)[1].1,
+            Standing::Behind {
+                serial: 6,
+                baseline: 7
+            }
+        );
+        assert!(!round.settled);
+
+        let after = universe(vec![
+            example_server("192.0.2.53", &["letsencrypt.org"], 7),
+            example_server("192.0.2.54", &["letsencrypt.org"], 7),
+        ]);
+        let round = judge_round(&awaiting, &after, &baseline);
+        assert!(round.settled, "{round:?}");
+    }
+
+    #[test]
+    fn other_records_that_still_deny_are_not_the_old_ones() {
+        let (climb, requester) = (www_climb(), lets_encrypt());
+        let awaiting = awaiting(&climb, &requester, Verdict::Allowed);
+        let before = universe(vec![example_server("192.0.2.53", &["digicert.com"], 7)]);
+        let mut baseline = Baseline::default();
+        baseline.learn(&before);
+        let after = universe(vec![example_server("192.0.2.53", &["sectigo.com"], 8)]);
+        let round = judge_round(&awaiting, &after, &baseline);
+        assert_eq!(
+            standings(&round),
+            [(
+                "192.0.2.53".into(),
+                Standing::OtherRecords {
+                    verdict: Verdict::Denied
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn a_server_with_no_usable_answer_does_not_hold_the_wait() {
+        let (climb, requester) = (www_climb(), lets_encrypt());
+        let awaiting = awaiting(&climb, &requester, Verdict::Allowed);
+        let mut dead = server("192.0.2.54", Asked::Silent, Asked::Silent);
+        dead.soa = Asked::Silent;
+        let silent = vec![dead.clone(), dead];
+        let zones = universe(vec![
+            example_server("192.0.2.53", &["letsencrypt.org"], 7),
+            silent.clone(),
+        ]);
+        let mut baseline = Baseline::default();
+        baseline.learn(&zones);
+        let round = judge_round(&awaiting, &zones, &baseline);
+        assert_eq!(standings(&round)[1].1, Standing::NoAnswer);
+        assert!(round.settled);
+        // But a zone none of whose servers answers is not settled.
+        let dead = universe(vec![silent]);
+        assert!(!judge_round(&awaiting, &dead, &baseline).settled);
+    }
+
+    #[test]
+    fn a_wait_for_denied_is_settled_when_every_server_denies() {
+        let (climb, requester) = (www_climb(), lets_encrypt());
+        let awaiting = awaiting(&climb, &requester, Verdict::Denied);
+        let zones = universe(vec![
+            example_server("192.0.2.53", &["digicert.com"], 7),
+            example_server("192.0.2.54", &["letsencrypt.org"], 7),
+        ]);
+        let mut baseline = Baseline::default();
+        baseline.learn(&zones);
+        let round = judge_round(&awaiting, &zones, &baseline);
+        assert_eq!(
+            standings(&round)[1].1,
+            Standing::OldRecords {
+                verdict: Verdict::Allowed
+            }
+        );
+        assert!(!round.settled);
+    }
+
+    #[test]
+    fn the_worst_outcome_but_the_awaited_one() {
+        let outcomes = Outcomes {
+            allowed: 0.5,
+            denied: 0.0,
+            error: 0.5,
+        };
+        assert_eq!(outcomes.worst_but(Verdict::Allowed), Verdict::Error);
+        assert_eq!(outcomes.worst_but(Verdict::Denied), Verdict::Error);
+        assert_eq!(outcomes.share(Verdict::Refused), 0.0);
+    }
+}
