@@ -40,6 +40,9 @@ pub enum Asked {
     Refused,
     /// Not asked: an address the CA's resolver will not query.
     NotAsked,
+    /// This machine has no route to the address (an IPv6 address on a host without IPv6):
+    /// says nothing about the server, which the CA reaches.
+    NoRoute,
     /// The answer's alias chain is broken (a loop, or too long): the server's answer is a
     /// failure, never "no records".
     AliasFailed(Failure),
@@ -237,7 +240,7 @@ pub fn server_findings(server: &ServerAnswers, roots_on_loopback: bool) -> Vec<S
     if is_private_address(server.address, roots_on_loopback) {
         findings.push(SourceFinding::PrivateAddress);
     }
-    if server.soa == Asked::NotAsked {
+    if matches!(server.soa, Asked::NotAsked | Asked::NoRoute) {
         return findings;
     }
     if unreachable(server) {
@@ -829,6 +832,14 @@ mod tests {
             *case_preserved = false;
         }
         assert_eq!(codes(&case), ["case-not-preserved"]);
+    }
+
+    #[test]
+    fn a_server_this_machine_has_no_route_to_has_no_finding_and_is_never_drawn() {
+        let mut far = server("2001:db8::53", Asked::NoRoute, Asked::NoRoute);
+        far.soa = Asked::NoRoute;
+        assert_eq!(codes(&far), Vec::<&str>::new());
+        assert_eq!(step_of(&far.caa_udp), None);
     }
 
     #[test]

@@ -118,6 +118,8 @@ impl Said {
 pub enum AskFailure {
     #[error("no reply within the timeout")]
     Silent,
+    #[error("no route from this machine: {0}")]
+    NoRoute(String),
     #[error("refused: {0}")]
     Refused(String),
     #[error("an unreadable reply: {0}")]
@@ -130,6 +132,7 @@ impl AskFailure {
         match self {
             AskFailure::Silent | AskFailure::Malformed(_) => Asked::Silent,
             AskFailure::Refused(_) => Asked::Refused,
+            AskFailure::NoRoute(_) => Asked::NoRoute,
         }
     }
 }
@@ -150,13 +153,22 @@ pub async fn ask(
     };
     let reply = match timeout(patience, exchange).await {
         Err(_) => return Err(AskFailure::Silent),
-        Ok(Err(error)) if error.kind() == io::ErrorKind::ConnectionRefused => {
-            return Err(AskFailure::Refused(error.to_string()));
-        }
-        Ok(Err(error)) => return Err(AskFailure::Malformed(error.to_string())),
+        Ok(Err(error)) => return Err(failure_of(&error)),
         Ok(Ok(reply)) => reply,
     };
     read(&reply, id, &sent_name, question.rtype)
+}
+
+/// Why an exchange failed: refused by the server (a closed port), or no route from this
+/// machine (an IPv6 address on a host without IPv6), which says nothing of the server.
+fn failure_of(error: &io::Error) -> AskFailure {
+    match error.kind() {
+        io::ErrorKind::ConnectionRefused => AskFailure::Refused(error.to_string()),
+        io::ErrorKind::NetworkUnreachable
+        | io::ErrorKind::HostUnreachable
+        | io::ErrorKind::AddrNotAvailable => AskFailure::NoRoute(error.to_string()),
+        _ => AskFailure::Malformed(error.to_string()),
+    }
 }
 
 /// A message id and the name with each letter's case drawn at random (0x20).
@@ -311,5 +323,19 @@ pub async fn probe(
         caa_udp,
         caa_tcp: asked(caa_tcp),
         caa_without_edns,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_route_from_here_is_told_from_a_refusal_and_from_silence() {
+        let failure = |kind| failure_of(&io::Error::from(kind)).asked();
+        assert_eq!(failure(io::ErrorKind::ConnectionRefused), Asked::Refused);
+        assert_eq!(failure(io::ErrorKind::NetworkUnreachable), Asked::NoRoute);
+        assert_eq!(failure(io::ErrorKind::HostUnreachable), Asked::NoRoute);
+        assert_eq!(failure(io::ErrorKind::InvalidData), Asked::Silent);
     }
 }
