@@ -47,6 +47,15 @@ pub struct Said {
     pub truncated: bool,
     /// The question came back in the exact case it was sent.
     pub case_preserved: bool,
+    /// No answer, NS records in the authority section: sent elsewhere.
+    pub referral: bool,
+    /// The SOA serial the reply carries: the answer's, else the authority section's.
+    pub serial: Option<u32>,
+    /// How long a resolver may keep the answer: the largest TTL of the answer's records, or
+    /// for a negative answer its SOA's negative TTL (RFC 2308 §5).
+    pub ttl: Option<u32>,
+    /// The sections as hickory reads them, for the walk's NS, SOA and address questions; empty
+    /// for a CAA question, whose reply is read leniently (`wire`).
     pub answers: Vec<Record>,
     pub authority: Vec<Record>,
     pub additional: Vec<Record>,
@@ -58,41 +67,6 @@ pub struct Said {
 }
 
 impl Said {
-    /// No answer, NS records in the authority section: sent elsewhere.
-    pub fn is_referral(&self) -> bool {
-        self.rcode == ResponseCode::NoError
-            && !self.authoritative
-            && self.answers.is_empty()
-            && self
-                .authority
-                .iter()
-                .any(|record| record.record_type() == RecordType::NS)
-    }
-
-    /// The SOA serial the reply carries: the answer's, else the authority section's.
-    pub fn serial(&self) -> Option<u32> {
-        self.answers
-            .iter()
-            .chain(&self.authority)
-            .find_map(|record| match &record.data {
-                RData::SOA(soa) => Some(soa.serial),
-                _ => None,
-            })
-    }
-
-    /// How long a resolver may keep the answer: the largest TTL of the answer's records, or
-    /// for a negative answer its SOA's negative TTL (RFC 2308 §5: the lesser of the SOA's TTL
-    /// and its minimum field).
-    pub fn ttl(&self) -> Option<u32> {
-        let answered = self.answers.iter().map(|record| record.ttl).max();
-        answered.or_else(|| {
-            self.authority.iter().find_map(|record| match &record.data {
-                RData::SOA(soa) => Some(record.ttl.min(soa.minimum)),
-                _ => None,
-            })
-        })
-    }
-
     /// The reply as the `caa::sources` rules take it.
     pub fn asked(&self) -> Asked {
         let (aliases, onward) = match &self.chain {
@@ -102,11 +76,11 @@ impl Said {
         Asked::Replied {
             rcode: self.rcode,
             authoritative: self.authoritative,
-            referral: self.is_referral(),
+            referral: self.referral,
             case_preserved: self.case_preserved,
             records: self.caa.clone(),
-            serial: self.serial(),
-            ttl: self.ttl(),
+            serial: self.serial,
+            ttl: self.ttl,
             aliases: aliases.clone(),
             onward: onward.as_ref().map(name_text),
         }
@@ -224,43 +198,119 @@ async fn udp_roundtrip(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> 
 }
 
 fn read(bytes: &[u8], id: u16, sent_name: &Name, rtype: RecordType) -> Result<Said, AskFailure> {
+    if rtype == RecordType::CAA {
+        read_caa_reply(bytes, id, sent_name)
+    } else {
+        read_message(bytes, id, sent_name)
+    }
+}
+
+/// A reply to the walk's questions (NS, SOA, A, AAAA), as hickory reads it.
+fn read_message(bytes: &[u8], id: u16, sent_name: &Name) -> Result<Said, AskFailure> {
     let message =
         Message::from_vec(bytes).map_err(|error| AskFailure::Malformed(error.to_string()))?;
     if message.metadata.id != id {
         return Err(AskFailure::Malformed("a reply to another query".into()));
     }
-    let case_preserved = message
-        .queries
-        .first()
-        .is_some_and(|query| query.name().to_ascii() == sent_name.to_ascii());
-    let (caa, chain) = if rtype == RecordType::CAA {
-        let asked = wire_name_of(sent_name).ok_or_else(|| AskFailure::Malformed("name".into()))?;
-        let reply = decode_reply(bytes, asked.as_ref())
-            .map_err(|error| AskFailure::Malformed(error.to_string()))?;
-        let chain = alias_chain(&sent_name.to_lowercase(), &reply);
-        let caa = reply
-            .answers
-            .into_iter()
-            .filter_map(|answer| match answer {
-                AnswerRecord::Caa { record, .. } => Some(record),
-                _ => None,
-            })
-            .collect();
-        (caa, chain)
-    } else {
-        (Vec::new(), Ok((Vec::new(), None)))
-    };
+    let soa = message
+        .answers
+        .iter()
+        .chain(&message.authorities)
+        .find_map(|record| match &record.data {
+            RData::SOA(soa) => Some((soa.serial, record.ttl.min(soa.minimum))),
+            _ => None,
+        });
+    let delegates = message
+        .authorities
+        .iter()
+        .any(|record| record.record_type() == RecordType::NS);
     Ok(Said {
         rcode: message.metadata.response_code,
         authoritative: message.metadata.authoritative,
         truncated: message.metadata.truncation,
-        case_preserved,
+        case_preserved: message
+            .queries
+            .first()
+            .is_some_and(|query| query.name().to_ascii() == sent_name.to_ascii()),
+        referral: is_referral(
+            message.metadata.response_code,
+            message.metadata.authoritative,
+            message.answers.is_empty(),
+            delegates,
+        ),
+        serial: soa.map(|(serial, _)| serial),
+        ttl: message
+            .answers
+            .iter()
+            .map(|record| record.ttl)
+            .max()
+            .or(soa.map(|(_, ttl)| ttl)),
         answers: message.answers,
         authority: message.authorities,
         additional: message.additionals,
+        caa: Vec::new(),
+        chain: Ok((Vec::new(), None)),
+    })
+}
+
+/// A reply to a CAA question, read leniently: every record beside one hickory would refuse
+/// (a hyphenated or overlong tag) is kept, as the CA reads it.
+fn read_caa_reply(bytes: &[u8], id: u16, sent_name: &Name) -> Result<Said, AskFailure> {
+    let asked = wire_name_of(sent_name).ok_or_else(|| AskFailure::Malformed("name".into()))?;
+    let reply = decode_reply(bytes, asked.as_ref())
+        .map_err(|error| AskFailure::Malformed(error.to_string()))?;
+    if reply.id != id || !reply.is_response {
+        return Err(AskFailure::Malformed("a reply to another query".into()));
+    }
+    let chain = alias_chain(&sent_name.to_lowercase(), &reply);
+    let provenance = &reply.provenance;
+    let caa: Vec<CaaRecord> = reply
+        .answers
+        .iter()
+        .filter_map(|answer| match answer {
+            AnswerRecord::Caa { record, .. } => Some(record.clone()),
+            _ => None,
+        })
+        .collect();
+    Ok(Said {
+        rcode: reply.rcode,
+        authoritative: provenance.authoritative,
+        truncated: reply.truncated,
+        case_preserved: reply.answers_question && question_case_kept(bytes, sent_name),
+        referral: is_referral(
+            reply.rcode,
+            provenance.authoritative,
+            reply.answers.is_empty(),
+            provenance.delegates,
+        ),
+        serial: provenance.soa.map(|(serial, _)| serial),
+        ttl: provenance.answer_ttl.or(provenance.soa.map(|(_, ttl)| ttl)),
+        answers: Vec::new(),
+        authority: Vec::new(),
+        additional: Vec::new(),
         caa,
         chain,
     })
+}
+
+/// No answer and NS records in the authority section, not authoritative: sent elsewhere.
+fn is_referral(rcode: ResponseCode, authoritative: bool, no_answer: bool, delegates: bool) -> bool {
+    rcode == ResponseCode::NoError && !authoritative && no_answer && delegates
+}
+
+/// Whether the reply's question, right after the 12-octet header, is the name exactly as sent
+/// (0x20: letter case included).
+fn question_case_kept(bytes: &[u8], sent_name: &Name) -> bool {
+    let mut sent = Vec::new();
+    for label in sent_name.iter() {
+        let Ok(length) = u8::try_from(label.len()) else {
+            return false;
+        };
+        sent.push(length);
+        sent.extend_from_slice(label);
+    }
+    sent.push(0);
+    bytes.get(12..12 + sent.len()) == Some(&sent[..])
 }
 
 /// A reply as a server that cannot take EDNS gives it: FORMERR, NOTIMP or silence.

@@ -315,7 +315,7 @@ impl Walker {
             // a referral. Anything else (a recursive answer from a resolver in the path, a
             // REFUSED) sends the walk to the next server.
             match ask(*server, &question, self.patience).await {
-                Ok(said) if said.authoritative || said.is_referral() => return Some(said),
+                Ok(said) if said.authoritative || said.referral => return Some(said),
                 _ => {}
             }
         }
@@ -326,7 +326,7 @@ impl Walker {
 /// A referral's zone and NS set: the NS records of the authority section, when the reply is a
 /// referral.
 fn referral(said: &Said) -> Option<(String, Vec<String>)> {
-    if !said.is_referral() {
+    if !said.referral {
         return None;
     }
     let owner = said

@@ -433,6 +433,7 @@ mod tests {
             answers,
             soa_owners: soa_owners.iter().map(|o| name(o)).collect(),
             extended_error: None,
+            provenance: Default::default(),
         }
     }
 

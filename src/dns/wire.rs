@@ -18,6 +18,7 @@ use crate::caa::answers::{CaaRecord, ExtendedError};
 /// fragmentation; larger answers come back truncated and are fetched over TCP.
 pub const UDP_PAYLOAD: u16 = 1232;
 
+const TYPE_NS: u16 = 2;
 const TYPE_CNAME: u16 = 5;
 const TYPE_SOA: u16 = 6;
 const TYPE_DNAME: u16 = 39;
@@ -137,6 +138,23 @@ pub struct Reply {
     pub soa_owners: Vec<Name>,
     /// An Extended DNS Error (RFC 8914) the server attached.
     pub extended_error: Option<ExtendedError>,
+    /// What an authoritative server's reply says beyond its answer (`check --source`).
+    pub provenance: Provenance,
+}
+
+/// What an authoritative server's reply says beyond its answer: read for `check --source`,
+/// which must judge replies hickory cannot decode whole (see the module docs).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Provenance {
+    /// The AA bit.
+    pub authoritative: bool,
+    /// The first SOA of the authority section: its serial, and its negative TTL (RFC 2308 §5:
+    /// the lesser of the record's TTL and its minimum field).
+    pub soa: Option<(u32, u32)>,
+    /// NS records in the authority section: a referral when nothing answers.
+    pub delegates: bool,
+    /// The largest TTL of the answer section's records.
+    pub answer_ttl: Option<u32>,
 }
 
 /// An answer-section record that matters for a CAA lookup.
@@ -168,9 +186,14 @@ pub fn decode_reply(bytes: &[u8], asked: &[u8]) -> Result<Reply, DecodeError> {
         answers: Vec::new(),
         soa_owners: Vec::new(),
         extended_error: None,
+        provenance: Provenance {
+            authoritative: header.metadata.authoritative,
+            ..Provenance::default()
+        },
     };
     for _ in 0..header.counts.answers {
         let record = read_record(&mut decoder, bytes)?;
+        reply.provenance.answer_ttl = reply.provenance.answer_ttl.max(Some(record.ttl));
         let answer = match record.rtype {
             TYPE_CAA if record.class == CLASS_IN => Some(AnswerRecord::Caa {
                 record: read_caa(record.rdata),
@@ -191,8 +214,13 @@ pub fn decode_reply(bytes: &[u8], asked: &[u8]) -> Result<Reply, DecodeError> {
     for _ in 0..header.counts.authorities {
         let record = read_record(&mut decoder, bytes)?;
         if record.rtype == TYPE_SOA {
+            if reply.provenance.soa.is_none() {
+                reply.provenance.soa = read_soa(bytes, record.rdata_offset)
+                    .map(|(serial, minimum)| (serial, minimum.min(record.ttl)));
+            }
             reply.soa_owners.push(record.owner);
         }
+        reply.provenance.delegates |= record.rtype == TYPE_NS;
     }
     for _ in 0..header.counts.additionals {
         let record = read_record(&mut decoder, bytes)?;
@@ -284,6 +312,20 @@ fn read_rdata_name(message: &[u8], offset: usize) -> Result<Name, DecodeError> {
     let mut decoder = BinDecoder::new(message);
     decoder.read_slice(offset)?;
     Name::read(&mut decoder)
+}
+
+/// An SOA rdata's serial and minimum field (RFC 1035 §3.3.13), past its two names; none when
+/// it is cut short.
+fn read_soa(message: &[u8], offset: usize) -> Option<(u32, u32)> {
+    let mut decoder = BinDecoder::new(message);
+    decoder.read_slice(offset).ok()?;
+    Name::read(&mut decoder).ok()?;
+    Name::read(&mut decoder).ok()?;
+    let mut fields = [0u32; 5];
+    for field in &mut fields {
+        *field = decoder.read_u32().ok()?.unverified(/* numbers, any value */);
+    }
+    Some((fields[0], fields[4]))
 }
 
 /// The first Extended DNS Error option of an OPT rdata.

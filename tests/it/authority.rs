@@ -39,7 +39,7 @@ async fn an_authoritative_answer_with_its_serial_over_udp_and_tcp() {
             .await
             .unwrap();
             assert!(soa.authoritative, "{carrier:?}");
-            assert_eq!(soa.serial(), Some(1));
+            assert_eq!(soa.serial, Some(1));
             let caa = ask(
                 address(&server),
                 &question("denied.example.test.", RecordType::CAA, edns, carrier),
@@ -74,7 +74,7 @@ async fn a_negative_answer_carries_the_zone_s_serial() {
     .await
     .unwrap();
     assert!(nothing.caa.is_empty());
-    assert_eq!(nothing.serial(), Some(1));
+    assert_eq!(nothing.serial, Some(1));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -138,4 +138,28 @@ async fn a_probe_gathers_what_the_source_rules_judge() {
         .map(|finding| finding.code())
         .collect();
     assert_eq!(codes, ["rcode-servfail"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_tag_hickory_refuses_is_read_beside_the_good_records_not_taken_for_silence() {
+    use certready::caa::sources::server_findings;
+    use certready::dns::authority::probe;
+    let server = DnsServer::start(Behaviour::default()).await;
+    let zone = Name::from_ascii("example.test.").unwrap();
+    for name in ["bad-tag.example.test.", "long-tag.example.test."] {
+        let said = probe(
+            "ns.example.test.",
+            address(&server),
+            &zone,
+            &Name::from_ascii(name).unwrap(),
+            PATIENCE,
+        )
+        .await;
+        assert_eq!(server_findings(&said, true), [], "{name}: {said:?}");
+        let Asked::Replied { records, .. } = &said.caa_udp else {
+            panic!("{name}: {said:?}");
+        };
+        assert_eq!(records.len(), 2, "{name}: {records:?}");
+        assert_eq!(said.caa_tcp, said.caa_udp, "{name}");
+    }
 }
