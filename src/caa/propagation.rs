@@ -13,8 +13,8 @@ use std::net::IpAddr;
 use super::perspectives::Outcomes;
 use super::requester::Requester;
 use super::sources::{
-    Asked, ServerAnswers, Step, ZoneAnswers, ZoneSeen, fingerprint, source_outcomes, step_of,
-    used_answer,
+    Asked, ServerAnswers, Step, ZoneAnswers, ZoneSeen, fingerprint, newest_servers, serial_of,
+    server_outcomes, source_outcomes, step_of, used_answer,
 };
 use super::verdict::Verdict;
 
@@ -74,7 +74,7 @@ impl Baseline {
         for zone in zones {
             let name = &zone.delegation.zone;
             if !self.serials.contains_key(name)
-                && let Some(highest) = zone.servers.iter().filter_map(|said| serial(said)).max()
+                && let Some(highest) = zone.servers.iter().filter_map(|said| serial_of(said)).max()
             {
                 self.serials.insert(name.clone(), highest);
             }
@@ -140,9 +140,12 @@ pub fn judge_round(awaiting: &Awaiting, zones: &[ZoneSeen], baseline: &Baseline)
             let Some(key) = key(&zone.delegation.zone, said) else {
                 continue;
             };
-            let serial = serial(said);
-            let beside = beside_the_newest(&answers, &newest, (at, index));
-            let standing = standing(awaiting, &beside, at, serial, baseline, &key);
+            let serial = serial_of(said);
+            let outcomes = server_outcomes(&answers, &newest, (at, index), |beside| {
+                awaiting.outcomes(beside)
+            });
+            let said = &answers[at].servers[index];
+            let standing = standing(awaiting, said, outcomes, serial, baseline, &key);
             servers.push(ServerRound {
                 key,
                 serial,
@@ -168,68 +171,19 @@ pub fn judge_round(awaiting: &Awaiting, zones: &[ZoneSeen], baseline: &Baseline)
     }
 }
 
-/// Each zone's usable server of the highest serial (the first of them), if any: what the
-/// zone serves once its servers have caught up.
-fn newest_servers(zones: &[ZoneSeen], answers: &[ZoneAnswers]) -> Vec<Option<usize>> {
-    zones
-        .iter()
-        .zip(answers)
-        .map(|(zone, answers)| {
-            let usable = |index: &usize| {
-                answers.servers[*index]
-                    .iter()
-                    .all(|asked| step_of(asked).is_some())
-            };
-            let newest = (0..zone.servers.len())
-                .filter(usable)
-                .map(|index| serial(&zone.servers[index]))
-                .max()?;
-            (0..zone.servers.len())
-                .filter(usable)
-                .find(|index| serial(&zone.servers[*index]) == newest)
-        })
-        .collect()
-}
-
-/// The draws that judge one server: its zone answered by it alone, every other zone by its
-/// newest server. So a server is judged by what it serves, not by another zone's laggard.
-fn beside_the_newest(
-    answers: &[ZoneAnswers],
-    newest: &[Option<usize>],
-    (zone, index): (usize, usize),
-) -> Vec<ZoneAnswers> {
-    answers
-        .iter()
-        .zip(newest)
-        .enumerate()
-        .map(|(at, (answers, newest))| {
-            let pick = if at == zone { Some(index) } else { *newest };
-            match pick {
-                Some(pick) => ZoneAnswers {
-                    names: answers.names.clone(),
-                    servers: vec![answers.servers[pick].clone()],
-                },
-                None => answers.clone(),
-            }
-        })
-        .collect()
-}
-
-/// Where a server stands, judged in `beside` (its zone, `zone`, answered by it alone): the
-/// verdict it leads to, then its serial against its zone's baseline.
+/// Where a server stands: the verdict its answers lead to (`outcomes`, none when it gave no
+/// usable answer), then its serial against its zone's baseline.
 fn standing(
     awaiting: &Awaiting,
-    beside: &[ZoneAnswers],
-    zone: usize,
+    said: &[Asked],
+    outcomes: Option<Outcomes>,
     serial: Option<u32>,
     baseline: &Baseline,
     key: &ServerKey,
 ) -> Standing {
-    let said = &beside[zone].servers[0];
-    if said.iter().any(|asked| step_of(asked).is_none()) {
+    let Some(outcomes) = outcomes else {
         return Standing::NoAnswer;
-    }
-    let outcomes = awaiting.outcomes(beside);
+    };
     if !awaiting.reached(&outcomes) {
         let verdict = outcomes.worst_but(awaiting.verdict);
         let now: Vec<Option<Step>> = said.iter().map(fingerprint).collect();
@@ -282,13 +236,6 @@ fn key(zone: &str, said: &[ServerAnswers]) -> Option<ServerKey> {
 
 fn answers_of(said: &[ServerAnswers]) -> Vec<Option<Step>> {
     said.iter().map(used_answer).map(fingerprint).collect()
-}
-
-fn serial(said: &[ServerAnswers]) -> Option<u32> {
-    said.iter().find_map(|server| match &server.soa {
-        Asked::Replied { serial, .. } => *serial,
-        _ => None,
-    })
 }
 
 fn ttl(asked: &Asked) -> Option<u32> {

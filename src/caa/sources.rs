@@ -610,12 +610,85 @@ pub fn used_answer(server: &ServerAnswers) -> &Asked {
     }
 }
 
+/// Each zone's usable server of the highest serial (the first of them), if any: what the
+/// zone serves once its servers have caught up.
+pub fn newest_servers(zones: &[ZoneSeen], answers: &[ZoneAnswers]) -> Vec<Option<usize>> {
+    zones
+        .iter()
+        .zip(answers)
+        .map(|(zone, answers)| {
+            let usable = |index: &usize| {
+                answers.servers[*index]
+                    .iter()
+                    .all(|asked| step_of(asked).is_some())
+            };
+            let newest = (0..zone.servers.len())
+                .filter(usable)
+                .map(|index| serial_of(&zone.servers[index]))
+                .max()?;
+            (0..zone.servers.len())
+                .filter(usable)
+                .find(|index| serial_of(&zone.servers[*index]) == newest)
+        })
+        .collect()
+}
+
+/// The draws that judge one server: its zone answered by it alone, every other zone by its
+/// newest server. So a server is judged by what it serves, not by another zone's laggard.
+fn beside_the_newest(
+    answers: &[ZoneAnswers],
+    newest: &[Option<usize>],
+    (zone, index): (usize, usize),
+) -> Vec<ZoneAnswers> {
+    answers
+        .iter()
+        .zip(newest)
+        .enumerate()
+        .map(|(at, (answers, newest))| {
+            let pick = if at == zone { Some(index) } else { *newest };
+            match pick {
+                Some(pick) => ZoneAnswers {
+                    names: answers.names.clone(),
+                    servers: vec![answers.servers[pick].clone()],
+                },
+                None => answers.clone(),
+            }
+        })
+        .collect()
+}
+
+/// What one server's answers lead to: the draws in which its zone is answered by it alone and
+/// every other zone by its newest server, judged by `outcomes_of`; none when it gave no usable
+/// answer.
+pub fn server_outcomes(
+    answers: &[ZoneAnswers],
+    newest: &[Option<usize>],
+    (zone, index): (usize, usize),
+    outcomes_of: impl Fn(&[ZoneAnswers]) -> Outcomes,
+) -> Option<Outcomes> {
+    let usable = answers[zone].servers[index]
+        .iter()
+        .all(|asked| step_of(asked).is_some());
+    usable.then(|| outcomes_of(&beside_the_newest(answers, newest, (zone, index))))
+}
+
+/// The SOA serial a server served (its first name's SOA reply).
+pub fn serial_of(said: &[ServerAnswers]) -> Option<u32> {
+    said.iter().find_map(|server| match &server.soa {
+        Asked::Replied { serial, .. } => *serial,
+        _ => None,
+    })
+}
+
 /// One server as a report shows it: what it answered for each name, its serial, and what is
 /// wrong with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServerView {
     pub ns: String,
     pub address: IpAddr,
+    /// The verdict its answers lead to, beside the newest server of every other zone; none
+    /// when it gave no usable answer.
+    pub leads_to: Option<Verdict>,
     pub answers: Vec<Asked>,
     pub serial: Option<u32>,
     pub findings: Vec<SourceFinding>,
@@ -672,9 +745,19 @@ pub fn view_sources(
 ) -> SourceView {
     let answers: Vec<ZoneAnswers> = zones.iter().map(ZoneSeen::answers).collect();
     let outcomes = source_outcomes(climb, wildcard, &answers, requester);
+    let newest = newest_servers(zones, &answers);
     let zones = zones
         .iter()
-        .map(|zone| zone_view(zone, roots_on_loopback))
+        .enumerate()
+        .map(|(at, zone)| {
+            let leads_to = |index: usize| {
+                server_outcomes(&answers, &newest, (at, index), |beside| {
+                    source_outcomes(climb, wildcard, beside, requester)
+                })
+                .map(|outcomes| outcomes.worst())
+            };
+            zone_view(zone, roots_on_loopback, leads_to)
+        })
         .collect();
     SourceView {
         zones,
@@ -690,7 +773,12 @@ pub fn view_sources(
     }
 }
 
-fn zone_view(zone: &ZoneSeen, roots_on_loopback: bool) -> ZoneView {
+/// One zone as a report shows it; `leads_to` gives the verdict a server's answers lead to.
+fn zone_view(
+    zone: &ZoneSeen,
+    roots_on_loopback: bool,
+    leads_to: impl Fn(usize) -> Option<Verdict>,
+) -> ZoneView {
     // Disagreements per name, then per server: the first a server has.
     let per_name: Vec<Vec<Option<SourceFinding>>> = (0..zone.names.len())
         .map(|at| {
@@ -718,6 +806,7 @@ fn zone_view(zone: &ZoneSeen, roots_on_loopback: bool) -> ZoneView {
             Some(ServerView {
                 ns: first.ns.clone(),
                 address: first.address,
+                leads_to: leads_to(index),
                 answers: said.iter().map(used_answer).cloned().collect(),
                 serial: match &first.soa {
                     Asked::Replied { serial, .. } => *serial,

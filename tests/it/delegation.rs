@@ -299,6 +299,19 @@ async fn check_source_reports_every_server_and_the_worst_a_perspective_meets() {
         .map(|finding| finding["code"].as_str().unwrap())
         .collect();
     assert!(findings.contains(&"stale-secondary"), "{zone}");
+    let verdicts: Vec<Option<&str>> = zone["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|server| server["verdict"].as_str())
+        .collect();
+    // ns1 allows; ns2 at its glue (nothing there) gives no answer, at its own address it is
+    // stale and denies; ns3 (private) is not asked.
+    assert_eq!(
+        verdicts,
+        [Some("allowed"), None, Some("denied"), None],
+        "{zone}"
+    );
     assert!(findings.contains(&"private-address"), "{zone}");
     let zone_findings: Vec<&str> = zone["findings"]
         .as_array()
@@ -316,6 +329,10 @@ async fn check_source_reports_every_server_and_the_worst_a_perspective_meets() {
     );
     assert!(
         text.contains("the CA: the servers disagree: 50% of draws allow, 50% deny"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    the difference: ns2.example.test. 127.0.0.14 leads to denied\n"),
         "{text}"
     );
     assert!(

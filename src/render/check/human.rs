@@ -18,7 +18,7 @@ use crate::escape::quoted;
 
 use super::advice::{advice, ca_answer};
 use super::reasons::{alias_chain, method_list, reasons, record_text};
-use super::sources::{likely, table};
+use super::sources::{difference, likely, table};
 use crate::render::style::Palette;
 use crate::render::{Detail, HumanStyle};
 
@@ -88,6 +88,9 @@ pub fn render(diagnosis: &Diagnosis, requester: &Requester, style: HumanStyle) -
                 let _ = write!(out, "\n    {line}");
             }
             let _ = write!(out, "\n    the CA: {}", likely(view));
+            if let Some(difference) = difference(view) {
+                let _ = write!(out, "\n    the difference: {difference}");
+            }
         }
         Some(Err(error)) => {
             section(&mut out, &palette, "sources");

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::caa::Verdict;
 use crate::caa::answers::rcode_name;
 use crate::caa::sources::{
     Asked, Consistency, ServerView, SourceFinding, SourceView, StepEnd, step_of,
@@ -103,6 +104,39 @@ pub fn likely(view: &SourceView) -> String {
     }
 }
 
+/// When the servers disagree, the ones whose answers lead away from issuance (or, when none
+/// allows, away from the most common verdict): `ns2.example.test. 127.0.0.14 leads to denied`.
+pub fn difference(view: &SourceView) -> Option<String> {
+    if view.consistency == Consistency::Consistent {
+        return None;
+    }
+    let servers = || view.zones.iter().flat_map(|zone| &zone.servers);
+    let count = |verdict| {
+        servers()
+            .filter(|server| server.leads_to == Some(verdict))
+            .count()
+    };
+    let reference = if count(Verdict::Allowed) > 0 {
+        Verdict::Allowed
+    } else {
+        [Verdict::Denied, Verdict::Error]
+            .into_iter()
+            .max_by_key(|verdict| count(*verdict))?
+    };
+    let differing: Vec<String> = servers()
+        .filter_map(|server| {
+            let verdict = server.leads_to.filter(|verdict| *verdict != reference)?;
+            Some(format!(
+                "{} {} leads to {}",
+                printable(&server.ns),
+                server.address,
+                verdict.as_str()
+            ))
+        })
+        .collect();
+    (!differing.is_empty()).then(|| differing.join("; "))
+}
+
 fn attempts(chance: f64) -> String {
     if chance <= 0.0 {
         "no number of".into()
@@ -156,6 +190,8 @@ struct ServerJson {
     address: String,
     outcome: String,
     serial: Option<u32>,
+    /// The verdict its answers lead to, beside every other zone's newest server.
+    verdict: Option<&'static str>,
     records: Vec<String>,
     findings: Vec<FindingJson>,
 }
@@ -198,6 +234,7 @@ pub fn zones_json(view: &SourceView) -> Vec<ZoneJson> {
                     address: server.address.to_string(),
                     outcome: server.answers.first().map(outcome).unwrap_or_default(),
                     serial: server.serial,
+                    verdict: server.leads_to.map(Verdict::as_str),
                     records: match server.answers.first() {
                         Some(Asked::Replied { records, .. }) => records
                             .iter()
