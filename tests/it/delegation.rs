@@ -381,7 +381,7 @@ async fn each_faulty_server_is_named_by_its_finding() {
     let mut builder = UniverseBuilder::under_test(&[("faulty.test", &servers)]);
     let apex: String = faults
         .iter()
-        .map(|(name, _)| format!("@ NS {name}.\n"))
+        .map(|(name, _)| format!("@ NS {name}.\n{name}. A {}\n", builder.address(name)))
         .collect();
     builder.zone(
         "faulty.test",
@@ -436,6 +436,7 @@ async fn each_faulty_server_is_named_by_its_finding() {
     .map(|(ns, codes)| (ns.to_owned(), codes))
     .collect();
     assert_eq!(found, expected);
+    assert_eq!(view.zones[0].findings, [], "glue and NS sets agree");
     // The servers that fail are passed over: every perspective is allowed.
     assert_eq!(view.consistency.as_str(), "consistent");
     assert_eq!(view.verdict, certready::caa::Verdict::Allowed);

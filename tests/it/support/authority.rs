@@ -181,6 +181,11 @@ ns.nic.test. A {nic}
         self
     }
 
+    /// The address a declared server was given.
+    pub fn address(&mut self, server: &str) -> Ipv4Addr {
+        self.spec(server).address
+    }
+
     /// Gives `server` a fault.
     pub fn fault(&mut self, server: &str, fault: Fault) -> &mut Self {
         self.spec(server).faults.push(fault);
