@@ -140,7 +140,7 @@ fn unsettled_reason(waited: &Waited) -> String {
         return format!("could not walk from the root: {failure}");
     }
     let Some(round) = &waited.last else {
-        return "no round was asked".to_owned();
+        return "no round of questions finished in time".to_owned();
     };
     let outcomes = &round.outcomes;
     if outcomes.unanimous().is_some() {

@@ -147,6 +147,21 @@ async fn help_shows_examples_and_exit_statuses() {
     for expected in ["Examples:", "Exit status:", "--account-uri", "--nameserver"] {
         assert!(help.contains(expected), "{expected} missing from help");
     }
+    let output = certready(&["wait", "--help"]).await;
+    assert_eq!(status(&output), 0);
+    let help = String::from_utf8(output.stdout).unwrap();
+    for expected in [
+        "Examples:",
+        "Exit status:",
+        "--until",
+        "--interval",
+        "--root-hints",
+    ] {
+        assert!(
+            help.contains(expected),
+            "{expected} missing from wait's help"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -232,6 +247,12 @@ async fn refused_input_lines_are_counted_in_the_summary() {
 #[tokio::test(flavor = "multi_thread")]
 async fn corner_flags_are_normalised_or_refused() {
     usage_error(&["--nameserver", "127.0.0.1:0", "example.com"]).await;
+    usage_error(&["--source", "--authoritative-port", "0", "example.com"]).await;
+    let error = usage_error(&["--root-hints", "named.root", "example.com"]).await;
+    assert!(
+        error.contains("--root-hints walks from the root: it needs --source"),
+        "{error}"
+    );
     usage_error(&["--ca", "*.letsencrypt.org", "example.com"]).await;
     let line = "example.com. CAA 0 issue \"letsencrypt.org\"";
     let error = usage_error(&["--assume", line, "--assume-absent", line, "example.com"]).await;

@@ -201,7 +201,7 @@ pub struct WalkArgs {
 
     /// For testing: ask every authoritative server on this port instead of 53 (glue carries
     /// addresses only; a test universe on loopback uses one port)
-    #[arg(long, value_name = "PORT", help_heading = "Source")]
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..), help_heading = "Source")]
     pub authoritative_port: Option<u16>,
 }
 
