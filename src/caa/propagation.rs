@@ -11,10 +11,9 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::perspectives::Outcomes;
-use super::requester::Requester;
 use super::sources::{
-    Asked, ServerAnswers, Step, ZoneAnswers, ZoneSeen, fingerprint, newest_servers, serial_of,
-    server_outcomes, source_outcomes, step_of, used_answer,
+    Asked, Judging, ServerAnswers, ServerDraw, Step, ZoneAnswers, ZoneSeen, fingerprint,
+    newest_servers, serial_of, server_draw, step_of, used_answer,
 };
 use super::verdict::Verdict;
 
@@ -40,6 +39,9 @@ pub enum Standing {
     OtherRecords { verdict: Verdict },
     /// No usable answer: the CA passes over it, so it does not hold the wait.
     NoAnswer,
+    /// Its answers do not decide the verdict, which another zone's records (or failure) make
+    /// `verdict`: a parent whose NODATA the climb passes over. It does not hold the wait.
+    Bystander { verdict: Verdict },
 }
 
 impl Standing {
@@ -51,12 +53,16 @@ impl Standing {
             Standing::OldRecords { .. } => "old-records",
             Standing::OtherRecords { .. } => "other-records",
             Standing::NoAnswer => "no-answer",
+            Standing::Bystander { .. } => "bystander",
         }
     }
 
     /// Whether the server keeps the round from being settled.
     pub fn holds_the_wait(&self) -> bool {
-        !matches!(self, Standing::CaughtUp | Standing::NoAnswer)
+        !matches!(
+            self,
+            Standing::CaughtUp | Standing::NoAnswer | Standing::Bystander { .. }
+        )
     }
 }
 
@@ -108,21 +114,15 @@ pub struct Round {
     pub largest_ttl: Option<u32>,
 }
 
-/// What a wait waits for: the names of the climb (full name first) to lead to `verdict`
-/// (allowed, or denied) for this requester.
+/// What a wait waits for: the climb, judged for its requester, to lead to `verdict` (allowed,
+/// or denied).
 #[derive(Clone, Copy, Debug)]
 pub struct Awaiting<'a> {
-    pub climb: &'a [String],
-    pub wildcard: bool,
-    pub requester: &'a Requester,
+    pub judging: Judging<'a>,
     pub verdict: Verdict,
 }
 
 impl Awaiting<'_> {
-    fn outcomes(&self, answers: &[ZoneAnswers]) -> Outcomes {
-        source_outcomes(self.climb, self.wildcard, answers, self.requester)
-    }
-
     /// Whether every draw leads to the awaited verdict.
     fn reached(&self, outcomes: &Outcomes) -> bool {
         outcomes.share(self.verdict) >= 1.0 - 1e-9
@@ -132,7 +132,7 @@ impl Awaiting<'_> {
 /// Judges a round against what is awaited.
 pub fn judge_round(awaiting: &Awaiting, zones: &[ZoneSeen], baseline: &Baseline) -> Round {
     let answers: Vec<ZoneAnswers> = zones.iter().map(ZoneSeen::answers).collect();
-    let outcomes = awaiting.outcomes(&answers);
+    let outcomes = awaiting.judging.outcomes(&answers);
     let newest = newest_servers(zones, &answers);
     let mut servers = Vec::new();
     for (at, zone) in zones.iter().enumerate() {
@@ -141,11 +141,9 @@ pub fn judge_round(awaiting: &Awaiting, zones: &[ZoneSeen], baseline: &Baseline)
                 continue;
             };
             let serial = serial_of(said);
-            let outcomes = server_outcomes(&answers, &newest, (at, index), |beside| {
-                awaiting.outcomes(beside)
-            });
+            let draw = server_draw(&awaiting.judging, &answers, &newest, (at, index));
             let said = &answers[at].servers[index];
-            let standing = standing(awaiting, said, outcomes, serial, baseline, &key);
+            let standing = standing(awaiting.verdict, said, draw, serial, baseline, &key);
             servers.push(ServerRound {
                 key,
                 serial,
@@ -171,26 +169,34 @@ pub fn judge_round(awaiting: &Awaiting, zones: &[ZoneSeen], baseline: &Baseline)
     }
 }
 
-/// Where a server stands: the verdict its answers lead to (`outcomes`, none when it gave no
-/// usable answer), then its serial against its zone's baseline.
+/// Where a server stands: the verdict its answers lead to (`draw`, none when it gave no
+/// usable answer) and whether they decide it, then its serial against its zone's baseline.
 fn standing(
-    awaiting: &Awaiting,
+    awaited: Verdict,
     said: &[Asked],
-    outcomes: Option<Outcomes>,
+    draw: Option<ServerDraw>,
     serial: Option<u32>,
     baseline: &Baseline,
     key: &ServerKey,
 ) -> Standing {
-    let Some(outcomes) = outcomes else {
+    let Some(draw) = draw else {
         return Standing::NoAnswer;
     };
-    if !awaiting.reached(&outcomes) {
-        let verdict = outcomes.worst_but(awaiting.verdict);
+    if draw.verdict != awaited {
+        if !draw.decides {
+            return Standing::Bystander {
+                verdict: draw.verdict,
+            };
+        }
         let now: Vec<Option<Step>> = said.iter().map(fingerprint).collect();
         return if baseline.answers.get(key) == Some(&now) {
-            Standing::OldRecords { verdict }
+            Standing::OldRecords {
+                verdict: draw.verdict,
+            }
         } else {
-            Standing::OtherRecords { verdict }
+            Standing::OtherRecords {
+                verdict: draw.verdict,
+            }
         };
     }
     match (serial, baseline.serials.get(&key.zone)) {
@@ -248,6 +254,7 @@ fn ttl(asked: &Asked) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::caa::Requester;
     use crate::caa::sources::{Delegation, ZoneSeen};
     use crate::caa::test_support::{healthy, lets_encrypt, server, www_climb};
 
@@ -305,9 +312,11 @@ mod tests {
         verdict: Verdict,
     ) -> Awaiting<'a> {
         Awaiting {
-            climb,
-            wildcard: false,
-            requester,
+            judging: Judging {
+                climb,
+                wildcard: false,
+                requester,
+            },
             verdict,
         }
     }
@@ -426,6 +435,41 @@ mod tests {
             }
         );
         assert!(!round.settled);
+    }
+
+    #[test]
+    fn a_parent_whose_nodata_the_climb_passes_over_is_a_bystander() {
+        let (climb, requester) = (www_climb(), lets_encrypt());
+        let awaiting = awaiting(&climb, &requester, Verdict::Allowed);
+        let zones = universe(vec![example_server("192.0.2.53", &["digicert.com"], 7)]);
+        let mut baseline = Baseline::default();
+        baseline.learn(&zones);
+        let round = judge_round(&awaiting, &zones, &baseline);
+        let standing = |zone: &str| {
+            round
+                .servers
+                .iter()
+                .find(|server| server.key.zone == zone)
+                .map(|server| server.standing.clone())
+        };
+        assert_eq!(
+            standing("example.test."),
+            Some(Standing::OldRecords {
+                verdict: Verdict::Denied
+            })
+        );
+        assert_eq!(
+            standing("test."),
+            Some(Standing::Bystander {
+                verdict: Verdict::Denied
+            })
+        );
+        assert!(
+            !Standing::Bystander {
+                verdict: Verdict::Denied
+            }
+            .holds_the_wait()
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::answers::{Alias, Answer, CaaRecord, Failure, FailureKind, Lookup, MOS
 use super::perspectives::{Choice, Outcomes, chance_of_issuance, outcomes};
 use super::requester::Requester;
 use super::verdict::Verdict;
-use super::verdict::evaluate;
+use super::verdict::{Basis, evaluate};
 
 /// How one question to one server went.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -657,19 +657,82 @@ fn beside_the_newest(
         .collect()
 }
 
-/// What one server's answers lead to: the draws in which its zone is answered by it alone and
-/// every other zone by its newest server, judged by `outcomes_of`; none when it gave no usable
-/// answer.
-pub fn server_outcomes(
+/// What the draws are judged for: the climb (full name first), whether the name is a wildcard,
+/// and who asks.
+#[derive(Clone, Copy, Debug)]
+pub struct Judging<'a> {
+    pub climb: &'a [String],
+    pub wildcard: bool,
+    pub requester: &'a Requester,
+}
+
+impl Judging<'_> {
+    /// What every draw over `zones` comes to.
+    pub fn outcomes(&self, zones: &[ZoneAnswers]) -> Outcomes {
+        source_outcomes(self.climb, self.wildcard, zones, self.requester)
+    }
+}
+
+/// What one server's answers lead to, and whether they decide it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerDraw {
+    pub verdict: Verdict,
+    /// Its zone answers for a name that decided the verdict: the relevant RRset's or the
+    /// failed lookup's name or a name along its alias chain, or any name when none had
+    /// records. A parent whose NODATA the climb passed over does not decide.
+    pub decides: bool,
+}
+
+/// The draw that judges one server: its zone answered by it alone, every other zone by its
+/// newest server; none when it gave no usable answer.
+pub fn server_draw(
+    judging: &Judging,
     answers: &[ZoneAnswers],
     newest: &[Option<usize>],
     (zone, index): (usize, usize),
-    outcomes_of: impl Fn(&[ZoneAnswers]) -> Outcomes,
-) -> Option<Outcomes> {
+) -> Option<ServerDraw> {
     let usable = answers[zone].servers[index]
         .iter()
         .all(|asked| step_of(asked).is_some());
-    usable.then(|| outcomes_of(&beside_the_newest(answers, newest, (zone, index))))
+    if !usable {
+        return None;
+    }
+    let beside = beside_the_newest(answers, newest, (zone, index));
+    // One server per zone: each zone has one choice.
+    let steps: Vec<Vec<Step>> = beside
+        .iter()
+        .map(|zone| {
+            zone_choices(zone)
+                .into_iter()
+                .next()
+                .map(|choice| choice.answer)
+                .unwrap_or_default()
+        })
+        .collect();
+    let picked: Vec<&Vec<Step>> = steps.iter().collect();
+    let lookups: Vec<Lookup> = judging
+        .climb
+        .iter()
+        .map(|name| drawn_lookup(name, &beside, &picked))
+        .collect();
+    let evaluation = evaluate(&lookups, judging.wildcard, judging.requester);
+    let decisive = match evaluation.basis {
+        Basis::LookupFailed(at) => Some(at),
+        _ => evaluation.relevant,
+    };
+    let deciding: &[Lookup] = decisive
+        .and_then(|at| lookups.get(at..=at))
+        .unwrap_or(&lookups);
+    let decides = deciding
+        .iter()
+        .flat_map(|lookup| {
+            std::iter::once(&lookup.name).chain(lookup.aliases.iter().map(|alias| &alias.to))
+        })
+        .any(|name| answers[zone].names.contains(name));
+    Some(ServerDraw {
+        verdict: evaluation.verdict,
+        decides,
+    })
 }
 
 /// The SOA serial a server served (its first name's SOA reply).
@@ -686,9 +749,9 @@ pub fn serial_of(said: &[ServerAnswers]) -> Option<u32> {
 pub struct ServerView {
     pub ns: String,
     pub address: IpAddr,
-    /// The verdict its answers lead to, beside the newest server of every other zone; none
-    /// when it gave no usable answer.
-    pub leads_to: Option<Verdict>,
+    /// The verdict its answers lead to, beside the newest server of every other zone, and
+    /// whether they decide it; none when it gave no usable answer.
+    pub leads_to: Option<ServerDraw>,
     pub answers: Vec<Asked>,
     pub serial: Option<u32>,
     pub findings: Vec<SourceFinding>,
@@ -750,12 +813,12 @@ pub fn view_sources(
         .iter()
         .enumerate()
         .map(|(at, zone)| {
-            let leads_to = |index: usize| {
-                server_outcomes(&answers, &newest, (at, index), |beside| {
-                    source_outcomes(climb, wildcard, beside, requester)
-                })
-                .map(|outcomes| outcomes.worst())
+            let judging = Judging {
+                climb,
+                wildcard,
+                requester,
             };
+            let leads_to = |index: usize| server_draw(&judging, &answers, &newest, (at, index));
             zone_view(zone, roots_on_loopback, leads_to)
         })
         .collect();
@@ -777,7 +840,7 @@ pub fn view_sources(
 fn zone_view(
     zone: &ZoneSeen,
     roots_on_loopback: bool,
-    leads_to: impl Fn(usize) -> Option<Verdict>,
+    leads_to: impl Fn(usize) -> Option<ServerDraw>,
 ) -> ZoneView {
     // Disagreements per name, then per server: the first a server has.
     let per_name: Vec<Vec<Option<SourceFinding>>> = (0..zone.names.len())

@@ -14,6 +14,7 @@ use crate::caa::propagation::{
     Awaiting, Baseline, Ending, Round, SETTLED_ROUNDS, ServerKey, Standing, ending_at_timeout,
     judge_round,
 };
+use crate::caa::sources::Judging;
 use crate::caa::{Requester, Verdict};
 use crate::commands::check::refuse_wildcard_line;
 use crate::diagnostics::warn;
@@ -51,6 +52,8 @@ pub struct Waited {
     pub name: CheckName,
     pub until: Verdict,
     pub ending: Ending,
+    /// The `--timeout` it had.
+    pub timeout: Duration,
     /// Rounds asked, and the time the wait took.
     pub rounds: u32,
     pub elapsed: Duration,
@@ -70,6 +73,7 @@ impl Waiter {
         let mut waited = Waited {
             until: self.until,
             ending: Ending::Unsettled,
+            timeout: self.timeout,
             rounds: 0,
             elapsed: Duration::ZERO,
             last: None,
@@ -87,9 +91,11 @@ impl Waiter {
         }
         let climb = waited.name.climb();
         let awaiting = Awaiting {
-            climb: &climb,
-            wildcard: waited.name.wildcard,
-            requester: &self.requester,
+            judging: Judging {
+                climb: &climb,
+                wildcard: waited.name.wildcard,
+                requester: &self.requester,
+            },
             verdict: self.until,
         };
         let started = Instant::now();

@@ -46,6 +46,10 @@ fn standing_text(standing: &Standing, until: Verdict) -> String {
             format!("new records, still {}", verdict.as_str())
         }
         Standing::NoAnswer => "no usable answer: the CA passes over it".to_owned(),
+        Standing::Bystander { verdict } => format!(
+            "does not decide: another zone makes it {}",
+            verdict.as_str()
+        ),
     }
 }
 
@@ -86,6 +90,7 @@ fn human(waited: &Waited, palette: &Palette, detail: Detail) -> String {
     let name = &waited.name;
     let until = waited.until.as_str();
     let after = duration_text(waited.elapsed);
+    let timeout = duration_text(waited.timeout);
     let headline = match (&waited.refused, waited.ending) {
         (Some(reason), _) => format!(
             "{name}: {}: {reason}; no record makes the CA issue for it",
@@ -96,7 +101,7 @@ fn human(waited: &Waited, palette: &Palette, detail: Detail) -> String {
             palette.tone(until, Tone::Good)
         ),
         (None, Ending::Elsewhere) => format!(
-            "{name}: {} on every server after {after}, not {until}",
+            "{name}: {} on every server when the {timeout} timeout ran out, not {until}",
             palette.tone(
                 waited
                     .last
@@ -107,7 +112,7 @@ fn human(waited: &Waited, palette: &Palette, detail: Detail) -> String {
             )
         ),
         (None, Ending::Unsettled) => format!(
-            "{name}: {} after {after}: {}",
+            "{name}: {} when the {timeout} timeout ran out: {}",
             palette.tone("not settled", Tone::Unknown),
             unsettled_reason(waited)
         ),
@@ -236,9 +241,9 @@ fn server_json(server: &ServerRound, until: Verdict) -> ServerJson {
         serial: server.serial,
         standing: server.standing.code(),
         verdict: match &server.standing {
-            Standing::OldRecords { verdict } | Standing::OtherRecords { verdict } => {
-                Some(verdict.as_str())
-            }
+            Standing::OldRecords { verdict }
+            | Standing::OtherRecords { verdict }
+            | Standing::Bystander { verdict } => Some(verdict.as_str()),
             Standing::CaughtUp | Standing::Behind { .. } => Some(until.as_str()),
             Standing::NoAnswer => None,
         },

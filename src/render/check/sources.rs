@@ -104,16 +104,22 @@ pub fn likely(view: &SourceView) -> String {
     }
 }
 
-/// When the servers disagree, the ones whose answers lead away from issuance (or, when none
-/// allows, away from the most common verdict): `ns2.example.test. 127.0.0.14 leads to denied`.
+/// When the servers disagree, the ones whose answers decide a verdict other than issuance (or,
+/// when none allows, other than the most common verdict): `ns2.example.test. 127.0.0.14 leads
+/// to denied`.
 pub fn difference(view: &SourceView) -> Option<String> {
     if view.consistency == Consistency::Consistent {
         return None;
     }
-    let servers = || view.zones.iter().flat_map(|zone| &zone.servers);
+    let deciding = || {
+        view.zones
+            .iter()
+            .flat_map(|zone| &zone.servers)
+            .filter_map(|server| Some((server, server.leads_to.filter(|draw| draw.decides)?)))
+    };
     let count = |verdict| {
-        servers()
-            .filter(|server| server.leads_to == Some(verdict))
+        deciding()
+            .filter(|(_, draw)| draw.verdict == verdict)
             .count()
     };
     let reference = if count(Verdict::Allowed) > 0 {
@@ -123,15 +129,15 @@ pub fn difference(view: &SourceView) -> Option<String> {
             .into_iter()
             .max_by_key(|verdict| count(*verdict))?
     };
-    let differing: Vec<String> = servers()
-        .filter_map(|server| {
-            let verdict = server.leads_to.filter(|verdict| *verdict != reference)?;
-            Some(format!(
+    let differing: Vec<String> = deciding()
+        .filter(|(_, draw)| draw.verdict != reference)
+        .map(|(server, draw)| {
+            format!(
                 "{} {} leads to {}",
                 printable(&server.ns),
                 server.address,
-                verdict.as_str()
-            ))
+                draw.verdict.as_str()
+            )
         })
         .collect();
     (!differing.is_empty()).then(|| differing.join("; "))
@@ -192,6 +198,8 @@ struct ServerJson {
     serial: Option<u32>,
     /// The verdict its answers lead to, beside every other zone's newest server.
     verdict: Option<&'static str>,
+    /// Whether its zone's answers decide that verdict.
+    decides: Option<bool>,
     records: Vec<String>,
     findings: Vec<FindingJson>,
 }
@@ -234,7 +242,8 @@ pub fn zones_json(view: &SourceView) -> Vec<ZoneJson> {
                     address: server.address.to_string(),
                     outcome: server.answers.first().map(outcome).unwrap_or_default(),
                     serial: server.serial,
-                    verdict: server.leads_to.map(Verdict::as_str),
+                    verdict: server.leads_to.map(|draw| draw.verdict.as_str()),
+                    decides: server.leads_to.map(|draw| draw.decides),
                     records: match server.answers.first() {
                         Some(Asked::Replied { records, .. }) => records
                             .iter()
