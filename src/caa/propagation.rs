@@ -13,7 +13,7 @@ use std::net::IpAddr;
 use super::perspectives::Outcomes;
 use super::sources::{
     Asked, Judging, ServerAnswers, ServerDraw, Step, ZoneAnswers, ZoneSeen, fingerprint,
-    newest_servers, serial_of, server_draw, step_of, used_answer,
+    newest_serial, newest_servers, serial_before, serial_of, server_draw, step_of, used_answer,
 };
 use super::verdict::Verdict;
 
@@ -39,6 +39,9 @@ pub enum Standing {
     OtherRecords { verdict: Verdict },
     /// No usable answer: the CA passes over it, so it does not hold the wait.
     NoAnswer,
+    /// This machine has no route to any address of its name server, so what it serves is
+    /// unknown here; the CA asks it. It holds the wait.
+    Unasked,
     /// Its answers do not decide the verdict, which another zone's records (or failure) make
     /// `verdict`: a parent whose NODATA the climb passes over. It does not hold the wait.
     Bystander { verdict: Verdict },
@@ -53,6 +56,7 @@ impl Standing {
             Standing::OldRecords { .. } => "old-records",
             Standing::OtherRecords { .. } => "other-records",
             Standing::NoAnswer => "no-answer",
+            Standing::Unasked => "unasked",
             Standing::Bystander { .. } => "bystander",
         }
     }
@@ -80,7 +84,8 @@ impl Baseline {
         for zone in zones {
             let name = &zone.delegation.zone;
             if !self.serials.contains_key(name)
-                && let Some(highest) = zone.servers.iter().filter_map(|said| serial_of(said)).max()
+                && let Some(highest) =
+                    newest_serial(zone.servers.iter().filter_map(|s| serial_of(s)))
             {
                 self.serials.insert(name.clone(), highest);
             }
@@ -141,9 +146,13 @@ pub fn judge_round(awaiting: &Awaiting, zones: &[ZoneSeen], baseline: &Baseline)
                 continue;
             };
             let serial = serial_of(said);
-            let draw = server_draw(&awaiting.judging, &answers, &newest, (at, index));
-            let said = &answers[at].servers[index];
-            let standing = standing(awaiting.verdict, said, draw, serial, baseline, &key);
+            let standing = if zone.unasked(index) {
+                Standing::Unasked
+            } else {
+                let draw = server_draw(&awaiting.judging, &answers, &newest, (at, index));
+                let said = &answers[at].servers[index];
+                standing(awaiting.verdict, said, draw, serial, baseline, &key)
+            };
             servers.push(ServerRound {
                 key,
                 serial,
@@ -200,7 +209,7 @@ fn standing(
         };
     }
     match (serial, baseline.serials.get(&key.zone)) {
-        (Some(serial), Some(&baseline)) if serial < baseline => {
+        (Some(serial), Some(&baseline)) if serial_before(serial, baseline) => {
             Standing::Behind { serial, baseline }
         }
         _ => Standing::CaughtUp,
@@ -223,7 +232,7 @@ pub enum Ending {
     Unsettled,
 }
 
-/// How a wait that ran out of time ended, by its last round judged.
+/// How a wait that ran out of time ended, by its last round (none when it could not be asked).
 pub fn ending_at_timeout(last: Option<&Round>, awaited: Verdict) -> Ending {
     match last.and_then(|round| round.outcomes.unanimous()) {
         Some(verdict) if verdict != awaited => Ending::Elsewhere,

@@ -28,6 +28,8 @@ pub enum Asked {
         referral: bool,
         case_preserved: bool,
         records: Vec<CaaRecord>,
+        /// TC=1: the answer did not fit, so it is incomplete; a resolver asks again over TCP.
+        truncated: bool,
         serial: Option<u32>,
         /// How long a resolver may keep the answer (its records' or its SOA's negative TTL).
         ttl: Option<u32>,
@@ -43,9 +45,10 @@ pub enum Asked {
     /// This machine has no route to the address (an IPv6 address on a host without IPv6):
     /// says nothing about the server, which the CA reaches.
     NoRoute,
-    /// The answer's alias chain is broken (a loop, or too long): the server's answer is a
-    /// failure, never "no records".
-    AliasFailed(Failure),
+    /// An answer that is a failure: the answer's alias chain is broken (a loop, or too
+    /// long); or the server could not be asked from here and its answer is unknown. Never
+    /// "no records".
+    Failed(Failure),
 }
 
 impl Asked {
@@ -298,7 +301,7 @@ pub fn disagreements(servers: &[ServerAnswers]) -> Vec<Option<SourceFinding>> {
             Some((serial(&server.soa).or(serial(&server.caa_udp)), answer))
         })
         .collect();
-    let newest = answered.iter().filter_map(|(serial, _)| *serial).max();
+    let newest = newest_serial(answered.iter().filter_map(|(serial, _)| *serial));
     // The zone's answer: the newest serial's, else the most common one.
     let reference = answered
         .iter()
@@ -321,7 +324,7 @@ pub fn disagreements(servers: &[ServerAnswers]) -> Vec<Option<SourceFinding>> {
             }
             let own = serial(&server.soa).or(serial(&server.caa_udp));
             Some(match (own, newest) {
-                (Some(serial), Some(newest)) if serial < newest => {
+                (Some(serial), Some(newest)) if serial_before(serial, newest) => {
                     SourceFinding::StaleSecondary { serial, newest }
                 }
                 _ => SourceFinding::Inconsistent { serial: own },
@@ -419,24 +422,27 @@ pub fn step_of(asked: &Asked) -> Option<Step> {
     let Asked::Replied {
         rcode,
         records,
+        truncated,
         aliases,
         onward,
         ..
     } = asked
     else {
         return match asked {
-            Asked::AliasFailed(failure) => Some(Step::answer(Answer::Failed(failure.clone()))),
+            Asked::Failed(failure) => Some(Step::answer(Answer::Failed(failure.clone()))),
             _ => None,
         };
     };
-    if !asked.usable() {
+    if !asked.usable() || *truncated {
         return None;
     }
-    let end = match (onward, *rcode, records.is_empty()) {
+    // Rules 7 and 8: records count even in an NXDOMAIN answer (the shell drops them for a
+    // TLD, as Boulder does).
+    let end = match (onward, records.is_empty(), *rcode) {
         (Some(next), _, _) => StepEnd::AskAt(next.clone()),
-        (None, ResponseCode::NXDomain, _) => StepEnd::Answer(Answer::NxDomain),
-        (None, _, true) => StepEnd::Answer(Answer::NoData),
-        (None, _, false) => StepEnd::Answer(Answer::Records(records.clone())),
+        (None, false, _) => StepEnd::Answer(Answer::Records(records.clone())),
+        (None, true, ResponseCode::NXDomain) => StepEnd::Answer(Answer::NxDomain),
+        (None, true, _) => StepEnd::Answer(Answer::NoData),
     };
     Some(Step {
         aliases: aliases.clone(),
@@ -452,41 +458,55 @@ pub struct ZoneAnswers {
     pub servers: Vec<Vec<Asked>>,
 }
 
-/// What a perspective may draw in one zone: each distinct set of answers its usable servers
-/// give (a server that fails a name is passed over, as the CA's resolver moves on), with the
-/// share of those servers giving it; when no server is usable, the lookups fail.
-pub fn zone_choices(zone: &ZoneAnswers) -> Vec<Choice<Vec<Step>>> {
-    // Each usable server's answers, and whether it kept the question's case.
-    let usable: Vec<(bool, Vec<Step>)> = zone
-        .servers
+/// One name and what a perspective's query for it may meet: each distinct step the usable
+/// servers of its zone give, with the share of those servers giving it. Each query draws its
+/// own server (the CA's resolver picks one per query), so the names of one zone are drawn
+/// apart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NameChoices {
+    pub name: String,
+    pub choices: Vec<Choice<Step>>,
+}
+
+/// The choices of each name of a zone. A server that fails a name is passed over for it, as
+/// the CA's resolver moves on; when no server is usable, the lookup fails.
+pub fn name_choices(zone: &ZoneAnswers) -> Vec<NameChoices> {
+    zone.names
         .iter()
-        .filter_map(|said| {
-            let answers = said.iter().map(step_of).collect::<Option<Vec<Step>>>()?;
-            let keeps_case = !said.iter().any(|asked| {
-                matches!(
-                    asked,
-                    Asked::Replied {
-                        case_preserved: false,
-                        ..
-                    }
-                )
-            });
-            Some((keeps_case, answers))
+        .enumerate()
+        .map(|(at, name)| NameChoices {
+            name: name.clone(),
+            choices: choices_of(zone.servers.iter().filter_map(|said| said.get(at))),
+        })
+        .collect()
+}
+
+fn choices_of<'a>(said: impl Iterator<Item = &'a Asked>) -> Vec<Choice<Step>> {
+    // Each usable server's step, and whether it kept the question's case.
+    let usable: Vec<(bool, Step)> = said
+        .filter_map(|asked| {
+            let keeps_case = !matches!(
+                asked,
+                Asked::Replied {
+                    case_preserved: false,
+                    ..
+                }
+            );
+            Some((keeps_case, step_of(asked)?))
         })
         .collect();
-    let disagree = usable.iter().any(|(_, answers)| *answers != usable[0].1);
+    let disagree = usable.iter().any(|(_, step)| *step != usable[0].1);
     // Unbound checks a reply whose case was not kept against the zone's other servers; when
     // they disagree, it gives up (ca-vantage.md §5.2, case-not-preserved).
-    let usable: Vec<Vec<Step>> = usable
+    let usable: Vec<Step> = usable
         .into_iter()
-        .map(|(keeps_case, answers)| {
+        .map(|(keeps_case, step)| {
             if keeps_case || !disagree {
-                answers
+                step
             } else {
-                let failed = servfail(
+                Step::answer(servfail(
                     "the question's case was not kept, and the zone's servers disagree".into(),
-                );
-                vec![Step::answer(failed); answers.len()]
+                ))
             }
         })
         .collect();
@@ -494,17 +514,17 @@ pub fn zone_choices(zone: &ZoneAnswers) -> Vec<Choice<Vec<Step>>> {
         let failed = servfail("no authoritative server gave a usable answer".into());
         return vec![Choice {
             share: 1.0,
-            answer: vec![Step::answer(failed); zone.names.len()],
+            answer: Step::answer(failed),
         }];
     }
-    let mut choices: Vec<Choice<Vec<Step>>> = Vec::new();
+    let mut choices: Vec<Choice<Step>> = Vec::new();
     let share = 1.0 / usable.len() as f64;
-    for answers in usable {
-        match choices.iter_mut().find(|choice| choice.answer == answers) {
+    for step in usable {
+        match choices.iter_mut().find(|choice| choice.answer == step) {
             Some(choice) => choice.share += share,
             None => choices.push(Choice {
                 share,
-                answer: answers,
+                answer: step,
             }),
         }
     }
@@ -512,34 +532,35 @@ pub fn zone_choices(zone: &ZoneAnswers) -> Vec<Choice<Vec<Step>>> {
 }
 
 /// The verdicts the CA's perspectives can reach for `climb` (the names queried, full name
-/// first) when each draws one usable server per zone, weighed by the servers' shares.
+/// first) when each query draws one usable server of its zone, weighed by the servers' shares.
 pub fn source_outcomes(
     climb: &[String],
     wildcard: bool,
     zones: &[ZoneAnswers],
     requester: &Requester,
 ) -> Outcomes {
-    let choices: Vec<Vec<Choice<Vec<Step>>>> = zones.iter().map(zone_choices).collect();
+    let names: Vec<NameChoices> = zones.iter().flat_map(name_choices).collect();
+    let choices: Vec<Vec<Choice<Step>>> = names.iter().map(|name| name.choices.clone()).collect();
     outcomes(&choices, |picked| {
         let lookups: Vec<Lookup> = climb
             .iter()
-            .map(|name| drawn_lookup(name, zones, picked))
+            .map(|name| drawn_lookup(name, &names, picked))
             .collect();
         evaluate(&lookups, wildcard, requester).verdict
     })
 }
 
-/// Rules 13 and 14 across zones: the lookup of `name` as one draw of servers answers it,
-/// following each alias into the zone that holds its target.
-pub fn drawn_lookup(name: &str, zones: &[ZoneAnswers], picked: &[&Vec<Step>]) -> Lookup {
+/// Rules 13 and 14 across zones: the lookup of `name` as one draw answers it (`picked`, a step
+/// for each of `names`), following each alias to the name it continues at.
+pub fn drawn_lookup(name: &str, names: &[NameChoices], picked: &[&Step]) -> Lookup {
     let mut lookup = Lookup::new(name, Answer::NoData);
     let mut at = name.to_owned();
     let mut visited = vec![at.clone()];
     for _ in 0..MOST_ALIAS_QUERIES {
-        let step = zones.iter().zip(picked).find_map(|(zone, steps)| {
-            let index = zone.names.iter().position(|owned| *owned == at)?;
-            steps.get(index)
-        });
+        let step = names
+            .iter()
+            .zip(picked)
+            .find_map(|(choices, step)| (choices.name == at).then_some(*step));
         let Some(step) = step else {
             lookup.answer = servfail(format!("no zone could be walked to for {at}"));
             return lookup;
@@ -587,27 +608,58 @@ pub struct ZoneSeen {
 }
 
 impl ZoneSeen {
-    /// What each server said, as the verdict rules take it: the UDP answer, or the TCP one when
-    /// UDP gave none usable (a resolver retries over TCP).
+    /// What each server said, as the verdict rules take it: the UDP answer, else TCP's, else
+    /// the answer without EDNS (a resolver retries over TCP, and without EDNS). A name server
+    /// this machine has no route to at any of its addresses is unknown: a failure, so no
+    /// verdict rests on the servers that could be asked alone.
     pub fn answers(&self) -> ZoneAnswers {
         ZoneAnswers {
             names: self.names.clone(),
-            servers: self
-                .servers
-                .iter()
-                .map(|said| said.iter().map(used_answer).cloned().collect())
+            servers: (0..self.servers.len())
+                .map(|index| {
+                    let said = &self.servers[index];
+                    if self.unasked(index) {
+                        let failure = Failure::new(
+                            FailureKind::Unreachable,
+                            "no route from this machine to any address of this name server: what it serves is unknown here",
+                        );
+                        return vec![Asked::Failed(failure); said.len()];
+                    }
+                    said.iter().map(used_answer).cloned().collect()
+                })
                 .collect(),
         }
     }
+
+    /// Whether the server at `index` could not be asked from here (no route), and neither
+    /// could any other address of its name server.
+    pub fn unasked(&self, index: usize) -> bool {
+        let no_route = |said: &Vec<ServerAnswers>| {
+            said.first()
+                .is_some_and(|server| server.soa == Asked::NoRoute)
+        };
+        let Some(said) = self.servers.get(index).filter(|said| no_route(said)) else {
+            return false;
+        };
+        let ns = said.first().map(|server| &server.ns);
+        self.servers
+            .iter()
+            .filter(|other| other.first().map(|server| &server.ns) == ns)
+            .all(no_route)
+    }
 }
 
-/// The answer a resolver takes from a server: UDP's, or TCP's when UDP gave none usable.
+/// The answer a resolver takes from a server: UDP's, else TCP's, else the one without EDNS.
 pub fn used_answer(server: &ServerAnswers) -> &Asked {
-    if step_of(&server.caa_udp).is_some() {
-        &server.caa_udp
-    } else {
-        &server.caa_tcp
-    }
+    [
+        Some(&server.caa_udp),
+        Some(&server.caa_tcp),
+        server.caa_without_edns.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|asked| step_of(asked).is_some())
+    .unwrap_or(&server.caa_tcp)
 }
 
 /// Each zone's usable server of the highest serial (the first of them), if any: what the
@@ -622,13 +674,14 @@ pub fn newest_servers(zones: &[ZoneSeen], answers: &[ZoneAnswers]) -> Vec<Option
                     .iter()
                     .all(|asked| step_of(asked).is_some())
             };
-            let newest = (0..zone.servers.len())
-                .filter(usable)
-                .map(|index| serial_of(&zone.servers[index]))
-                .max()?;
+            let newest = newest_serial(
+                (0..zone.servers.len())
+                    .filter(usable)
+                    .filter_map(|index| serial_of(&zone.servers[index])),
+            );
             (0..zone.servers.len())
                 .filter(usable)
-                .find(|index| serial_of(&zone.servers[*index]) == newest)
+                .find(|index| newest.is_none() || serial_of(&zone.servers[*index]) == newest)
         })
         .collect()
 }
@@ -678,8 +731,9 @@ impl Judging<'_> {
 pub struct ServerDraw {
     pub verdict: Verdict,
     /// Its zone answers for a name that decided the verdict: the relevant RRset's or the
-    /// failed lookup's name or a name along its alias chain, or any name when none had
-    /// records. A parent whose NODATA the climb passed over does not decide.
+    /// failed lookup's name, a name the climb passed through to reach it, or one along their
+    /// alias chains; any name when none had records. A parent above the relevant RRset does
+    /// not decide.
     pub decides: bool,
 }
 
@@ -698,30 +752,26 @@ pub fn server_draw(
         return None;
     }
     let beside = beside_the_newest(answers, newest, (zone, index));
-    // One server per zone: each zone has one choice.
-    let steps: Vec<Vec<Step>> = beside
+    // One server per zone: each name has one choice.
+    let names: Vec<NameChoices> = beside.iter().flat_map(name_choices).collect();
+    let picked: Vec<&Step> = names
         .iter()
-        .map(|zone| {
-            zone_choices(zone)
-                .into_iter()
-                .next()
-                .map(|choice| choice.answer)
-                .unwrap_or_default()
-        })
+        .filter_map(|name| name.choices.first().map(|choice| &choice.answer))
         .collect();
-    let picked: Vec<&Vec<Step>> = steps.iter().collect();
     let lookups: Vec<Lookup> = judging
         .climb
         .iter()
-        .map(|name| drawn_lookup(name, &beside, &picked))
+        .map(|name| drawn_lookup(name, &names, &picked))
         .collect();
     let evaluation = evaluate(&lookups, judging.wildcard, judging.requester);
     let decisive = match evaluation.basis {
         Basis::LookupFailed(at) => Some(at),
         _ => evaluation.relevant,
     };
+    // Every name the climb passed through counts: a child's stale NODATA that lets the climb
+    // reach its parent's records decides as much as the records do.
     let deciding: &[Lookup] = decisive
-        .and_then(|at| lookups.get(at..=at))
+        .and_then(|at| lookups.get(..=at))
         .unwrap_or(&lookups);
     let decides = deciding
         .iter()
@@ -735,11 +785,28 @@ pub fn server_draw(
     })
 }
 
-/// The SOA serial a server served (its first name's SOA reply).
+/// The SOA serial a server served for its zone: an authoritative answer's only (a lame
+/// server's serial is not the zone's).
 pub fn serial_of(said: &[ServerAnswers]) -> Option<u32> {
-    said.iter().find_map(|server| match &server.soa {
-        Asked::Replied { serial, .. } => *serial,
-        _ => None,
+    said.iter()
+        .filter(|server| server.soa.usable())
+        .find_map(|server| serial(&server.soa))
+}
+
+/// RFC 1982 §3.2: whether serial `a` comes before `b`, in serial number arithmetic (a serial
+/// wraps around after 2^32 - 1).
+pub fn serial_before(a: u32, b: u32) -> bool {
+    a != b && b.wrapping_sub(a) < 1 << 31
+}
+
+/// The newest of `serials` by RFC 1982 (the first of equals); none when there are none.
+pub fn newest_serial(serials: impl Iterator<Item = u32>) -> Option<u32> {
+    serials.reduce(|newest, serial| {
+        if serial_before(newest, serial) {
+            serial
+        } else {
+            newest
+        }
     })
 }
 
@@ -947,6 +1014,7 @@ mod tests {
             referral: false,
             case_preserved: true,
             records: vec![],
+            truncated: false,
             serial: None,
             ttl: None,
             aliases: vec![],
@@ -1117,7 +1185,7 @@ mod tests {
                 vec![mangled(&["letsencrypt.org"], 5)],
             ],
         };
-        assert_eq!(zone_choices(&agreeing).len(), 1);
+        assert_eq!(name_choices(&agreeing)[0].choices.len(), 1);
         let disagreeing = ZoneAnswers {
             names: vec!["example.test".into()],
             servers: vec![
@@ -1126,10 +1194,10 @@ mod tests {
                 vec![mangled(&["letsencrypt.org"], 5)],
             ],
         };
-        let choices = zone_choices(&disagreeing);
+        let choices = &name_choices(&disagreeing)[0].choices;
         assert_eq!(choices.len(), 3);
         assert!(matches!(
-            choices[2].answer[0].end,
+            choices[2].answer.end,
             StepEnd::Answer(Answer::Failed(_))
         ));
     }
@@ -1167,14 +1235,11 @@ mod tests {
         assert!((outcomes.denied - 0.5).abs() < 1e-9, "{outcomes:?}");
     }
 
-    /// The lookup of `name` when each zone's first choice is drawn.
+    /// The lookup of `name` when each name's first choice is drawn.
     fn first_draw(name: &str, zones: &[ZoneAnswers]) -> Lookup {
-        let steps: Vec<Vec<Step>> = zones
-            .iter()
-            .map(|zone| zone_choices(zone)[0].answer.clone())
-            .collect();
-        let picked: Vec<&Vec<Step>> = steps.iter().collect();
-        drawn_lookup(name, zones, &picked)
+        let names: Vec<NameChoices> = zones.iter().flat_map(name_choices).collect();
+        let picked: Vec<&Step> = names.iter().map(|name| &name.choices[0].answer).collect();
+        drawn_lookup(name, &names, &picked)
     }
 
     #[test]
@@ -1235,5 +1300,114 @@ mod tests {
         ];
         let found = disagreements(&servers);
         assert!(found.iter().flatten().count() == 1, "{found:?}");
+    }
+
+    #[test]
+    fn rule_11_a_truncated_answer_is_not_an_answer_and_tcp_s_is_taken() {
+        let mut truncated = replied(ResponseCode::NoError, &[], 7);
+        if let Asked::Replied { truncated: tc, .. } = &mut truncated {
+            *tc = true;
+        }
+        assert_eq!(step_of(&truncated), None);
+        let big = server(
+            "192.0.2.53",
+            truncated.clone(),
+            replied(ResponseCode::NoError, &["digicert.com"], 7),
+        );
+        assert!(matches!(
+            used_answer(&big),
+            Asked::Replied {
+                truncated: false,
+                ..
+            }
+        ));
+        // With TCP broken too, the server has no usable answer: never "no records".
+        let broken = server("192.0.2.53", truncated, Asked::Silent);
+        assert_eq!(step_of(used_answer(&broken)), None);
+        assert_eq!(codes(&broken), ["tcp-broken"]);
+    }
+
+    #[test]
+    fn an_edns_broken_server_s_answer_without_edns_is_taken() {
+        let mut shy = server(
+            "192.0.2.53",
+            replied(ResponseCode::FormErr, &[], 7),
+            Asked::Silent,
+        );
+        shy.caa_without_edns = Some(replied(ResponseCode::NoError, &["digicert.com"], 7));
+        assert!(step_of(used_answer(&shy)).is_some());
+    }
+
+    #[test]
+    fn rules_7_and_8_records_in_an_nxdomain_answer_count() {
+        let step = step_of(&replied(ResponseCode::NXDomain, &["digicert.com"], 7)).unwrap();
+        assert!(matches!(step.end, StepEnd::Answer(Answer::Records(_))));
+        let step = step_of(&replied(ResponseCode::NXDomain, &[], 7)).unwrap();
+        assert_eq!(step.end, StepEnd::Answer(Answer::NxDomain));
+    }
+
+    #[test]
+    fn each_query_draws_its_own_server() {
+        // ns1 has the new www record and the apex record; ns2 (stale) has neither. Each alone
+        // allows, but a query for www meeting ns2 and one for the apex meeting ns1 denies.
+        let climb = www_climb();
+        let example = ZoneAnswers {
+            names: vec!["www.example.test".into(), "example.test".into()],
+            servers: vec![
+                vec![
+                    replied(ResponseCode::NoError, &["letsencrypt.org"], 8),
+                    replied(ResponseCode::NoError, &["digicert.com"], 8),
+                ],
+                vec![
+                    replied(ResponseCode::NoError, &[], 7),
+                    replied(ResponseCode::NoError, &[], 7),
+                ],
+            ],
+        };
+        let outcomes = source_outcomes(&climb, false, &[example, test_tld()], &lets_encrypt());
+        assert!((outcomes.denied - 0.25).abs() < 1e-9, "{outcomes:?}");
+        assert!((outcomes.allowed - 0.75).abs() < 1e-9, "{outcomes:?}");
+    }
+
+    #[test]
+    fn rfc_1982_serials_wrap_around() {
+        assert!(serial_before(1, 2));
+        assert!(!serial_before(2, 1));
+        assert!(!serial_before(7, 7));
+        assert!(serial_before(u32::MAX, 3), "3 comes after a wrap");
+        assert_eq!(newest_serial([7, u32::MAX, 2].into_iter()), Some(7));
+        assert_eq!(newest_serial([u32::MAX - 1, 1].into_iter()), Some(1));
+        assert_eq!(newest_serial(std::iter::empty()), None);
+    }
+
+    #[test]
+    fn a_name_server_this_machine_cannot_reach_at_all_is_unknown_not_passed_over() {
+        let asked = |address: &str, ns: &str, reachable: bool| {
+            let mut server = healthy(address, &["letsencrypt.org"], 7);
+            server.ns = ns.into();
+            if !reachable {
+                server.soa = Asked::NoRoute;
+                server.caa_udp = Asked::NoRoute;
+                server.caa_tcp = Asked::NoRoute;
+            }
+            vec![server]
+        };
+        let zone = ZoneSeen {
+            delegation: Delegation::default(),
+            names: vec!["www.example.test".into()],
+            servers: vec![
+                asked("192.0.2.53", "ns1.example.test.", true),
+                asked("2001:db8::53", "ns1.example.test.", false),
+                asked("2001:db8::54", "ns2.example.test.", false),
+            ],
+        };
+        // ns1's IPv6 address is the same server, asked over IPv4; ns2 is asked nowhere.
+        assert!(!zone.unasked(0) && !zone.unasked(1) && zone.unasked(2));
+        let answers = zone.answers();
+        assert_eq!(step_of(&answers.servers[1][0]), None);
+        assert!(matches!(
+            step_of(&answers.servers[2][0]).map(|step| step.end),
+            Some(StepEnd::Answer(Answer::Failed(_)))
+        ));
     }
 }

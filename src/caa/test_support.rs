@@ -18,6 +18,7 @@ pub fn replied(rcode: ResponseCode, records: &[&str], serial: u32) -> Asked {
             .iter()
             .map(|value| CaaRecord::new(0, "issue", value.as_bytes()))
             .collect(),
+        truncated: false,
         serial: Some(serial),
         ttl: Some(300),
         aliases: vec![],

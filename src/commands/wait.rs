@@ -67,6 +67,13 @@ pub struct Waited {
     pub refused: Option<String>,
 }
 
+impl Waited {
+    /// The last round, unless a later one could not be asked.
+    pub fn latest_round(&self) -> Option<&Round> {
+        self.last.as_ref().filter(|_| self.walk_failure.is_none())
+    }
+}
+
 impl Waiter {
     /// Waits for one name.
     pub async fn wait(&self, name: CheckName) -> Waited {
@@ -86,7 +93,12 @@ impl Waiter {
             && let Some(refused) = refusal(&waited.name, &self.requester.ca)
         {
             waited.refused = Some(refused.to_string());
-            waited.ending = Ending::Elsewhere;
+            // The CA will not issue for it: a wait for denied is over, one for allowed never.
+            waited.ending = if self.until == Verdict::Denied {
+                Ending::Settled
+            } else {
+                Ending::Elsewhere
+            };
             return waited;
         }
         let climb = waited.name.climb();
@@ -105,6 +117,9 @@ impl Waiter {
         let mut settled_in_a_row = 0;
         loop {
             let round_started = Instant::now();
+            if waited.rounds > 0 {
+                self.walker.forget();
+            }
             // A round ends by the wait's deadline; one cut short by it says nothing, and the
             // wait ends on the round before.
             let limit = ROUND_LIMIT.min(deadline.saturating_duration_since(round_started));
@@ -117,7 +132,7 @@ impl Waiter {
                 Ok(gathered) => gathered,
                 Err(_) if limit < ROUND_LIMIT => {
                     waited.elapsed = started.elapsed();
-                    waited.ending = ending_at_timeout(waited.last.as_ref(), self.until);
+                    waited.ending = ending_at_timeout(waited.latest_round(), self.until);
                     return waited;
                 }
                 Err(_) => Err(WalkFailure::Deadline),
@@ -156,7 +171,7 @@ impl Waiter {
             }
             let next = round_started + self.interval;
             if next > deadline {
-                waited.ending = ending_at_timeout(waited.last.as_ref(), self.until);
+                waited.ending = ending_at_timeout(waited.latest_round(), self.until);
                 return waited;
             }
             tokio::time::sleep_until(next).await;

@@ -37,6 +37,10 @@ pub struct Question {
     /// Send an OPT record (EDNS, 1232 octets).
     pub edns: bool,
     pub carrier: Carrier,
+    /// The zone the server is asked as a server of: records of a CAA reply owned outside it
+    /// are dropped, as a resolver scrubs them (Unbound's `scrub_sanitize`), so a server's old
+    /// copy of another zone never answers for it.
+    pub bailiwick: Option<Name>,
 }
 
 /// What the server said.
@@ -71,7 +75,7 @@ impl Said {
     pub fn asked(&self) -> Asked {
         let (aliases, onward) = match &self.chain {
             Ok(chain) => chain,
-            Err(failure) => return Asked::AliasFailed(failure.clone()),
+            Err(failure) => return Asked::Failed(failure.clone()),
         };
         Asked::Replied {
             rcode: self.rcode,
@@ -79,6 +83,7 @@ impl Said {
             referral: self.referral,
             case_preserved: self.case_preserved,
             records: self.caa.clone(),
+            truncated: self.truncated,
             serial: self.serial,
             ttl: self.ttl,
             aliases: aliases.clone(),
@@ -122,25 +127,30 @@ pub async fn ask(
     let exchange = async {
         match question.carrier {
             Carrier::Udp => udp_roundtrip(server, &query).await,
-            Carrier::Tcp => tcp_roundtrip(server, &query).await,
+            Carrier::Tcp => tcp_roundtrip(server, &query)
+                .await
+                .map_err(|error| failure_of(&error)),
         }
     };
     let reply = match timeout(patience, exchange).await {
         Err(_) => return Err(AskFailure::Silent),
-        Ok(Err(error)) => return Err(failure_of(&error)),
+        Ok(Err(failure)) => return Err(failure),
         Ok(Ok(reply)) => reply,
     };
-    read(&reply, id, &sent_name, question.rtype)
+    read(
+        &reply,
+        id,
+        &sent_name,
+        question.rtype,
+        question.bailiwick.as_ref(),
+    )
 }
 
-/// Why an exchange failed: refused by the server (a closed port), or no route from this
-/// machine (an IPv6 address on a host without IPv6), which says nothing of the server.
+/// Why an exchange failed once sent: refused (a closed port, ICMP port unreachable), or
+/// anything else, which a resolver takes for silence.
 fn failure_of(error: &io::Error) -> AskFailure {
     match error.kind() {
         io::ErrorKind::ConnectionRefused => AskFailure::Refused(error.to_string()),
-        io::ErrorKind::NetworkUnreachable
-        | io::ErrorKind::HostUnreachable
-        | io::ErrorKind::AddrNotAvailable => AskFailure::NoRoute(error.to_string()),
         _ => AskFailure::Malformed(error.to_string()),
     }
 }
@@ -182,24 +192,37 @@ fn encode(id: u16, name: &Name, question: &Question) -> Result<Vec<u8>, AskFailu
         .map_err(|error| AskFailure::Malformed(error.to_string()))
 }
 
-async fn udp_roundtrip(server: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
-    let local: SocketAddr = if server.is_ipv4() {
-        "0.0.0.0:0".parse().map_err(io::Error::other)?
+/// One UDP exchange. Binding and connecting a UDP socket send nothing: when they fail, this
+/// machine has no route there (an IPv6 address on a host without IPv6), which says nothing
+/// of the server.
+async fn udp_roundtrip(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, AskFailure> {
+    let local = if server.is_ipv4() {
+        SocketAddr::from(([0u8; 4], 0))
     } else {
-        "[::]:0".parse().map_err(io::Error::other)?
+        SocketAddr::from(([0u16; 8], 0))
     };
-    let socket = UdpSocket::bind(local).await?;
-    socket.connect(server).await?;
-    socket.send(query).await?;
-    let mut reply = vec![0; 65_535];
-    let length = socket.recv(&mut reply).await?;
-    reply.truncate(length);
-    Ok(reply)
+    let no_route = |error: io::Error| AskFailure::NoRoute(error.to_string());
+    let socket = UdpSocket::bind(local).await.map_err(no_route)?;
+    socket.connect(server).await.map_err(no_route)?;
+    let sent = async {
+        socket.send(query).await?;
+        let mut reply = vec![0; 65_535];
+        let length = socket.recv(&mut reply).await?;
+        reply.truncate(length);
+        Ok(reply)
+    };
+    sent.await.map_err(|error: io::Error| failure_of(&error))
 }
 
-fn read(bytes: &[u8], id: u16, sent_name: &Name, rtype: RecordType) -> Result<Said, AskFailure> {
+fn read(
+    bytes: &[u8],
+    id: u16,
+    sent_name: &Name,
+    rtype: RecordType,
+    bailiwick: Option<&Name>,
+) -> Result<Said, AskFailure> {
     if rtype == RecordType::CAA {
-        read_caa_reply(bytes, id, sent_name)
+        read_caa_reply(bytes, id, sent_name, bailiwick)
     } else {
         read_message(bytes, id, sent_name)
     }
@@ -255,18 +278,36 @@ fn read_message(bytes: &[u8], id: u16, sent_name: &Name) -> Result<Said, AskFail
 
 /// A reply to a CAA question, read leniently: every record beside one hickory would refuse
 /// (a hyphenated or overlong tag) is kept, as the CA reads it.
-fn read_caa_reply(bytes: &[u8], id: u16, sent_name: &Name) -> Result<Said, AskFailure> {
+fn read_caa_reply(
+    bytes: &[u8],
+    id: u16,
+    sent_name: &Name,
+    bailiwick: Option<&Name>,
+) -> Result<Said, AskFailure> {
     let asked = wire_name_of(sent_name).ok_or_else(|| AskFailure::Malformed("name".into()))?;
-    let reply = decode_reply(bytes, asked.as_ref())
+    let mut reply = decode_reply(bytes, asked.as_ref())
         .map_err(|error| AskFailure::Malformed(error.to_string()))?;
     if reply.id != id || !reply.is_response {
         return Err(AskFailure::Malformed("a reply to another query".into()));
     }
+    let provenance = reply.provenance.clone();
+    let referral = is_referral(
+        reply.rcode,
+        provenance.authoritative,
+        reply.answers.is_empty(),
+        provenance.delegates,
+    );
+    if let Some(zone) = bailiwick {
+        reply.answers.retain(|record| zone.zone_of(record.owner()));
+        reply.soa_owners.retain(|owner| zone.zone_of(owner));
+    }
     let chain = alias_chain(&sent_name.to_lowercase(), &reply);
-    let provenance = &reply.provenance;
+    // Boulder counts the records of an NXDOMAIN answer, except for a TLD.
+    let for_a_tld = reply.rcode == ResponseCode::NXDomain && sent_name.num_labels() <= 1;
     let caa: Vec<CaaRecord> = reply
         .answers
         .iter()
+        .filter(|_| !for_a_tld)
         .filter_map(|answer| match answer {
             AnswerRecord::Caa { record, .. } => Some(record.clone()),
             _ => None,
@@ -277,12 +318,7 @@ fn read_caa_reply(bytes: &[u8], id: u16, sent_name: &Name) -> Result<Said, AskFa
         authoritative: provenance.authoritative,
         truncated: reply.truncated,
         case_preserved: reply.answers_question && question_case_kept(bytes, sent_name),
-        referral: is_referral(
-            reply.rcode,
-            provenance.authoritative,
-            reply.answers.is_empty(),
-            provenance.delegates,
-        ),
+        referral,
         serial: provenance.soa.map(|(serial, _)| serial),
         ttl: provenance.answer_ttl.or(provenance.soa.map(|(_, ttl)| ttl)),
         answers: Vec::new(),
@@ -340,6 +376,7 @@ pub async fn probe(
         rtype,
         edns,
         carrier,
+        bailiwick: Some(zone.clone()),
     };
     let asked = |result: Result<Said, AskFailure>| match result {
         Ok(said) => said.asked(),
@@ -381,11 +418,61 @@ mod tests {
     use super::*;
 
     #[test]
-    fn no_route_from_here_is_told_from_a_refusal_and_from_silence() {
+    fn a_failure_once_sent_is_a_refusal_or_silence() {
         let failure = |kind| failure_of(&io::Error::from(kind)).asked();
         assert_eq!(failure(io::ErrorKind::ConnectionRefused), Asked::Refused);
-        assert_eq!(failure(io::ErrorKind::NetworkUnreachable), Asked::NoRoute);
-        assert_eq!(failure(io::ErrorKind::HostUnreachable), Asked::NoRoute);
+        // An ICMP error from the server's network says nothing of this machine's routes.
+        assert_eq!(failure(io::ErrorKind::HostUnreachable), Asked::Silent);
         assert_eq!(failure(io::ErrorKind::InvalidData), Asked::Silent);
+    }
+
+    #[tokio::test]
+    async fn an_address_this_machine_cannot_send_to_is_no_route() {
+        // Connecting a UDP socket sends nothing; the broadcast address is refused locally.
+        let failed = udp_roundtrip("255.255.255.255:53".parse().unwrap(), b"x").await;
+        assert!(matches!(failed, Err(AskFailure::NoRoute(_))), "{failed:?}");
+        assert_eq!(failed.unwrap_err().asked(), Asked::NoRoute);
+    }
+
+    #[test]
+    fn records_outside_the_zone_asked_are_scrubbed_and_the_alias_followed_there() {
+        use super::super::test_replies::{ReplyBuilder, caa_rdata, wire_name};
+        // A server of example.test that also holds an old copy of cdn.test answers the alias
+        // and the target's records: only the alias counts, the target is asked of its own.
+        let question = "www.example.test";
+        let reply = ReplyBuilder::new(7, 0x8400, question)
+            .record(1, &[0xc0, 12], 5, 300, &wire_name("x.cdn.test"))
+            .record(
+                1,
+                &wire_name("x.cdn.test"),
+                257,
+                300,
+                &caa_rdata(0, b"issue", b"letsencrypt.org"),
+            )
+            .build();
+        let sent = Name::from_ascii("www.example.test.").unwrap();
+        let zone = Name::from_ascii("example.test.").unwrap();
+        let scrubbed = read_caa_reply(&reply, 7, &sent, Some(&zone)).unwrap();
+        assert_eq!(scrubbed.caa, []);
+        let (aliases, onward) = scrubbed.chain.unwrap();
+        assert_eq!(aliases.len(), 1);
+        assert_eq!(
+            onward.map(|name| name_text(&name)),
+            Some("x.cdn.test".into())
+        );
+        let trusting = read_caa_reply(&reply, 7, &sent, None).unwrap();
+        assert_eq!(trusting.caa.len(), 1);
+    }
+
+    #[test]
+    fn records_in_an_nxdomain_answer_for_a_tld_are_dropped() {
+        use super::super::test_replies::{ReplyBuilder, caa_rdata};
+        let reply = ReplyBuilder::new(7, 0x8403, "test")
+            .record(1, &[0xc0, 12], 257, 300, &caa_rdata(0, b"issue", b"x.org"))
+            .build();
+        let sent = Name::from_ascii("test.").unwrap();
+        let said = read_caa_reply(&reply, 7, &sent, None).unwrap();
+        assert_eq!(said.rcode, ResponseCode::NXDomain);
+        assert_eq!(said.caa, []);
     }
 }

@@ -45,7 +45,7 @@ pub enum WalkFailure {
     NoServerAnswered { zone: String },
     #[error("the walk went deeper than {MOST_CUTS} zones")]
     TooDeep,
-    #[error("the walk from the root did not finish within --deadline")]
+    #[error("the walk from the root did not finish in time")]
     Deadline,
 }
 
@@ -93,6 +93,24 @@ impl Walker {
             completed: Mutex::default(),
             servers: Mutex::default(),
         }
+    }
+
+    /// Forgets every zone cut and address learnt, so the next walks start from the roots: a
+    /// wait sees the NS sets and addresses of each round as they are then (a secondary added
+    /// with the change is asked too).
+    pub fn forget(&self) {
+        self.chains
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+        self.completed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+        self.addresses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 
     /// The permits to ask `server` about a name: at most `NAMES_PER_SERVER` at once, so a run
@@ -305,6 +323,7 @@ impl Walker {
             rtype,
             edns: true,
             carrier: Carrier::Udp,
+            bailiwick: None,
         };
         let askable = servers
             .iter()

@@ -27,6 +27,8 @@ pub mod lookup;
 pub mod resolver;
 pub mod roots;
 pub mod source;
+#[cfg(test)]
+mod test_replies;
 pub mod transport;
 pub mod udp;
 pub mod window;

@@ -14,6 +14,9 @@ use super::delegation::{WalkFailure, Walker, ZoneCut};
 use crate::caa::answers::MOST_ALIAS_QUERIES;
 use crate::caa::sources::{Asked, ServerAnswers, ZoneSeen};
 
+/// Alias targets asked at most for one name's climb, whichever servers pointed to them.
+const MOST_ALIAS_TARGETS: usize = 16;
+
 /// Walks to each name's zone and asks every server of it about the names it holds; then does
 /// the same for every alias target a server pointed to (whichever server: a stale secondary
 /// may point elsewhere than the others), for as many rounds as a lookup may follow aliases.
@@ -82,6 +85,9 @@ pub async fn gather(
             }
         }
         next = onward_names(&seen, &asked);
+        // Servers that point each query somewhere new would make this walk without end: the
+        // targets beyond the budget are not asked, and the lookups reaching them fail.
+        next.truncate(MOST_ALIAS_TARGETS.saturating_sub(asked.len() - climb.len()));
     }
     Ok(seen)
 }

@@ -23,8 +23,8 @@ const TYPE_CNAME: u16 = 5;
 const TYPE_SOA: u16 = 6;
 const TYPE_DNAME: u16 = 39;
 const TYPE_OPT: u16 = 41;
-const TYPE_CAA: u16 = 257;
-const CLASS_IN: u16 = 1;
+pub(super) const TYPE_CAA: u16 = 257;
+pub(super) const CLASS_IN: u16 = 1;
 const EDNS_OPTION_EDE: u16 = 15;
 
 /// A name as it goes on the wire (RFC 1035 §3.1): its labels, each behind its length, and the
@@ -163,6 +163,17 @@ pub enum AnswerRecord {
     Caa { owner: Name, record: CaaRecord },
     Cname { owner: Name, target: Name },
     Dname { owner: Name, target: Name },
+}
+
+impl AnswerRecord {
+    /// The name the record is at.
+    pub fn owner(&self) -> &Name {
+        match self {
+            AnswerRecord::Caa { owner, .. }
+            | AnswerRecord::Cname { owner, .. }
+            | AnswerRecord::Dname { owner, .. } => owner,
+        }
+    }
 }
 
 /// Reads a reply to a CAA query for `asked` (wire form), keeping every CAA record whatever its
@@ -347,74 +358,10 @@ fn read_extended_error(mut options: &[u8]) -> Option<ExtendedError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_replies::{ReplyBuilder, caa_rdata, wire_name};
     use super::*;
     use hickory_resolver::proto::op::Message;
     use hickory_resolver::proto::rr::{DNSClass, RecordType};
-
-    /// A reply built by hand, byte by byte, as a server might send it.
-    struct ReplyBuilder {
-        bytes: Vec<u8>,
-        counts: [u16; 4],
-    }
-
-    impl ReplyBuilder {
-        fn new(id: u16, flags: u16, question: &str) -> Self {
-            let mut bytes = Vec::new();
-            bytes.extend(id.to_be_bytes());
-            bytes.extend(flags.to_be_bytes());
-            bytes.extend([0; 8]);
-            bytes.extend(wire_name(question));
-            bytes.extend(TYPE_CAA.to_be_bytes());
-            bytes.extend(CLASS_IN.to_be_bytes());
-            ReplyBuilder {
-                bytes,
-                counts: [1, 0, 0, 0],
-            }
-        }
-
-        fn record(
-            mut self,
-            section: usize,
-            owner: &[u8],
-            rtype: u16,
-            ttl: u32,
-            rdata: &[u8],
-        ) -> Self {
-            self.bytes.extend(owner);
-            self.bytes.extend(rtype.to_be_bytes());
-            self.bytes.extend(CLASS_IN.to_be_bytes());
-            self.bytes.extend(ttl.to_be_bytes());
-            self.bytes
-                .extend(u16::try_from(rdata.len()).unwrap().to_be_bytes());
-            self.bytes.extend(rdata);
-            self.counts[section] += 1;
-            self
-        }
-
-        fn build(mut self) -> Vec<u8> {
-            for (i, count) in self.counts.iter().enumerate() {
-                self.bytes[4 + 2 * i..6 + 2 * i].copy_from_slice(&count.to_be_bytes());
-            }
-            self.bytes
-        }
-    }
-
-    fn wire_name(name: &str) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        for label in name.split('.').filter(|l| !l.is_empty()) {
-            bytes.push(u8::try_from(label.len()).unwrap());
-            bytes.extend(label.as_bytes());
-        }
-        bytes.push(0);
-        bytes
-    }
-
-    fn caa_rdata(flags: u8, tag: &[u8], value: &[u8]) -> Vec<u8> {
-        let mut rdata = vec![flags, u8::try_from(tag.len()).unwrap()];
-        rdata.extend(tag);
-        rdata.extend(value);
-        rdata
-    }
 
     /// A pointer to the question name, at offset 12.
     const QNAME: &[u8] = &[0xc0, 12];

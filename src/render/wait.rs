@@ -46,6 +46,9 @@ fn standing_text(standing: &Standing, until: Verdict) -> String {
             format!("new records, still {}", verdict.as_str())
         }
         Standing::NoAnswer => "no usable answer: the CA passes over it".to_owned(),
+        Standing::Unasked => {
+            "no route from this machine to its name server: unknown here, the CA asks it".to_owned()
+        }
         Standing::Bystander { verdict } => format!(
             "does not decide: another zone makes it {}",
             verdict.as_str()
@@ -122,10 +125,15 @@ fn human(waited: &Waited, palette: &Palette, detail: Detail) -> String {
         return out;
     }
     if let Some(round) = &waited.last {
+        // Those that hold the wait, then those passed over: a wait for "each server" says
+        // which it did not wait for.
+        let holding = |server: &&ServerRound| server.standing.holds_the_wait();
+        let passed_over = |server: &&ServerRound| server.standing == Standing::NoAnswer;
         for server in round
             .servers
             .iter()
-            .filter(|server| server.standing.holds_the_wait())
+            .filter(holding)
+            .chain(round.servers.iter().filter(passed_over))
         {
             let _ = write!(out, "\n  {}", server_line(server, waited.until));
         }
@@ -245,7 +253,7 @@ fn server_json(server: &ServerRound, until: Verdict) -> ServerJson {
             | Standing::OtherRecords { verdict }
             | Standing::Bystander { verdict } => Some(verdict.as_str()),
             Standing::CaughtUp | Standing::Behind { .. } => Some(until.as_str()),
-            Standing::NoAnswer => None,
+            Standing::NoAnswer | Standing::Unasked => None,
         },
     }
 }

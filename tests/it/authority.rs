@@ -19,6 +19,7 @@ fn question(name: &str, rtype: RecordType, edns: bool, carrier: Carrier) -> Ques
         rtype,
         edns,
         carrier,
+        bailiwick: None,
     }
 }
 

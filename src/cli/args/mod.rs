@@ -241,6 +241,9 @@ fn parse_nameserver(text: &str) -> Result<SocketAddr, String> {
     Ok(address)
 }
 
+/// The longest duration taken: a year, so a deadline a duration away is always a time.
+const MOST_SECONDS: u64 = 365 * 86_400;
+
 /// A duration as people write it: `10s`, `5m`, `12h`, `7d`; a bare number is seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -263,6 +266,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .parse()
         .map_err(|_| format!("{text:?}: expected a number and s, m, h or d, as 10s, 5m or 7d"))?;
     match count.checked_mul(seconds_per) {
+        Some(seconds) if seconds > MOST_SECONDS => Err(format!("{text:?}: at most 365d")),
         Some(seconds) if seconds > 0 => Ok(Duration::from_secs(seconds)),
         _ => Err(format!("{text:?}: expected a duration above zero")),
     }
@@ -325,7 +329,17 @@ mod tests {
         assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
         assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(604_800)));
         assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
-        for bad in ["", "0", "5 m", "5w", "-1s", "1.5m", "99999999999999999999d"] {
+        assert_eq!(parse_duration("365d"), Ok(Duration::from_secs(31_536_000)));
+        for bad in [
+            "",
+            "0",
+            "5 m",
+            "5w",
+            "-1s",
+            "1.5m",
+            "99999999999999999999d",
+            "366d",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

@@ -22,7 +22,7 @@ pub fn outcome(asked: &Asked) -> String {
         (Asked::Refused, _) => "refused".into(),
         (Asked::NotAsked, _) => "not-asked".into(),
         (Asked::NoRoute, _) => "no-route".into(),
-        (Asked::AliasFailed(failure), None) => failure.kind.name().into_owned(),
+        (Asked::Failed(failure), None) => failure.kind.name().into_owned(),
     }
 }
 
