@@ -106,6 +106,70 @@ async fn wait_returns_once_a_stale_secondary_catches_up() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_name_server_added_with_the_change_is_waited_for_too() {
+    let mut builder = UniverseBuilder::under_test(&[("example.test", &["ns1.example.test"])]);
+    builder.server("ns2.example.test");
+    let only_ns1 =
+        "@ SOA ns1 hostmaster 7 3600 600 86400 300\n@ NS ns1\nwww CAA 0 issue \"digicert.com\"\n";
+    builder.zone_on("ns1.example.test", "example.test", only_ns1);
+    let universe = builder.start();
+    let args = wait_args(&universe, &["--interval", "1s", "--timeout", "30s"]);
+    let waiting = tokio::spawn(run(args));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The fix, and a new secondary that has not loaded it yet.
+    let (nic, ns1, ns2) = (
+        universe.address("ns.nic.test").ip(),
+        universe.address("ns1.example.test").ip(),
+        universe.address("ns2.example.test").ip(),
+    );
+    universe.set_zone(
+        "ns.nic.test",
+        "test.",
+        &format!(
+            "@ SOA ns.nic hostmaster 2 3600 600 86400 300
+@ NS ns.nic
+ns.nic A {nic}
+example NS ns1.example
+example NS ns2.example
+ns1.example A {ns1}
+ns2.example A {ns2}
+"
+        ),
+    );
+    let both = |serial: u32, issuer: &str| {
+        format!(
+            "@ SOA ns1 hostmaster {serial} 3600 600 86400 300\n@ NS ns1\n@ NS ns2\nns1 A {ns1}\nns2 A {ns2}\nwww CAA 0 issue \"{issuer}\"\n"
+        )
+    };
+    universe.set_zone(
+        "ns1.example.test",
+        "example.test.",
+        &both(8, "letsencrypt.org"),
+    );
+    universe.set_zone(
+        "ns2.example.test",
+        "example.test.",
+        &both(7, "digicert.com"),
+    );
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    assert!(!waiting.is_finished(), "the new secondary holds the wait");
+    universe.set_zone(
+        "ns2.example.test",
+        "example.test.",
+        &both(8, "letsencrypt.org"),
+    );
+    let output = waiting.await.unwrap();
+    let progress = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{progress}");
+    assert!(
+        progress.contains(&format!(
+            "ns2.example.test. {ns2} serial 7: still the old records (denied)"
+        )),
+        "{progress}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn at_the_timeout_servers_that_still_disagree_are_undetermined() {
     let universe = universe((7, "letsencrypt.org"), (6, "digicert.com"));
     let output = run(wait_args(
