@@ -598,3 +598,28 @@ async fn a_cname_is_followed_into_a_zone_whose_servers_disagree() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rule_11_a_caa_set_truncated_over_udp_is_read_over_tcp() {
+    use crate::support::authority::Fault;
+    use crate::support::{json_lines, stderr};
+
+    let mut builder = UniverseBuilder::under_test(&[("big.test", &["ns1.big.test"])]);
+    builder.zone(
+        "big.test",
+        "@ SOA ns1 hostmaster 3 3600 600 86400 300\n@ NS ns1\nwww CAA 0 issue \"digicert.com\"\n",
+        &["ns1.big.test"],
+    );
+    builder.fault("ns1.big.test", Fault::TruncatesCaa);
+    let universe = builder.start();
+    let output = check_source(&universe, "www.big.test", &["--json"]).await;
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = &json_lines(&output)[0];
+    // The empty truncated answer is no "no records": TCP's denies.
+    assert_eq!(report["verdict"], "denied", "{report}");
+    assert_eq!(report["consistency"], "consistent");
+    assert_eq!(
+        report["sources"][0]["servers"][0]["findings"],
+        serde_json::json!([])
+    );
+}

@@ -18,8 +18,8 @@
 //!   watches hickory's behaviour). What the zones say (NS sets, glue, a private address such as 10.0.0.1)
 //!   is the test's to write; a server given no zone for a name answers REFUSED (lame).
 //! - **Faults** are per server (`Fault`): a version of a zone of its own, REFUSED to all, an
-//!   RCODE or silence to CAA only, no TCP, the question's case flipped, FORMERR to EDNS,
-//!   silence.
+//!   RCODE or silence to CAA only, no TCP, the question's case flipped, FORMERR to EDNS, CAA
+//!   truncated over UDP, silence.
 //! - Each server records the queries it saw (`SeenQuery`); a zone can be replaced while the
 //!   universe runs (`Universe::set_zone`).
 //!
@@ -69,6 +69,9 @@ pub enum Fault {
     CaseNotPreserved,
     /// Answer FORMERR (without an OPT record) to any query with EDNS; normally without.
     EdnsFormErr,
+    /// Answer CAA queries over UDP as a server does when the RRset does not fit: TC=1, AA, no
+    /// records; over TCP as the zones say.
+    TruncatesCaa,
     /// Never answer anything.
     Silent,
     /// Leave referrals to hickory-server alone, which sets AA on them and gives no glue (and
@@ -535,6 +538,11 @@ impl RequestHandler for Handler {
             metadata.response_code = rcode;
             return respond(request, response_handle, metadata, &[], &[], true).await;
         }
+        if caa && has(&Fault::TruncatesCaa) && request.protocol() == Protocol::Udp {
+            metadata.truncation = true;
+            metadata.authoritative = true;
+            return respond(request, response_handle, metadata, &[], &[], true).await;
+        }
         if has(&Fault::HickoryReferrals) {
             // Straight to the catalog below.
         } else if let Some((ns, glue)) = served.referral(&qname, qtype) {
@@ -547,7 +555,7 @@ impl RequestHandler for Handler {
     }
 }
 
-/// Sends a response (AA clear) with these authority and additional records, and an OPT record
+/// Sends a response (AA as `metadata` says) with these authority and additional records, and an OPT record
 /// when the query had one and `edns` allows.
 async fn respond<R: ResponseHandler>(
     request: &Request,
