@@ -68,12 +68,61 @@ impl Outcomes {
     }
 }
 
-/// Every combination of one answer per zone, judged by `judge`, weighed by the product of the
-/// shares: what the draws come to. Zones with no choice contribute nothing to draw.
+/// Combinations judged one by one at most; beyond, the draws are sampled.
+const MOST_COMBINATIONS: f64 = 65_536.0;
+/// Draws sampled when the combinations are too many (servers that each answer differently):
+/// the shares are then within about a percent.
+const SAMPLED_DRAWS: u32 = 20_000;
+
+/// Every combination of one answer per slot (a name, or a zone), judged by `judge`, weighed by
+/// the product of the shares: what the draws come to. Slots with no choice contribute nothing
+/// to draw. When the combinations are too many, a fixed sequence of random draws stands for
+/// them, so the cost stays bounded whatever the servers answer.
 pub fn outcomes<T>(zones: &[Vec<Choice<T>>], judge: impl Fn(&[&T]) -> Verdict) -> Outcomes {
     let mut outcomes = Outcomes::default();
+    let combinations: f64 = zones.iter().map(|zone| zone.len().max(1) as f64).product();
+    if combinations > MOST_COMBINATIONS {
+        return sampled(zones, judge);
+    }
     let mut picked: Vec<&T> = Vec::with_capacity(zones.len());
     draw(zones, 1.0, &mut picked, &judge, &mut outcomes);
+    outcomes
+}
+
+fn sampled<T>(zones: &[Vec<Choice<T>>], judge: impl Fn(&[&T]) -> Verdict) -> Outcomes {
+    let mut outcomes = Outcomes::default();
+    if zones.iter().any(Vec::is_empty) {
+        return outcomes;
+    }
+    // xorshift64*, fixed seed: the same answers give the same report.
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut unit = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let weight = 1.0 / f64::from(SAMPLED_DRAWS);
+    let mut picked: Vec<&T> = Vec::with_capacity(zones.len());
+    for _ in 0..SAMPLED_DRAWS {
+        picked.clear();
+        for zone in zones {
+            let mut left = unit();
+            let choice = zone
+                .iter()
+                .find(|choice| {
+                    left -= choice.share;
+                    left < 0.0
+                })
+                .or(zone.last());
+            picked.extend(choice.map(|choice| &choice.answer));
+        }
+        match judge(&picked) {
+            Verdict::Allowed => outcomes.allowed += weight,
+            Verdict::Denied | Verdict::Refused => outcomes.denied += weight,
+            Verdict::Error => outcomes.error += weight,
+        }
+    }
     outcomes
 }
 
@@ -200,5 +249,35 @@ mod tests {
         let outcomes = outcomes(&[zone], |_| Verdict::Error);
         assert_eq!(outcomes.error, 1.0);
         assert_eq!(outcomes.worst(), Verdict::Error);
+    }
+
+    #[test]
+    fn too_many_combinations_are_sampled_within_a_percent() {
+        let halves = |_| {
+            vec![
+                Choice {
+                    share: 0.5,
+                    answer: 0,
+                },
+                Choice {
+                    share: 0.5,
+                    answer: 1,
+                },
+            ]
+        };
+        // 2^20 combinations: sampled.
+        let slots: Vec<Vec<Choice<u8>>> = (0..20).map(halves).collect();
+        let found = outcomes(&slots, |picked| {
+            if *picked[0] == 1 {
+                Verdict::Denied
+            } else {
+                Verdict::Allowed
+            }
+        });
+        assert!((found.denied - 0.5).abs() < 0.02, "{found:?}");
+        assert!(
+            (found.allowed + found.denied - 1.0).abs() < 1e-6,
+            "{found:?}"
+        );
     }
 }

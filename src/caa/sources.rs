@@ -662,6 +662,11 @@ pub fn used_answer(server: &ServerAnswers) -> &Asked {
     .unwrap_or(&server.caa_tcp)
 }
 
+/// Whether a server gave a usable answer for every name it was asked about.
+fn answers_every_name(said: &[Asked]) -> bool {
+    said.iter().all(|asked| step_of(asked).is_some())
+}
+
 /// Each zone's usable server of the highest serial (the first of them), if any: what the
 /// zone serves once its servers have caught up.
 pub fn newest_servers(zones: &[ZoneSeen], answers: &[ZoneAnswers]) -> Vec<Option<usize>> {
@@ -669,11 +674,7 @@ pub fn newest_servers(zones: &[ZoneSeen], answers: &[ZoneAnswers]) -> Vec<Option
         .iter()
         .zip(answers)
         .map(|(zone, answers)| {
-            let usable = |index: &usize| {
-                answers.servers[*index]
-                    .iter()
-                    .all(|asked| step_of(asked).is_some())
-            };
+            let usable = |index: &usize| answers_every_name(&answers.servers[*index]);
             let newest = newest_serial(
                 (0..zone.servers.len())
                     .filter(usable)
@@ -745,10 +746,7 @@ pub fn server_draw(
     newest: &[Option<usize>],
     (zone, index): (usize, usize),
 ) -> Option<ServerDraw> {
-    let usable = answers[zone].servers[index]
-        .iter()
-        .all(|asked| step_of(asked).is_some());
-    if !usable {
+    if !answers_every_name(&answers[zone].servers[index]) {
         return None;
     }
     let beside = beside_the_newest(answers, newest, (zone, index));
