@@ -23,6 +23,9 @@ pub struct Outcomes {
     pub allowed: f64,
     pub denied: f64,
     pub error: f64,
+    /// Estimated from a sample of draws (too many combinations to judge each): a rare draw
+    /// may be missed, so no verdict is unanimous and none is "allowed" for sure.
+    pub estimated: bool,
 }
 
 impl Outcomes {
@@ -40,11 +43,11 @@ impl Outcomes {
         }
     }
 
-    /// The verdict every draw reaches, if they all reach one.
+    /// The verdict every draw reaches, if they all reach one (never known from a sample).
     pub fn unanimous(&self) -> Option<Verdict> {
         [Verdict::Allowed, Verdict::Denied, Verdict::Error]
             .into_iter()
-            .find(|verdict| self.share(*verdict) >= 1.0 - 1e-9)
+            .find(|verdict| !self.estimated && self.share(*verdict) >= 1.0 - 1e-9)
     }
 
     /// The worst outcome some perspective can meet other than `awaited`: denied, else error,
@@ -56,11 +59,12 @@ impl Outcomes {
             .unwrap_or(awaited)
     }
 
-    /// The worst outcome some perspective can meet: denied, else error, else allowed.
+    /// The worst outcome some perspective can meet: denied, else error, else allowed (never
+    /// from a sample, which may have missed the draw that fails).
     pub fn worst(&self) -> Verdict {
         if self.denied > 0.0 {
             Verdict::Denied
-        } else if self.error > 0.0 {
+        } else if self.error > 0.0 || self.estimated {
             Verdict::Error
         } else {
             Verdict::Allowed
@@ -90,7 +94,10 @@ pub fn outcomes<T>(zones: &[Vec<Choice<T>>], judge: impl Fn(&[&T]) -> Verdict) -
 }
 
 fn sampled<T>(zones: &[Vec<Choice<T>>], judge: impl Fn(&[&T]) -> Verdict) -> Outcomes {
-    let mut outcomes = Outcomes::default();
+    let mut outcomes = Outcomes {
+        estimated: true,
+        ..Outcomes::default()
+    };
     if zones.iter().any(Vec::is_empty) {
         return outcomes;
     }
@@ -275,6 +282,14 @@ mod tests {
             }
         });
         assert!((found.denied - 0.5).abs() < 0.02, "{found:?}");
+        assert!(found.estimated && found.unanimous().is_none());
+        let all_allowed = outcomes(&slots, |_| Verdict::Allowed);
+        assert_eq!(all_allowed.unanimous(), None);
+        assert_eq!(
+            all_allowed.worst(),
+            Verdict::Error,
+            "never allowed from a sample"
+        );
         assert!(
             (found.allowed + found.denied - 1.0).abs() < 1e-6,
             "{found:?}"

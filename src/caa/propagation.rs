@@ -117,6 +117,9 @@ pub struct Round {
     pub settled: bool,
     /// The largest TTL of any answer this round: how long a resolver may keep it.
     pub largest_ttl: Option<u32>,
+    /// Name servers with no address found from here (zone, name): unknown, so the round is
+    /// not settled while there are any.
+    pub unaddressed: Vec<(String, String)>,
 }
 
 /// What a wait waits for: the climb, judged for its requester, to lead to `verdict` (allowed,
@@ -172,9 +175,17 @@ pub fn judge_round(awaiting: &Awaiting, zones: &[ZoneSeen], baseline: &Baseline)
             .iter()
             .flat_map(|zone| &zone.servers)
             .flatten()
-            .flat_map(|server| [&server.caa_udp, &server.caa_tcp])
-            .filter_map(ttl)
+            .filter_map(|server| ttl(used_answer(server)))
             .max(),
+        unaddressed: zones
+            .iter()
+            .flat_map(|zone| {
+                let name = &zone.delegation.zone;
+                zone.unaddressed()
+                    .into_iter()
+                    .map(move |ns| (name.clone(), ns))
+            })
+            .collect(),
     }
 }
 
@@ -487,6 +498,7 @@ mod tests {
             allowed: 0.5,
             denied: 0.0,
             error: 0.5,
+            estimated: false,
         };
         assert_eq!(outcomes.worst_but(Verdict::Allowed), Verdict::Error);
         assert_eq!(outcomes.worst_but(Verdict::Denied), Verdict::Error);

@@ -612,23 +612,52 @@ impl ZoneSeen {
     /// the answer without EDNS (a resolver retries over TCP, and without EDNS). A name server
     /// this machine has no route to at any of its addresses is unknown: a failure, so no
     /// verdict rests on the servers that could be asked alone.
+    ///
+    /// A name server of the zone with no address found from here is unknown too: it comes
+    /// after the servers, one failing entry each.
     pub fn answers(&self) -> ZoneAnswers {
+        let unknown = |detail: &str| {
+            vec![Asked::Failed(Failure::new(FailureKind::Unreachable, detail)); self.names.len()]
+        };
+        let mut servers: Vec<Vec<Asked>> = (0..self.servers.len())
+            .map(|index| {
+                if self.unasked(index) {
+                    return unknown(
+                        "no route from this machine to any address of this name server: what it serves is unknown here",
+                    );
+                }
+                self.servers[index].iter().map(used_answer).cloned().collect()
+            })
+            .collect();
+        servers.extend(self.unaddressed().iter().map(|_| {
+            unknown("no address found from here for this name server: what it serves is unknown")
+        }));
         ZoneAnswers {
             names: self.names.clone(),
-            servers: (0..self.servers.len())
-                .map(|index| {
-                    let said = &self.servers[index];
-                    if self.unasked(index) {
-                        let failure = Failure::new(
-                            FailureKind::Unreachable,
-                            "no route from this machine to any address of this name server: what it serves is unknown here",
-                        );
-                        return vec![Asked::Failed(failure); said.len()];
-                    }
-                    said.iter().map(used_answer).cloned().collect()
-                })
-                .collect(),
+            servers,
         }
+    }
+
+    /// The zone's name servers (at the parent or in the zone) with no address found from
+    /// here: the walk to their own zone failed. The CA may still reach them.
+    pub fn unaddressed(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .delegation
+            .parent_ns
+            .iter()
+            .chain(&self.delegation.child_ns)
+            .filter(|ns| {
+                !self
+                    .servers
+                    .iter()
+                    .filter_map(|said| said.first())
+                    .any(|server| server.ns == **ns)
+            })
+            .cloned()
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// Whether the server at `index` could not be asked from here (no route), and neither
@@ -674,7 +703,9 @@ pub fn newest_servers(zones: &[ZoneSeen], answers: &[ZoneAnswers]) -> Vec<Option
         .iter()
         .zip(answers)
         .map(|(zone, answers)| {
-            let usable = |index: &usize| answers_every_name(&answers.servers[*index]);
+            let usable = |index: &usize| {
+                !zone.unasked(*index) && answers_every_name(&answers.servers[*index])
+            };
             let newest = newest_serial(
                 (0..zone.servers.len())
                     .filter(usable)
@@ -830,6 +861,8 @@ pub struct ZoneView {
     pub servers: Vec<ServerView>,
     /// Between its parent and itself: ns-mismatch, glue-mismatch.
     pub findings: Vec<SourceFinding>,
+    /// Name servers with no address found from here: unknown.
+    pub unaddressed: Vec<String>,
 }
 
 /// Whether every server that answers leads to the same verdict.
@@ -951,6 +984,7 @@ fn zone_view(
         names: zone.names.clone(),
         servers,
         findings,
+        unaddressed: zone.unaddressed(),
     }
 }
 
@@ -1407,5 +1441,26 @@ mod tests {
             step_of(&answers.servers[2][0]).map(|step| step.end),
             Some(StepEnd::Answer(Answer::Failed(_)))
         ));
+    }
+
+    #[test]
+    fn a_name_server_with_no_address_found_is_unknown_not_dropped() {
+        let mut ns1 = healthy("192.0.2.53", &["letsencrypt.org"], 7);
+        ns1.ns = "ns1.example.test.".into();
+        let zone = ZoneSeen {
+            delegation: Delegation {
+                zone: "example.test.".into(),
+                parent_ns: vec!["ns1.example.test.".into(), "ns2.elsewhere.test.".into()],
+                child_ns: vec!["ns1.example.test.".into()],
+                ..Delegation::default()
+            },
+            names: vec!["www.example.test".into()],
+            servers: vec![vec![ns1]],
+        };
+        assert_eq!(zone.unaddressed(), ["ns2.elsewhere.test."]);
+        let climb = ["www.example.test".to_owned()];
+        let outcomes = source_outcomes(&climb, false, &[zone.answers()], &lets_encrypt());
+        assert!((outcomes.error - 0.5).abs() < 1e-9, "{outcomes:?}");
+        assert_eq!(outcomes.worst(), Verdict::Error);
     }
 }

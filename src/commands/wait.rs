@@ -117,26 +117,20 @@ impl Waiter {
         let mut settled_in_a_row = 0;
         loop {
             let round_started = Instant::now();
-            if waited.rounds > 0 {
-                self.walker.forget();
-            }
+            let walker = self.walker.afresh();
             // A round ends by the wait's deadline; one cut short by it says nothing, and the
             // wait ends on the round before.
             let limit = ROUND_LIMIT.min(deadline.saturating_duration_since(round_started));
-            let gathered = match tokio::time::timeout(
-                limit,
-                gather(&self.walker, &climb, self.patience),
-            )
-            .await
-            {
-                Ok(gathered) => gathered,
-                Err(_) if limit < ROUND_LIMIT => {
-                    waited.elapsed = started.elapsed();
-                    waited.ending = ending_at_timeout(waited.latest_round(), self.until);
-                    return waited;
-                }
-                Err(_) => Err(WalkFailure::Deadline),
-            };
+            let gathered =
+                match tokio::time::timeout(limit, gather(&walker, &climb, self.patience)).await {
+                    Ok(gathered) => gathered,
+                    Err(_) if limit < ROUND_LIMIT => {
+                        waited.elapsed = started.elapsed();
+                        waited.ending = ending_at_timeout(waited.latest_round(), self.until);
+                        return waited;
+                    }
+                    Err(_) => Err(WalkFailure::Deadline),
+                };
             waited.rounds += 1;
             match gathered {
                 Ok(zones) => {

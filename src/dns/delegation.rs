@@ -66,7 +66,7 @@ pub struct Walker {
     /// The zones whose remembered cut is completed.
     completed: Mutex<std::collections::HashSet<String>>,
     /// Per server: the names it may be asked about at once.
-    servers: Mutex<HashMap<SocketAddr, Arc<Semaphore>>>,
+    servers: Arc<Mutex<HashMap<SocketAddr, Arc<Semaphore>>>>,
 }
 
 impl Walker {
@@ -91,26 +91,24 @@ impl Walker {
             addresses: Mutex::default(),
             chains: Mutex::default(),
             completed: Mutex::default(),
-            servers: Mutex::default(),
+            servers: Arc::default(),
         }
     }
 
-    /// Forgets every zone cut and address learnt, so the next walks start from the roots: a
-    /// wait sees the NS sets and addresses of each round as they are then (a secondary added
-    /// with the change is asked too).
-    pub fn forget(&self) {
-        self.chains
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
-        self.completed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
-        self.addresses
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+    /// A walker that knows nothing learnt and starts from the roots again, sharing only the
+    /// bounds on each server: a wait's round sees the NS sets and addresses as they are then (a
+    /// secondary added with the change is asked too), without touching other walks.
+    pub fn afresh(&self) -> Walker {
+        Walker {
+            roots: self.roots.clone(),
+            roots_on_loopback: self.roots_on_loopback,
+            port: self.port,
+            patience: self.patience,
+            addresses: Mutex::default(),
+            chains: Mutex::default(),
+            completed: Mutex::default(),
+            servers: Arc::clone(&self.servers),
+        }
     }
 
     /// The permits to ask `server` about a name: at most `NAMES_PER_SERVER` at once, so a run

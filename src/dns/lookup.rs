@@ -162,7 +162,12 @@ fn classify(
         ResponseCode::NXDomain if records_despite_nxdomain && !records.is_empty() => {
             Answer::Records(records)
         }
-        ResponseCode::NXDomain => Answer::NxDomain,
+        ResponseCode::NXDomain => match end {
+            // The end of the chain lies in a zone this reply does not speak for: its NXDOMAIN
+            // is not that zone's word (RFC 6604), so the end is asked of its own servers.
+            Some(end) if !answers_for(&reply.soa_owners, &end) => return Err(end),
+            _ => Answer::NxDomain,
+        },
         ResponseCode::ServFail => answered(FailureKind::ServFail),
         ResponseCode::Refused => answered(FailureKind::Refused),
         rcode => answered(FailureKind::Rcode(rcode)),
@@ -474,6 +479,16 @@ mod tests {
                 true
             ),
             Ok(Answer::NxDomain)
+        );
+        // Without the SOA of the end's zone the NXDOMAIN is not that zone's word: ask it.
+        let chain = vec![cname("www.a.test.", "gone.b.test.")];
+        assert_eq!(
+            classify(
+                &reply(3, chain, &["a.test."]),
+                Some(name("gone.b.test.")),
+                true
+            ),
+            Err(name("gone.b.test."))
         );
     }
 

@@ -12,7 +12,7 @@ use hickory_resolver::proto::rr::Name;
 use super::authority::probe;
 use super::delegation::{WalkFailure, Walker, ZoneCut};
 use crate::caa::answers::MOST_ALIAS_QUERIES;
-use crate::caa::sources::{Asked, ServerAnswers, ZoneSeen};
+use crate::caa::sources::{Asked, ServerAnswers, Step, StepEnd, ZoneSeen, step_of, used_answer};
 
 /// Alias targets asked at most for one name's climb, whichever servers pointed to them.
 const MOST_ALIAS_TARGETS: usize = 16;
@@ -100,20 +100,19 @@ async fn place(walker: &Walker, name: &str) -> Result<Option<ZoneCut>, WalkFailu
     Ok(walker.cuts(&asked).await?.pop())
 }
 
-/// The alias targets some server pointed to that are not asked yet, each once.
+/// The alias targets some server's used answer pointed to that are not asked yet, each once:
+/// a reply no resolver takes (lame, truncated) sends nobody anywhere.
 fn onward_names(seen: &[ZoneSeen], asked: &[String]) -> Vec<String> {
     let mut onward: Vec<String> = Vec::new();
     for server in seen.iter().flat_map(|zone| &zone.servers).flatten() {
-        for said in [&server.caa_udp, &server.caa_tcp] {
-            if let Asked::Replied {
-                onward: Some(target),
-                ..
-            } = said
-                && !asked.contains(target)
-                && !onward.contains(target)
-            {
-                onward.push(target.clone());
-            }
+        if let Some(Step {
+            end: StepEnd::AskAt(target),
+            ..
+        }) = step_of(used_answer(server))
+            && !asked.contains(&target)
+            && !onward.contains(&target)
+        {
+            onward.push(target);
         }
     }
     onward

@@ -138,6 +138,13 @@ fn human(waited: &Waited, palette: &Palette, detail: Detail) -> String {
             let _ = write!(out, "\n  {}", server_line(server, waited.until));
         }
     }
+    for (_, ns) in waited.last.iter().flat_map(|round| &round.unaddressed) {
+        let _ = write!(
+            out,
+            "\n  {}: no address found from here: unknown, the CA asks it",
+            printable(ns)
+        );
+    }
     if let Some(ttl) = waited.largest_ttl {
         let _ = write!(
             out,

@@ -88,19 +88,25 @@ pub fn likely(view: &SourceView) -> String {
             "every server leads to {}: so will every perspective",
             view.verdict.as_str()
         ),
-        Consistency::Inconsistent => format!(
-            "the servers disagree: {:.0}% of draws allow, {:.0}% deny, {:.0}% fail; an issuance passes with chance {:.2} ({remotes} remote perspectives{}), about {} attempts",
-            view.outcomes.allowed * 100.0,
-            view.outcomes.denied * 100.0,
-            view.outcomes.error * 100.0,
-            view.chance_of_issuance,
-            if remotes >= 2 {
-                ", as if independent"
+        Consistency::Inconsistent => {
+            format!(
+                "the servers disagree: {:.0}% of draws allow, {:.0}% deny, {:.0}% fail; an issuance passes with chance {:.2} ({remotes} remote perspectives{}), about {} attempts",
+                view.outcomes.allowed * 100.0,
+                view.outcomes.denied * 100.0,
+                view.outcomes.error * 100.0,
+                view.chance_of_issuance,
+                if remotes >= 2 {
+                    ", as if independent"
+                } else {
+                    ""
+                },
+                attempts(view.chance_of_issuance)
+            ) + if view.outcomes.estimated {
+                " (estimated from a sample of draws: too many combinations to judge each, so none is certain)"
             } else {
                 ""
-            },
-            attempts(view.chance_of_issuance)
-        ),
+            }
+        }
     }
 }
 
@@ -159,6 +165,12 @@ pub fn table(view: &SourceView) -> Vec<String> {
         for finding in &zone.findings {
             lines.push(format!("  {}: {}", finding.code(), detail(finding)));
         }
+        for ns in &zone.unaddressed {
+            lines.push(format!(
+                "  {}: no address found from here; what it serves is unknown",
+                printable(ns)
+            ));
+        }
         for server in &zone.servers {
             lines.push(format!("  {}", server_line(server)));
         }
@@ -187,6 +199,8 @@ pub struct ZoneJson {
     zone: String,
     names: Vec<String>,
     findings: Vec<FindingJson>,
+    /// Name servers with no address found from here.
+    unaddressed: Vec<String>,
     servers: Vec<ServerJson>,
 }
 
@@ -215,6 +229,8 @@ pub struct OutcomesJson {
     allowed: f64,
     denied: f64,
     error: f64,
+    /// From a sample of draws: too many combinations to judge each.
+    estimated: bool,
 }
 
 /// The JSON of every zone.
@@ -234,6 +250,7 @@ pub fn zones_json(view: &SourceView) -> Vec<ZoneJson> {
             zone: zone.zone.clone(),
             names: zone.names.clone(),
             findings: findings(&zone.findings),
+            unaddressed: zone.unaddressed.clone(),
             servers: zone
                 .servers
                 .iter()
@@ -271,5 +288,6 @@ pub fn outcomes_json(view: &SourceView) -> Option<OutcomesJson> {
         allowed: view.outcomes.allowed,
         denied: view.outcomes.denied,
         error: view.outcomes.error,
+        estimated: view.outcomes.estimated,
     })
 }
