@@ -23,6 +23,7 @@ pub mod cli;
 pub mod commands;
 pub mod diagnostics;
 pub mod dns;
+pub mod dnssec;
 pub mod endpoint;
 pub mod escape;
 pub mod exit;

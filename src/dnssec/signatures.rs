@@ -1,0 +1,236 @@
+//! RRSIG rules (RFC 4035 §5.3): whether a signature is for an RRset, whether it is in force,
+//! and whether an RRset verifies under a zone's keys. The cryptography is hickory-proto's
+//! (ring), never written here.
+
+use hickory_resolver::proto::dnssec::Verifier;
+use hickory_resolver::proto::dnssec::rdata::{DNSKEY, RRSIG};
+use hickory_resolver::proto::rr::{DNSClass, Name, Record, RecordType};
+
+use super::security::BogusKind;
+
+/// RFC 4035 §5.3.1: the signature is for this RRset of this zone: the zone signed it, it
+/// covers this type, and it counts no more labels than the owner has (more would mean it was
+/// made for another name; fewer, for a wildcard).
+pub fn covers(rrsig: &RRSIG, zone: &Name, owner: &Name, rtype: RecordType) -> bool {
+    let input = rrsig.input();
+    input.signer_name == *zone
+        && input.type_covered == rtype
+        && input.num_labels <= owner.num_labels()
+}
+
+/// Whether a signature is in force at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InForce {
+    Yes,
+    /// Its expiration (Unix time) has passed.
+    Expired(u32),
+    /// Its inception (Unix time) is still to come.
+    NotYet(u32),
+}
+
+/// RFC 4035 §5.3.1, with the serial number arithmetic of RFC 4034 §3.1.5 (the fields wrap
+/// around in 2106): in force from its inception to its expiration, both included.
+pub fn in_force(rrsig: &RRSIG, now: u32) -> InForce {
+    let input = rrsig.input();
+    let (inception, expiration) = (input.sig_inception.get(), input.sig_expiration.get());
+    let before = |a: u32, b: u32| a != b && b.wrapping_sub(a) < 1 << 31;
+    if before(now, inception) {
+        InForce::NotYet(inception)
+    } else if before(expiration, now) {
+        InForce::Expired(expiration)
+    } else {
+        InForce::Yes
+    }
+}
+
+/// RFC 4035 §5.3.1: the key is the one that made the signature: a zone key, not revoked, of
+/// the signature's algorithm and key tag.
+pub fn made_by(rrsig: &RRSIG, key: &DNSKEY) -> bool {
+    let input = rrsig.input();
+    key.zone_key()
+        && !key.revoke()
+        && key.algorithm() == input.algorithm
+        && key.calculate_key_tag().ok() == Some(input.key_tag)
+}
+
+/// RFC 4035 §5.3: `records` (the RRset of `owner` and `rtype`) verify when one signature for
+/// them is in force, was made by one of `keys`, and verifies. Otherwise the most telling
+/// reason: a signature that does not verify, else one by a key the zone does not publish,
+/// else signatures not in force (expired, or not yet valid), else none at all.
+pub fn verify_rrset(
+    zone: &Name,
+    owner: &Name,
+    rtype: RecordType,
+    records: &[Record],
+    rrsigs: &[RRSIG],
+    keys: &[DNSKEY],
+    now: u32,
+) -> Result<(), BogusKind> {
+    let rrset = format!("{} {rtype}", owner.to_ascii());
+    let covering: Vec<&RRSIG> = rrsigs
+        .iter()
+        .filter(|rrsig| covers(rrsig, zone, owner, rtype))
+        .collect();
+    let in_force_now: Vec<&RRSIG> = covering
+        .iter()
+        .copied()
+        .filter(|rrsig| in_force(rrsig, now) == InForce::Yes)
+        .collect();
+    let mut made_by_a_key = false;
+    for rrsig in &in_force_now {
+        for key in keys.iter().filter(|key| made_by(rrsig, key)) {
+            made_by_a_key = true;
+            if key
+                .verify_rrsig(owner, DNSClass::IN, rrsig, records.iter())
+                .is_ok()
+            {
+                return Ok(());
+            }
+        }
+    }
+    if made_by_a_key {
+        return Err(BogusKind::BadSignature { rrset });
+    }
+    if !in_force_now.is_empty() {
+        let mut key_tags: Vec<u16> = in_force_now
+            .iter()
+            .map(|rrsig| rrsig.input().key_tag)
+            .collect();
+        key_tags.sort_unstable();
+        key_tags.dedup();
+        return Err(BogusKind::NoMatchingKey { rrset, key_tags });
+    }
+    let timings: Vec<InForce> = covering.iter().map(|rrsig| in_force(rrsig, now)).collect();
+    let expired = timings.iter().filter_map(|timing| match timing {
+        InForce::Expired(at) => Some(*at),
+        _ => None,
+    });
+    if let Some(latest) = expired.max() {
+        return Err(BogusKind::SignatureExpired {
+            rrset,
+            expired: latest,
+        });
+    }
+    let not_yet = timings.iter().filter_map(|timing| match timing {
+        InForce::NotYet(at) => Some(*at),
+        _ => None,
+    });
+    match not_yet.min() {
+        Some(earliest) => Err(BogusKind::SignatureNotYetValid {
+            rrset,
+            valid_from: earliest,
+        }),
+        None => Err(BogusKind::SignatureMissing { rrset }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dnssec::test_keys::{TestKey, caa_rrset};
+
+    const NOW: u32 = 1_800_000_000;
+
+    fn zone() -> Name {
+        Name::from_ascii("example.test.").unwrap()
+    }
+
+    fn www() -> Name {
+        Name::from_ascii("www.example.test.").unwrap()
+    }
+
+    /// `verify_rrset` for www.example.test.'s CAA RRset, now.
+    fn verify_www(records: &[Record], rrsigs: &[RRSIG], keys: &[DNSKEY]) -> Result<(), BogusKind> {
+        verify_rrset(&zone(), &www(), RecordType::CAA, records, rrsigs, keys, NOW)
+    }
+
+    #[test]
+    fn a_signature_in_force_by_the_zone_s_key_verifies() {
+        let key = TestKey::zone_signing(&zone());
+        let records = caa_rrset(&www(), &["letsencrypt.org"]);
+        let rrsig = key.sign(&records, NOW - 3600, NOW + 3600);
+        let verified = verify_www(&records, &[rrsig], &[key.dnskey()]);
+        assert_eq!(verified, Ok(()));
+    }
+
+    #[test]
+    fn rfc_4035_5_3_1_expired_and_not_yet_valid_signatures_say_when() {
+        let key = TestKey::zone_signing(&zone());
+        let records = caa_rrset(&www(), &["letsencrypt.org"]);
+        let keys = [key.dnskey()];
+        let expired = key.sign(&records, NOW - 7200, NOW - 3600);
+        assert_eq!(
+            verify_www(&records, &[expired], &keys),
+            Err(BogusKind::SignatureExpired {
+                rrset: "www.example.test. CAA".into(),
+                expired: NOW - 3600
+            })
+        );
+        let early = key.sign(&records, NOW + 3600, NOW + 7200);
+        assert_eq!(
+            verify_www(&records, &[early], &keys),
+            Err(BogusKind::SignatureNotYetValid {
+                rrset: "www.example.test. CAA".into(),
+                valid_from: NOW + 3600
+            })
+        );
+    }
+
+    #[test]
+    fn rfc_4035_5_3_1_a_missing_signature_or_another_key_s() {
+        let key = TestKey::zone_signing(&zone());
+        let other = TestKey::zone_signing(&zone());
+        let records = caa_rrset(&www(), &["letsencrypt.org"]);
+        assert_eq!(
+            verify_www(&records, &[], &[key.dnskey()]),
+            Err(BogusKind::SignatureMissing {
+                rrset: "www.example.test. CAA".into()
+            })
+        );
+        let by_other = other.sign(&records, NOW - 3600, NOW + 3600);
+        let found = verify_www(&records, &[by_other], &[key.dnskey()]);
+        assert!(
+            matches!(found, Err(BogusKind::NoMatchingKey { .. })),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn rfc_4035_5_3_3_records_changed_after_signing_do_not_verify() {
+        let key = TestKey::zone_signing(&zone());
+        let signed = caa_rrset(&www(), &["letsencrypt.org"]);
+        let rrsig = key.sign(&signed, NOW - 3600, NOW + 3600);
+        let served = caa_rrset(&www(), &["digicert.com"]);
+        assert_eq!(
+            verify_www(&served, &[rrsig], &[key.dnskey()]),
+            Err(BogusKind::BadSignature {
+                rrset: "www.example.test. CAA".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_signature_made_for_another_zone_type_or_name_is_not_for_this_rrset() {
+        let key = TestKey::zone_signing(&zone());
+        let records = caa_rrset(&www(), &["letsencrypt.org"]);
+        let rrsig = key.sign(&records, NOW - 3600, NOW + 3600);
+        assert!(covers(&rrsig, &zone(), &www(), RecordType::CAA));
+        assert!(!covers(
+            &rrsig,
+            &Name::from_ascii("test.").unwrap(),
+            &www(),
+            RecordType::CAA
+        ));
+        assert!(!covers(&rrsig, &zone(), &www(), RecordType::TXT));
+        assert!(!covers(&rrsig, &zone(), &zone(), RecordType::CAA));
+    }
+
+    #[test]
+    fn in_force_wraps_around_as_serial_numbers_do() {
+        let key = TestKey::zone_signing(&zone());
+        let records = caa_rrset(&www(), &["letsencrypt.org"]);
+        let across = key.sign(&records, u32::MAX - 100, 100);
+        assert_eq!(in_force(&across, 5), InForce::Yes);
+        assert_eq!(in_force(&across, 200), InForce::Expired(100));
+    }
+}
