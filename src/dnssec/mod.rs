@@ -5,7 +5,9 @@
 //! - `security`: what validation concluded (secure, insecure, bogus, indeterminate) and why.
 //! - `signatures`: whether an RRSIG is for an RRset and in force, and whether an RRset verifies.
 //! - `keys`: a zone's DNSKEY RRset, trusted through its parent's DS or a trust anchor.
+//! - `denial`: whether NSEC or NSEC3 records prove a name or a type absent.
 
+pub mod denial;
 pub mod keys;
 pub mod security;
 pub mod signatures;
