@@ -6,7 +6,9 @@
 //! - `signatures`: whether an RRSIG is for an RRset and in force, and whether an RRset verifies.
 //! - `keys`: a zone's DNSKEY RRset, trusted through its parent's DS or a trust anchor.
 //! - `denial`: whether NSEC or NSEC3 records prove a name or a type absent.
+//! - `chain`: the chain of trust from an anchor down the zone cuts, and an answer's security.
 
+pub mod chain;
 pub mod denial;
 pub mod keys;
 pub mod security;

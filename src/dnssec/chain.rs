@@ -1,0 +1,474 @@
+//! The chain of trust (RFC 4035 §5): from a trust anchor down each zone cut to the zone that
+//! answers, each DS RRset validated with its parent's keys and each zone's keys trusted through
+//! it; a DS proven absent makes everything below insecure (§5.2). Then the answer itself:
+//! records under the zone's keys, or a negative answer's NSEC/NSEC3 proof (§5.4).
+
+use hickory_resolver::proto::dnssec::rdata::{DNSKEY, DNSSECRData, DS, NSEC, RRSIG};
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+
+use super::denial::{
+    Nsec3, nsec_proves_nodata, nsec_proves_nxdomain, nsec3_proves_nodata, nsec3_proves_nxdomain,
+};
+use super::keys::{Vouchers, trusted_keys};
+use super::security::{Bogus, BogusKind, Security};
+use super::signatures::verify_rrset;
+
+/// An RRset as served, with the signatures served beside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signed {
+    pub owner: Name,
+    pub rtype: RecordType,
+    pub records: Vec<Record>,
+    pub rrsigs: Vec<RRSIG>,
+}
+
+impl Signed {
+    /// RFC 4035 §5.3: the RRset verifies under `zone`'s `keys`.
+    fn verify(&self, zone: &Name, keys: &[DNSKEY], now: u32) -> Result<(), BogusKind> {
+        verify_rrset(
+            zone,
+            &self.owner,
+            self.rtype,
+            &self.records,
+            &self.rrsigs,
+            keys,
+            now,
+        )
+    }
+}
+
+/// The NSEC or NSEC3 RRsets of a negative answer, each with its signatures.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DenialProof {
+    pub rrsets: Vec<Signed>,
+}
+
+impl DenialProof {
+    fn nsecs(&self) -> Vec<(Name, NSEC)> {
+        self.records()
+            .filter_map(|record| match &record.data {
+                RData::DNSSEC(DNSSECRData::NSEC(nsec)) => Some((record.name.clone(), nsec.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn nsec3s(&self) -> Vec<Nsec3> {
+        self.records()
+            .filter_map(|record| match &record.data {
+                RData::DNSSEC(DNSSECRData::NSEC3(nsec3)) => Nsec3::new(&record.name, nsec3.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn records(&self) -> impl Iterator<Item = &Record> {
+        self.rrsets.iter().flat_map(|rrset| &rrset.records)
+    }
+
+    /// RFC 4035 §5.4: every NSEC/NSEC3 RRset verifies under the zone's keys, and they prove
+    /// `qname` absent (`nxdomain`) or without `qtype`.
+    fn proves(
+        &self,
+        zone: &Name,
+        keys: &[DNSKEY],
+        qname: &Name,
+        qtype: RecordType,
+        nxdomain: bool,
+        now: u32,
+    ) -> Result<(), BogusKind> {
+        for rrset in &self.rrsets {
+            rrset.verify(zone, keys, now)?;
+        }
+        let (nsecs, nsec3s) = (self.nsecs(), self.nsec3s());
+        let proven = if nxdomain {
+            nsec_proves_nxdomain(&nsecs, qname) || nsec3_proves_nxdomain(&nsec3s, zone, qname)
+        } else {
+            nsec_proves_nodata(&nsecs, qname, qtype)
+                || nsec3_proves_nodata(&nsec3s, zone, qname, qtype)
+        };
+        if proven {
+            Ok(())
+        } else {
+            Err(BogusKind::BrokenDenial {
+                rrset: format!("{} {qtype}", qname.to_ascii()),
+            })
+        }
+    }
+}
+
+/// What a parent served about a zone's DS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DsAnswer {
+    Present(Signed),
+    /// NODATA, with the proof.
+    Absent(DenialProof),
+    /// Nothing usable came back.
+    Unanswered,
+}
+
+/// One zone cut below the trust anchor's zone: what its parent said of its DS, and its own
+/// DNSKEY RRset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cut {
+    pub zone: Name,
+    pub ds: DsAnswer,
+    pub dnskey: Option<Signed>,
+}
+
+/// Where the walk down stands: the deepest zone's trusted keys, or why there are none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trust {
+    Keys { zone: Name, keys: Vec<DNSKEY> },
+    Insecure,
+    Bogus(Bogus),
+    Indeterminate,
+}
+
+/// RFC 4035 §5.1 and §5.2: from the anchor's zone (`anchor_zone`, vouched for by `anchor`,
+/// with its DNSKEY RRset) down `cuts`, in order.
+pub fn walk_down(
+    anchor_zone: &Name,
+    anchor: Vouchers,
+    anchor_dnskey: Option<&Signed>,
+    cuts: &[Cut],
+    now: u32,
+) -> Trust {
+    let bogus = |zone: &Name, kind| {
+        Trust::Bogus(Bogus {
+            zone: zone.to_ascii(),
+            kind,
+        })
+    };
+    let Some(dnskey) = anchor_dnskey else {
+        return Trust::Indeterminate;
+    };
+    let mut keys = match trusted_keys(anchor_zone, &dnskey.records, &dnskey.rrsigs, anchor, now) {
+        Ok(keys) => keys,
+        Err(kind) => return bogus(anchor_zone, kind),
+    };
+    let mut zone = anchor_zone.clone();
+    for cut in cuts {
+        let ds = match &cut.ds {
+            DsAnswer::Present(ds) => ds,
+            DsAnswer::Absent(proof) => {
+                // §5.2: an unsigned delegation, if the parent proves it.
+                return match proof.proves(&zone, &keys, &cut.zone, RecordType::DS, false, now) {
+                    Ok(()) => Trust::Insecure,
+                    Err(kind) => bogus(&zone, kind),
+                };
+            }
+            DsAnswer::Unanswered => return Trust::Indeterminate,
+        };
+        if let Err(kind) = verify_rrset(
+            &zone,
+            &cut.zone,
+            RecordType::DS,
+            &ds.records,
+            &ds.rrsigs,
+            &keys,
+            now,
+        ) {
+            return bogus(&zone, kind);
+        }
+        let ds_records = ds_of(&ds.records);
+        let Some(dnskey) = &cut.dnskey else {
+            return Trust::Indeterminate;
+        };
+        let vouchers = Vouchers {
+            ds: &ds_records,
+            keys: &[],
+        };
+        keys = match trusted_keys(&cut.zone, &dnskey.records, &dnskey.rrsigs, vouchers, now) {
+            Ok(keys) => keys,
+            Err(kind) => return bogus(&cut.zone, kind),
+        };
+        zone = cut.zone.clone();
+    }
+    Trust::Keys { zone, keys }
+}
+
+fn ds_of(records: &[Record]) -> Vec<DS> {
+    records
+        .iter()
+        .filter_map(|record| match &record.data {
+            RData::DNSSEC(DNSSECRData::DS(ds)) => Some(ds.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// What the zone answered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answered {
+    Records(Signed),
+    NoData(DenialProof),
+    NxDomain(DenialProof),
+}
+
+/// RFC 4035 §5.3 and §5.4: the security of an answer for `qname` and `qtype`, given where the
+/// walk down to its zone stands.
+pub fn answer_security(
+    trust: &Trust,
+    qname: &Name,
+    qtype: RecordType,
+    answer: &Answered,
+    now: u32,
+) -> Security {
+    let (zone, keys) = match trust {
+        Trust::Keys { zone, keys } => (zone, keys),
+        Trust::Insecure => return Security::Insecure,
+        Trust::Bogus(bogus) => return Security::Bogus(bogus.clone()),
+        Trust::Indeterminate => return Security::Indeterminate,
+    };
+    let checked = match answer {
+        Answered::Records(rrset) => rrset.verify(zone, keys, now),
+        Answered::NoData(proof) => proof.proves(zone, keys, qname, qtype, false, now),
+        Answered::NxDomain(proof) => proof.proves(zone, keys, qname, qtype, true, now),
+    };
+    match checked {
+        Ok(()) => Security::Secure,
+        Err(kind) => Security::Bogus(Bogus {
+            zone: zone.to_ascii(),
+            kind,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dnssec::test_keys::{TestKey, caa_rrset};
+    use hickory_resolver::proto::dnssec::DigestType;
+
+    const NOW: u32 = 1_800_000_000;
+
+    fn name(text: &str) -> Name {
+        Name::from_ascii(text).unwrap()
+    }
+
+    /// A signed zone: a key signing key and a zone signing key.
+    struct Zone {
+        name: Name,
+        ksk: TestKey,
+        zsk: TestKey,
+    }
+
+    impl Zone {
+        fn new(zone: &str) -> Zone {
+            let name = name(zone);
+            Zone {
+                ksk: TestKey::key_signing(&name),
+                zsk: TestKey::zone_signing(&name),
+                name,
+            }
+        }
+
+        fn dnskey(&self) -> Signed {
+            let records: Vec<Record> = [&self.ksk, &self.zsk]
+                .iter()
+                .map(|key| {
+                    Record::from_rdata(
+                        self.name.clone(),
+                        3600,
+                        RData::DNSSEC(DNSSECRData::DNSKEY(key.dnskey())),
+                    )
+                })
+                .collect();
+            let rrsigs = vec![self.ksk.sign(&records, NOW - 3600, NOW + 3600)];
+            Signed {
+                owner: self.name.clone(),
+                rtype: RecordType::DNSKEY,
+                records,
+                rrsigs,
+            }
+        }
+
+        /// An RRset of this zone, signed by its zone signing key from `inception` to
+        /// `expiration`.
+        fn signed(&self, records: Vec<Record>, inception: u32, expiration: u32) -> Signed {
+            let first = records.first().unwrap();
+            Signed {
+                owner: first.name.clone(),
+                rtype: first.record_type(),
+                rrsigs: vec![self.zsk.sign(&records, inception, expiration)],
+                records,
+            }
+        }
+
+        /// The DS its parent `parent` serves for it.
+        fn ds_from(&self, parent: &Zone) -> DsAnswer {
+            let key = self.ksk.dnskey();
+            let ds = DS::new(
+                key.calculate_key_tag().unwrap(),
+                hickory_resolver::proto::dnssec::Verifier::algorithm(&key),
+                DigestType::SHA256,
+                key.to_digest(&self.name, DigestType::SHA256)
+                    .unwrap()
+                    .as_ref()
+                    .to_vec(),
+            );
+            let record =
+                Record::from_rdata(self.name.clone(), 3600, RData::DNSSEC(DNSSECRData::DS(ds)));
+            DsAnswer::Present(parent.signed(vec![record], NOW - 3600, NOW + 3600))
+        }
+
+        fn cut_below(&self, parent: &Zone) -> Cut {
+            Cut {
+                zone: self.name.clone(),
+                ds: self.ds_from(parent),
+                dnskey: Some(self.dnskey()),
+            }
+        }
+    }
+
+    fn anchored(root: &Zone, cuts: &[Cut]) -> Trust {
+        let anchor = [root.ksk.dnskey().public_key().clone()];
+        let vouchers = Vouchers {
+            ds: &[],
+            keys: &anchor,
+        };
+        walk_down(&root.name, vouchers, Some(&root.dnskey()), cuts, NOW)
+    }
+
+    fn nsec_record(owner: &str, next: &str, types: &[RecordType]) -> Record {
+        let types = types
+            .iter()
+            .copied()
+            .chain([RecordType::NSEC, RecordType::RRSIG]);
+        Record::from_rdata(
+            name(owner),
+            300,
+            RData::DNSSEC(DNSSECRData::NSEC(NSEC::new(name(next), types))),
+        )
+    }
+
+    /// A root (the anchor), `test.` and `example.test.`, each signed and delegated with a DS:
+    /// example.test. and where the walk down to it stands.
+    fn example_test() -> (Zone, Trust) {
+        let (root, tld, zone) = (
+            Zone::new("."),
+            Zone::new("test."),
+            Zone::new("example.test."),
+        );
+        let trust = anchored(&root, &[tld.cut_below(&root), zone.cut_below(&tld)]);
+        (zone, trust)
+    }
+
+    #[test]
+    fn a_signed_caa_rrset_under_a_chain_from_the_anchor_is_secure() {
+        let (zone, trust) = example_test();
+        let www = name("www.example.test.");
+        let caa = zone.signed(
+            caa_rrset(&www, &["letsencrypt.org"]),
+            NOW - 3600,
+            NOW + 3600,
+        );
+        let security = answer_security(&trust, &www, RecordType::CAA, &Answered::Records(caa), NOW);
+        assert_eq!(security, Security::Secure);
+    }
+
+    #[test]
+    fn an_expired_signature_over_the_caa_rrset_is_bogus_with_its_date() {
+        let (zone, trust) = example_test();
+        let www = name("www.example.test.");
+        let caa = zone.signed(caa_rrset(&www, &["letsencrypt.org"]), NOW - 7200, NOW - 60);
+        let Security::Bogus(bogus) =
+            answer_security(&trust, &www, RecordType::CAA, &Answered::Records(caa), NOW)
+        else {
+            panic!("bogus expected");
+        };
+        assert_eq!(bogus.zone, "example.test.");
+        assert_eq!(bogus.kind.code(), "signature-expired");
+    }
+
+    #[test]
+    fn a_ds_matching_no_key_of_the_zone_is_bogus_at_the_zone() {
+        let (root, tld, zone) = (
+            Zone::new("."),
+            Zone::new("test."),
+            Zone::new("example.test."),
+        );
+        let rolled = Zone::new("example.test.");
+        let mut cut = zone.cut_below(&tld);
+        cut.dnskey = Some(rolled.dnskey());
+        let trust = anchored(&root, &[tld.cut_below(&root), cut]);
+        let Trust::Bogus(bogus) = trust else {
+            panic!("bogus expected, got {trust:?}");
+        };
+        assert_eq!(bogus.zone, "example.test.");
+        assert_eq!(bogus.kind.code(), "no-key-for-ds");
+    }
+
+    #[test]
+    fn an_unsigned_zone_under_a_signed_parent_is_insecure_when_the_parent_proves_no_ds() {
+        let (root, tld) = (Zone::new("."), Zone::new("test."));
+        let proof = DenialProof {
+            rrsets: vec![tld.signed(
+                vec![nsec_record("unsigned.test.", "zz.test.", &[RecordType::NS])],
+                NOW - 3600,
+                NOW + 3600,
+            )],
+        };
+        let cut = Cut {
+            zone: name("unsigned.test."),
+            ds: DsAnswer::Absent(proof),
+            dnskey: None,
+        };
+        assert_eq!(
+            anchored(&root, &[tld.cut_below(&root), cut]),
+            Trust::Insecure
+        );
+        // Without a signature over the NSEC, nothing is proven: bogus.
+        let unsigned_proof = DenialProof {
+            rrsets: vec![Signed {
+                owner: name("unsigned.test."),
+                rtype: RecordType::NSEC,
+                records: vec![nsec_record("unsigned.test.", "zz.test.", &[RecordType::NS])],
+                rrsigs: vec![],
+            }],
+        };
+        let cut = Cut {
+            zone: name("unsigned.test."),
+            ds: DsAnswer::Absent(unsigned_proof),
+            dnskey: None,
+        };
+        assert!(matches!(
+            anchored(&root, &[tld.cut_below(&root), cut]),
+            Trust::Bogus(_)
+        ));
+    }
+
+    #[test]
+    fn a_secure_nodata_needs_its_nsec_proof() {
+        let (zone, trust) = example_test();
+        let apex = name("example.test.");
+        let proof = DenialProof {
+            rrsets: vec![zone.signed(
+                vec![nsec_record(
+                    "example.test.",
+                    "www.example.test.",
+                    &[RecordType::SOA, RecordType::NS],
+                )],
+                NOW - 3600,
+                NOW + 3600,
+            )],
+        };
+        let nodata = Answered::NoData(proof.clone());
+        assert_eq!(
+            answer_security(&trust, &apex, RecordType::CAA, &nodata, NOW),
+            Security::Secure
+        );
+        // The same proof says nothing of another name: the denial is broken.
+        let Security::Bogus(bogus) = answer_security(
+            &trust,
+            &name("www.example.test."),
+            RecordType::CAA,
+            &nodata,
+            NOW,
+        ) else {
+            panic!("bogus expected");
+        };
+        assert_eq!(bogus.kind.code(), "broken-denial");
+    }
+}
