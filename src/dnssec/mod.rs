@@ -7,7 +7,9 @@
 //! - `keys`: a zone's DNSKEY RRset, trusted through its parent's DS or a trust anchor.
 //! - `denial`: whether NSEC or NSEC3 records prove a name or a type absent.
 //! - `chain`: the chain of trust from an anchor down the zone cuts, and an answer's security.
+//! - `anchors`: IANA's root keys built in, or a trust-anchor file's DS and DNSKEY records.
 
+pub mod anchors;
 pub mod chain;
 pub mod denial;
 pub mod keys;
