@@ -1,14 +1,15 @@
 //! `dns::wire::decode_reply` on arbitrary bytes: it reads every reply from the network, so no
 //! reply, however malformed or hostile, may panic it (a panic would kill a whole run). The
 //! first input byte picks the name the query asked for, from a few fixed names, so that replies
-//! that repeat the question (and do not) are both reached; the rest is the reply.
+//! that repeat the question (and do not) are both reached, and with its top bit whether DNSSEC
+//! was asked for (every record then read by hickory); the rest is the reply.
 //!
 //! Beyond "no panic": an Extended DNS Error as shown to people must be printable ASCII (the
 //! server's extra text goes through `zone_escape`), and the full RCODE has 12 bits.
 
 #![no_main]
 
-use certready::dns::wire::{decode_reply, wire_name};
+use certready::dns::wire::{Ask, decode_reply, wire_name};
 use libfuzzer_sys::fuzz_target;
 
 /// Names a query may have asked for. The seeds ask for `www.example.test` (index 1).
@@ -24,8 +25,12 @@ fuzz_target!(|data: &[u8]| {
     let Some((&pick, reply)) = data.split_first() else {
         return;
     };
-    let asked = wire_name(ASKED[usize::from(pick) % ASKED.len()]).expect("a fixed, short name");
-    if let Ok(reply) = decode_reply(reply, &asked) {
+    let asked = wire_name(ASKED[usize::from(pick & 0x7f) % ASKED.len()]).expect("a fixed, short name");
+    let ask = Ask {
+        dnssec: pick & 0x80 != 0,
+        ..Ask::caa(&asked)
+    };
+    if let Ok(reply) = decode_reply(reply, ask) {
         let rcode = u16::from(reply.rcode);
         assert!(rcode <= 0xfff, "RCODE {rcode} over 12 bits");
         if let Some(extended) = &reply.extended_error {

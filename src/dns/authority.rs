@@ -18,7 +18,7 @@ use tokio::time::timeout;
 
 use super::lookup::{alias_chain, name_text};
 use super::transport::tcp_roundtrip;
-use super::wire::{AnswerRecord, UDP_PAYLOAD, decode_reply, wire_name_of};
+use super::wire::{AnswerRecord, Ask, UDP_PAYLOAD, decode_reply, wire_name_of};
 use crate::caa::answers::{Alias, CaaRecord, Failure};
 use crate::caa::sources::{Asked, ServerAnswers};
 
@@ -285,7 +285,7 @@ fn read_caa_reply(
     bailiwick: Option<&Name>,
 ) -> Result<Said, AskFailure> {
     let asked = wire_name_of(sent_name).ok_or_else(|| AskFailure::Malformed("name".into()))?;
-    let mut reply = decode_reply(bytes, asked.as_ref())
+    let mut reply = decode_reply(bytes, Ask::caa(asked.as_ref()))
         .map_err(|error| AskFailure::Malformed(error.to_string()))?;
     if reply.id != id || !reply.is_response {
         return Err(AskFailure::Malformed("a reply to another query".into()));

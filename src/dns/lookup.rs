@@ -439,6 +439,7 @@ mod tests {
             soa_owners: soa_owners.iter().map(|o| name(o)).collect(),
             extended_error: None,
             provenance: Default::default(),
+            sections: Default::default(),
         }
     }
 

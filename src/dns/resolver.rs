@@ -26,7 +26,7 @@ use futures::future::{BoxFuture, Shared};
 use hickory_resolver::proto::op::ResponseCode;
 
 use super::transport::{Exchange, Transport};
-use super::wire::{AnswerRecord, Reply, WireName};
+use super::wire::{AnswerRecord, Ask, Reply, WireName};
 
 /// Shards, so that concurrent askers rarely wait for each other's lock.
 const SHARDS: usize = 16;
@@ -148,7 +148,7 @@ impl Inner {
     /// Starts the query for `name` as a task of its own, which files the reply when done.
     fn ask(self: Arc<Self>, wire: WireName, digest: Digest) -> Asking {
         let task = tokio::spawn(async move {
-            let exchange = self.compact(self.transport.query(&wire).await);
+            let exchange = self.compact(self.transport.query(Ask::caa(&wire)).await);
             let mut shard = self.shard(digest);
             shard.asking.remove(&digest);
             shard.remember(digest, exchange.clone());

@@ -20,7 +20,7 @@ use tokio::time::{Instant, sleep_until, timeout, timeout_at};
 
 use super::udp::UdpPool;
 use super::window::Window;
-use super::wire::{Reply, decode_reply, encode_query};
+use super::wire::{Ask, Reply, decode_reply, encode_query};
 
 /// Where and how to ask.
 #[derive(Clone, Debug)]
@@ -182,14 +182,14 @@ impl Transport {
         self.limits.sent.load(Ordering::Relaxed)
     }
 
-    /// Asks for the CAA records of the name `wire`, retrying timeouts and unreachable servers
-    /// on the next server in turn.
-    pub async fn query(&self, wire: &[u8]) -> Exchange {
+    /// Asks `ask` (the CAA records of a name, mostly), retrying timeouts and unreachable
+    /// servers on the next server in turn.
+    pub async fn query(&self, ask: Ask<'_>) -> Exchange {
         let attempts = self.attempts.max(1) as usize;
         let servers = self.servers.iter().zip(&self.limits.pools).cycle();
         let mut last = None;
         for (&server, pool) in servers.take(attempts) {
-            let result = self.attempt(server, pool, wire).await;
+            let result = self.attempt(server, pool, ask).await;
             match result {
                 Err(ExchangeError::Timeout | ExchangeError::Unreachable(_)) => {
                     last = Some(Exchange { server, result });
@@ -209,7 +209,7 @@ impl Transport {
         &self,
         server: SocketAddr,
         pool: &UdpPool,
-        wire: &[u8],
+        ask: Ask<'_>,
     ) -> Result<Reply, ExchangeError> {
         let _place = self
             .limits
@@ -220,9 +220,9 @@ impl Transport {
         if let Some(pace) = &self.limits.pace {
             pace.wait_turn().await;
         }
-        let mut query = encode_query(wire, 0);
+        let mut query = encode_query(ask, 0);
         self.limits.sent.fetch_add(1, Ordering::Relaxed);
-        let reply = timeout(self.timeout, self.udp_exchange(pool, &mut query, wire))
+        let reply = timeout(self.timeout, self.udp_exchange(pool, &mut query, ask))
             .await
             .map_err(|_| ExchangeError::Timeout)??;
         if !reply.truncated {
@@ -231,7 +231,7 @@ impl Transport {
         // The query now carries the id its UDP send used; TCP asks again under it.
         let id = u16::from_be_bytes([query[0], query[1]]);
         self.limits.sent.fetch_add(1, Ordering::Relaxed);
-        let over_tcp = timeout(self.timeout, tcp_exchange(server, &query, wire))
+        let over_tcp = timeout(self.timeout, tcp_exchange(server, &query, ask))
             .await
             .map_err(|_| ExchangeError::Timeout)
             .and_then(|reply| reply);
@@ -271,7 +271,7 @@ impl Transport {
         &self,
         pool: &UdpPool,
         query: &mut [u8],
-        wire: &[u8],
+        ask: Ask<'_>,
     ) -> Result<Reply, ExchangeError> {
         let started = Instant::now();
         let mut waiting = pool.send(query).await.map_err(unreachable)?;
@@ -288,8 +288,8 @@ impl Transport {
             let wake = resend_at.unwrap_or_else(|| due.min(Instant::now() + RECHECK));
             match timeout_at(wake, waiting.next()).await {
                 Ok(datagram) => {
-                    let reply = decode_reply(&datagram.map_err(unreachable)?, wire)
-                        .map_err(bad_response)?;
+                    let reply =
+                        decode_reply(&datagram.map_err(unreachable)?, ask).map_err(bad_response)?;
                     if answers(&reply, id) {
                         if !sent_again {
                             pool.observe_rtt(started.elapsed());
@@ -331,10 +331,10 @@ impl Transport {
 async fn tcp_exchange(
     server: SocketAddr,
     query: &[u8],
-    wire: &[u8],
+    ask: Ask<'_>,
 ) -> Result<Reply, ExchangeError> {
     let reply = tcp_roundtrip(server, query).await.map_err(unreachable)?;
-    decode_reply(&reply, wire).map_err(bad_response)
+    decode_reply(&reply, ask).map_err(bad_response)
 }
 
 /// RFC 1035 §4.2.2: the query and the reply over TCP, each behind a two-octet length.

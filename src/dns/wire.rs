@@ -9,8 +9,9 @@
 //! cannot be read is refused whole, because guessing there could turn into a wrong "allowed".
 
 use hickory_resolver::proto::op::{Header, MessageType, ResponseCode};
-use hickory_resolver::proto::rr::Name;
-use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError};
+use hickory_resolver::proto::rr::rdata::NULL;
+use hickory_resolver::proto::rr::{DNSClass, Name, RData, Record, RecordType};
+use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder, DecodeError, Restrict};
 
 use crate::caa::answers::{CaaRecord, ExtendedError};
 
@@ -103,22 +104,44 @@ pub fn wire_name_of(name: &Name) -> Option<WireName> {
     WireName::from_labels(name.iter())
 }
 
-/// A CAA query for the name `wire`, recursion desired, with EDNS, under message id `id`.
-/// Written directly, as its layout never varies (RFC 1035 §4.1, RFC 6891 §6.1.2): building it
-/// as a hickory `Message` cost a tenth of a bulk audit's CPU. The tests read it back with
-/// hickory.
-pub fn encode_query(wire: &[u8], id: u16) -> Vec<u8> {
-    let mut query = Vec::with_capacity(12 + wire.len() + 4 + 11);
+/// What a query asks: a name (wire form), a type, and whether DNSSEC records are wanted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ask<'a> {
+    pub name: &'a [u8],
+    pub qtype: u16,
+    /// DO set (RRSIG, NSEC and NSEC3 wanted, RFC 3225) and CD set (RFC 4035 §3.2.2), so that
+    /// a validating resolver hands over what it judged bogus and certready can say why.
+    pub dnssec: bool,
+}
+
+impl<'a> Ask<'a> {
+    /// The CAA records of `name`, as `check` asks for them.
+    pub fn caa(name: &'a [u8]) -> Ask<'a> {
+        Ask {
+            name,
+            qtype: TYPE_CAA,
+            dnssec: false,
+        }
+    }
+}
+
+/// The query for `ask`, recursion desired, with EDNS, under message id `id`. Written directly,
+/// as its layout never varies (RFC 1035 §4.1, RFC 6891 §6.1.2): building it as a hickory
+/// `Message` cost a tenth of a bulk audit's CPU. The tests read it back with hickory.
+pub fn encode_query(ask: Ask, id: u16) -> Vec<u8> {
+    let mut query = Vec::with_capacity(12 + ask.name.len() + 4 + 11);
     query.extend(id.to_be_bytes());
-    query.extend([0x01, 0x00]); // RD
+    // RD, and CD for DNSSEC.
+    query.extend([0x01, if ask.dnssec { 0x10 } else { 0x00 }]);
     query.extend([0, 1, 0, 0, 0, 0, 0, 1]); // one question, one additional (OPT)
-    query.extend(wire);
-    query.extend(TYPE_CAA.to_be_bytes());
+    query.extend(ask.name);
+    query.extend(ask.qtype.to_be_bytes());
     query.extend(CLASS_IN.to_be_bytes());
     query.push(0); // the OPT record's owner: the root
     query.extend(TYPE_OPT.to_be_bytes());
     query.extend(UDP_PAYLOAD.to_be_bytes());
-    query.extend([0, 0, 0, 0, 0, 0]); // extended RCODE, version, flags; no options
+    // Extended RCODE and version 0; the DO bit; no options.
+    query.extend([0, 0, if ask.dnssec { 0x80 } else { 0x00 }, 0, 0, 0]);
     query
 }
 
@@ -140,6 +163,16 @@ pub struct Reply {
     pub extended_error: Option<ExtendedError>,
     /// What an authoritative server's reply says beyond its answer (`check --source`).
     pub provenance: Provenance,
+    /// Only when DNSSEC was asked for: every record of the answer and authority sections, as
+    /// validation needs them (CAA records' data kept raw, as served).
+    pub sections: Sections,
+}
+
+/// The answer and authority sections, each record as hickory holds it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sections {
+    pub answers: Vec<Record>,
+    pub authority: Vec<Record>,
 }
 
 /// What an authoritative server's reply says beyond its answer: read for `check --source`,
@@ -176,17 +209,17 @@ impl AnswerRecord {
     }
 }
 
-/// Reads a reply to a CAA query for `asked` (wire form), keeping every CAA record whatever its
-/// tag or value (see the module docs).
-pub fn decode_reply(bytes: &[u8], asked: &[u8]) -> Result<Reply, DecodeError> {
+/// Reads a reply to `ask`, keeping every CAA record whatever its tag or value (see the module
+/// docs); with DNSSEC asked for, every record of the answer and authority sections too.
+pub fn decode_reply(bytes: &[u8], ask: Ask) -> Result<Reply, DecodeError> {
     let mut decoder = BinDecoder::new(bytes);
     let header = Header::read(&mut decoder)?;
     let mut answers_question = true;
     for _ in 0..header.counts.queries {
-        let same_name = read_question_name_is(&mut decoder, asked)?;
+        let same_name = read_question_name_is(&mut decoder, ask.name)?;
         let qtype = decoder.read_u16()?.unverified(/* compared, never trusted */);
         decoder.read_u16()?; // class
-        answers_question &= same_name && qtype == TYPE_CAA;
+        answers_question &= same_name && qtype == ask.qtype;
     }
     let mut reply = Reply {
         id: header.metadata.id,
@@ -201,10 +234,17 @@ pub fn decode_reply(bytes: &[u8], asked: &[u8]) -> Result<Reply, DecodeError> {
             authoritative: header.metadata.authoritative,
             ..Provenance::default()
         },
+        sections: Sections::default(),
     };
     for _ in 0..header.counts.answers {
         let record = read_record(&mut decoder, bytes)?;
         reply.provenance.answer_ttl = reply.provenance.answer_ttl.max(Some(record.ttl));
+        if ask.dnssec {
+            reply
+                .sections
+                .answers
+                .extend(as_hickory_record(&record, bytes));
+        }
         let answer = match record.rtype {
             TYPE_CAA if record.class == CLASS_IN => Some(AnswerRecord::Caa {
                 record: read_caa(record.rdata),
@@ -224,6 +264,12 @@ pub fn decode_reply(bytes: &[u8], asked: &[u8]) -> Result<Reply, DecodeError> {
     }
     for _ in 0..header.counts.authorities {
         let record = read_record(&mut decoder, bytes)?;
+        if ask.dnssec {
+            reply
+                .sections
+                .authority
+                .extend(as_hickory_record(&record, bytes));
+        }
         if record.rtype == TYPE_SOA {
             if reply.provenance.soa.is_none() {
                 reply.provenance.soa = read_soa(bytes, record.rdata_offset)
@@ -305,6 +351,27 @@ fn read_record<'a>(
         rdata,
         rdata_offset,
     })
+}
+
+/// A record as hickory holds it, for validation: CAA data kept raw (hickory refuses some tags
+/// the CA reads, and a signature covers the bytes as served), any other type read by hickory.
+/// A record hickory cannot read is left out: what it signed then does not verify.
+fn as_hickory_record(record: &RawRecord<'_>, message: &[u8]) -> Option<Record> {
+    let rtype = RecordType::from(record.rtype);
+    let data = if record.rtype == TYPE_CAA {
+        RData::Unknown {
+            code: rtype,
+            rdata: NULL::with(record.rdata.to_vec()),
+        }
+    } else {
+        let mut decoder = BinDecoder::new(message);
+        decoder.read_slice(record.rdata_offset).ok()?;
+        let length = u16::try_from(record.rdata.len()).ok()?;
+        RData::read(&mut decoder, rtype, Restrict::new(length)).ok()?
+    };
+    let mut read = Record::from_rdata(record.owner.clone(), record.ttl, data);
+    read.dns_class = DNSClass::from(record.class);
+    Some(read)
 }
 
 /// A CAA rdata as raw flags, tag and value (RFC 8659 §4.1), without judging the tag. A tag
@@ -397,7 +464,7 @@ mod tests {
             Message::from_vec(&reply).is_err(),
             "hickory refuses this reply whole"
         );
-        let reply = decode_reply(&reply, &wire_name("example.test.")).unwrap();
+        let reply = decode_reply(&reply, Ask::caa(&wire_name("example.test."))).unwrap();
         assert_eq!(reply.id, 7);
         assert!(reply.answers_question);
         assert_eq!(reply.rcode, ResponseCode::NoError);
@@ -449,7 +516,7 @@ mod tests {
             .record(2, &wire_name("other.test."), TYPE_SOA, 60, &[0; 22])
             .record(3, &[0], TYPE_OPT, 0x0100_0000, &ede)
             .build();
-        let reply = decode_reply(&reply, &wire_name("www.example.test.")).unwrap();
+        let reply = decode_reply(&reply, Ask::caa(&wire_name("www.example.test."))).unwrap();
         let name = |text: &str| Name::from_ascii(text).unwrap();
         assert_eq!(
             reply.answers,
@@ -478,7 +545,7 @@ mod tests {
     #[test]
     fn garbage_is_an_error_not_a_panic() {
         for bytes in [&b""[..], b"\x00\x01", &[0xff; 40]] {
-            let _ = decode_reply(bytes, &wire_name("a.test."));
+            let _ = decode_reply(bytes, Ask::caa(&wire_name("a.test.")));
         }
         let truncated_record = {
             let mut bytes = ReplyBuilder::new(1, 0x8180, "a.test.")
@@ -487,7 +554,7 @@ mod tests {
             bytes.truncate(bytes.len() - 3);
             bytes
         };
-        assert!(decode_reply(&truncated_record, &wire_name("a.test.")).is_err());
+        assert!(decode_reply(&truncated_record, Ask::caa(&wire_name("a.test."))).is_err());
     }
 
     #[test]
@@ -505,14 +572,14 @@ mod tests {
             .record(3, &[0], TYPE_OPT, 0, &[0, 15, 0, 3, 0, 6, b'x'])
             .build();
         let asked = wire_name("www.example.test.");
-        decode_reply(&reply, &asked).expect("the uncorrupted reply reads");
+        decode_reply(&reply, Ask::caa(&asked)).expect("the uncorrupted reply reads");
         for position in 0..reply.len() {
             for value in [0x00, 0x01, 0x3f, 0x40, 0x7f, 0xc0, 0xff] {
                 let mut corrupted = reply.clone();
                 corrupted[position] = value;
-                let _ = decode_reply(&corrupted, &asked);
+                let _ = decode_reply(&corrupted, Ask::caa(&asked));
             }
-            let _ = decode_reply(&reply[..position], &asked);
+            let _ = decode_reply(&reply[..position], Ask::caa(&asked));
         }
     }
 
@@ -520,11 +587,23 @@ mod tests {
     fn a_reply_is_matched_to_its_question_in_any_case() {
         let reply = ReplyBuilder::new(1, 0x8180, "WWW.Example.TEST.").build();
         let asked = super::wire_name("www.example.test").unwrap();
-        assert!(decode_reply(&reply, &asked).unwrap().answers_question);
+        assert!(
+            decode_reply(&reply, Ask::caa(&asked))
+                .unwrap()
+                .answers_question
+        );
         let other = super::wire_name("www.example.testx").unwrap();
-        assert!(!decode_reply(&reply, &other).unwrap().answers_question);
+        assert!(
+            !decode_reply(&reply, Ask::caa(&other))
+                .unwrap()
+                .answers_question
+        );
         let shorter = super::wire_name("example.test").unwrap();
-        assert!(!decode_reply(&reply, &shorter).unwrap().answers_question);
+        assert!(
+            !decode_reply(&reply, Ask::caa(&shorter))
+                .unwrap()
+                .answers_question
+        );
     }
 
     #[test]
@@ -539,7 +618,8 @@ mod tests {
     fn queries_ask_for_caa_with_recursion_and_edns() {
         let name = Name::from_ascii("www.Example.test.").unwrap();
         let message =
-            Message::from_vec(&encode_query(&wire_name_of(&name).unwrap(), 4242)).unwrap();
+            Message::from_vec(&encode_query(Ask::caa(&wire_name_of(&name).unwrap()), 4242))
+                .unwrap();
         assert_eq!(message.metadata.id, 4242);
         assert!(message.metadata.recursion_desired);
         assert_eq!(message.metadata.message_type, MessageType::Query);
@@ -549,5 +629,75 @@ mod tests {
         assert_eq!(message.queries[0].query_class(), DNSClass::IN);
         assert_eq!(message.max_payload(), UDP_PAYLOAD);
         assert!(message.answers.is_empty() && message.additionals.is_empty());
+    }
+
+    #[test]
+    fn dnssec_queries_set_do_and_cd_and_ask_their_type() {
+        let name = Name::from_ascii("example.test.").unwrap();
+        let wire = wire_name_of(&name).unwrap();
+        let ask = Ask {
+            name: &wire,
+            qtype: u16::from(RecordType::DNSKEY),
+            dnssec: true,
+        };
+        let message = Message::from_vec(&encode_query(ask, 7)).unwrap();
+        assert!(message.metadata.checking_disabled && message.metadata.recursion_desired);
+        assert_eq!(message.queries[0].query_type(), RecordType::DNSKEY);
+        assert!(message.edns.as_ref().unwrap().flags().dnssec_ok);
+        let plain = Message::from_vec(&encode_query(Ask::caa(&wire), 7)).unwrap();
+        assert!(!plain.metadata.checking_disabled);
+        assert!(!plain.edns.as_ref().unwrap().flags().dnssec_ok);
+    }
+
+    #[test]
+    fn with_dnssec_every_record_is_kept_caa_data_raw() {
+        use hickory_resolver::proto::dnssec::rdata::{DNSSECRData, NSEC};
+        let reply = ReplyBuilder::new(9, 0x8180, "www.example.test")
+            .record(1, QNAME, TYPE_CAA, 300, &caa_rdata(0, b"bad-tag", b"x"))
+            .build();
+        let wire = wire_name("www.example.test");
+        let ask = Ask {
+            dnssec: true,
+            ..Ask::caa(&wire)
+        };
+        let read = decode_reply(&reply, ask).unwrap();
+        assert_eq!(read.sections.answers.len(), 1);
+        assert!(matches!(
+            read.sections.answers[0].data,
+            RData::Unknown { .. }
+        ));
+        assert!(
+            decode_reply(&reply, Ask::caa(&wire))
+                .unwrap()
+                .sections
+                .answers
+                .is_empty()
+        );
+        // An NSEC in the authority section, as hickory writes it.
+        let nsec = NSEC::new(
+            Name::from_ascii("zz.example.test.").unwrap(),
+            [RecordType::A, RecordType::NSEC],
+        );
+        let owner = Name::from_ascii("www.example.test.").unwrap();
+        let mut message = Message::new(
+            9,
+            MessageType::Response,
+            hickory_resolver::proto::op::OpCode::Query,
+        );
+        message.add_query(hickory_resolver::proto::op::Query::query(
+            owner.clone(),
+            RecordType::CAA,
+        ));
+        message.authorities.push(Record::from_rdata(
+            owner,
+            300,
+            RData::DNSSEC(DNSSECRData::NSEC(nsec.clone())),
+        ));
+        let bytes = message.to_vec().unwrap();
+        let read = decode_reply(&bytes, ask).unwrap();
+        assert_eq!(
+            read.sections.authority[0].data,
+            RData::DNSSEC(DNSSECRData::NSEC(nsec))
+        );
     }
 }
