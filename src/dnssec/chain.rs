@@ -37,6 +37,40 @@ impl Signed {
     }
 }
 
+/// The RRsets of a section, each with the RRSIGs over it (RFC 4034 §3: an RRSIG covers the
+/// RRset of its owner and its type covered), in the order first met.
+pub fn rrsets(records: &[Record]) -> Vec<Signed> {
+    let mut found: Vec<Signed> = Vec::new();
+    for record in records {
+        if let RData::DNSSEC(DNSSECRData::RRSIG(_)) = record.data {
+            continue;
+        }
+        let rtype = record.record_type();
+        match found
+            .iter_mut()
+            .find(|rrset| rrset.owner == record.name && rrset.rtype == rtype)
+        {
+            Some(rrset) => rrset.records.push(record.clone()),
+            None => found.push(Signed {
+                owner: record.name.clone(),
+                rtype,
+                records: vec![record.clone()],
+                rrsigs: Vec::new(),
+            }),
+        }
+    }
+    for record in records {
+        if let RData::DNSSEC(DNSSECRData::RRSIG(rrsig)) = &record.data
+            && let Some(rrset) = found.iter_mut().find(|rrset| {
+                rrset.owner == record.name && rrset.rtype == rrsig.input().type_covered
+            })
+        {
+            rrset.rrsigs.push(rrsig.clone());
+        }
+    }
+    found
+}
+
 /// The NSEC or NSEC3 RRsets of a negative answer, each with its signatures.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DenialProof {
@@ -44,6 +78,16 @@ pub struct DenialProof {
 }
 
 impl DenialProof {
+    /// The NSEC and NSEC3 RRsets of a negative answer's authority section.
+    pub fn from_authority(records: &[Record]) -> DenialProof {
+        DenialProof {
+            rrsets: rrsets(records)
+                .into_iter()
+                .filter(|rrset| matches!(rrset.rtype, RecordType::NSEC | RecordType::NSEC3))
+                .collect(),
+        }
+    }
+
     fn nsecs(&self) -> Vec<(Name, NSEC)> {
         self.records()
             .filter_map(|record| match &record.data {

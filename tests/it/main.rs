@@ -4,7 +4,8 @@
 //! - `support`: the servers and the ways to run the binary.
 //! - `authority_harness`: the universe of authoritative servers (`support/authority.rs`);
 //!   `authority`, `delegation`: one question to one server, and the walk from the roots;
-//!   `wait`: waiting for a zone change to reach every server.
+//!   `wait`: waiting for a zone change to reach every server; `dnssec`: the DNSSEC core against
+//!   zones hickory-server signs (`support/signed.rs`).
 //! - `verdicts`, `lookups`, `fixes`, `reports`: `check` against DNS.
 //! - `tls_probe`: the TLS shell against loopback TLS servers; `bundle`, `expiry`: the
 //!   certificate commands.
@@ -21,6 +22,7 @@ mod bulk;
 mod bundle;
 mod cli;
 mod delegation;
+mod dnssec;
 mod expiry;
 mod fixes;
 mod lookups;

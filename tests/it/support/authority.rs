@@ -433,6 +433,7 @@ impl Served {
                 zone.records.clone(),
                 ZoneType::Primary,
                 AxfrPolicy::Deny,
+                None,
             )
             .unwrap_or_else(|error| panic!("zone {}: {error}", zone.origin));
             catalog.upsert(zone.origin.clone(), vec![Arc::new(handler)]);

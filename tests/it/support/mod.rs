@@ -15,6 +15,7 @@
 pub mod authority;
 #[allow(dead_code)]
 pub mod pki;
+pub mod signed;
 pub mod tls;
 pub mod twilio;
 
@@ -351,14 +352,7 @@ impl DnsServer {
             dropped: Mutex::default(),
         };
         let mut server = Server::new(handler);
-        // Bind TCP first and take UDP on the same port, retrying if UDP's port is taken.
-        let (udp, tcp) = loop {
-            let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let port = tcp.local_addr().unwrap().port();
-            if let Ok(udp) = UdpSocket::bind(("127.0.0.1", port)).await {
-                break (udp, tcp);
-            }
-        };
+        let (udp, tcp) = bind_udp_and_tcp().await;
         let addr = udp.local_addr().unwrap();
         server.register_socket(udp);
         server.register_listener(tcp, Duration::from_secs(10), 64 * 1024);
@@ -372,6 +366,18 @@ impl DnsServer {
     /// The `--nameserver` argument that points at this server.
     pub fn nameserver(&self) -> String {
         self.addr.to_string()
+    }
+}
+
+/// A UDP socket and a TCP listener on one loopback port: TCP bound first, UDP taken on the same
+/// port, again on another when UDP's is taken.
+pub async fn bind_udp_and_tcp() -> (UdpSocket, TcpListener) {
+    loop {
+        let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = tcp.local_addr().unwrap().port();
+        if let Ok(udp) = UdpSocket::bind(("127.0.0.1", port)).await {
+            return (udp, tcp);
+        }
     }
 }
 
@@ -409,6 +415,7 @@ fn load_zones(changes: &[(bool, String)]) -> Catalog {
             records,
             ZoneType::Primary,
             AxfrPolicy::Deny,
+            None,
         )
         .unwrap();
         catalog.upsert(LowerName::new(&origin), vec![Arc::new(zone)]);

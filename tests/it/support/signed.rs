@@ -1,0 +1,182 @@
+//! A signed DNS universe on loopback for `--dnssec` (issue 11): zones signed at test time by
+//! hickory-server with keys the test makes (ECDSA P-256, one combined key per zone, flags 257),
+//! each parent holding its children's DS records, all served by one server that answers as a
+//! non-validating resolver would with DO set: every question from the zone that holds its
+//! answer, a DS question from the zone above the cut (hickory's catalog alone would answer it
+//! from the child).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hickory_server::Server;
+use hickory_server::dnssec::NxProofKind;
+use hickory_server::net::runtime::{Time, TokioRuntimeProvider};
+use hickory_server::proto::dnssec::crypto::EcdsaSigningKey;
+use hickory_server::proto::dnssec::rdata::{DNSKEY, DNSSECRData, DS};
+use hickory_server::proto::dnssec::{Algorithm, DigestType, DnssecSigner, SigningKey};
+use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordType};
+use hickory_server::proto::serialize::txt::Parser;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::store::in_memory::InMemoryZoneHandler;
+use hickory_server::zone_handler::{AxfrPolicy, Catalog, ZoneHandler, ZoneType};
+use rustls_pki_types::PrivatePkcs8KeyDer;
+
+use super::bind_udp_and_tcp;
+
+/// How a zone proves what does not exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Denial {
+    Nsec,
+    Nsec3,
+}
+
+/// A zone to sign: its origin, its records in zone-file form (`$TTL 300` assumed), and how it
+/// denies.
+pub struct ZoneSpec<'a> {
+    pub origin: &'a str,
+    pub text: &'a str,
+    pub denial: Denial,
+}
+
+/// The universe, served.
+pub struct SignedUniverse {
+    pub addr: std::net::SocketAddr,
+    /// The root's key: the trust anchor.
+    pub root_key: DNSKEY,
+    _server: Server<Routing>,
+}
+
+impl SignedUniverse {
+    /// Signs every zone (children's DS records put in their parents first) and serves them.
+    pub async fn start(zones: &[ZoneSpec<'_>]) -> SignedUniverse {
+        let algorithm = Algorithm::ECDSAP256SHA256;
+        let keys: Vec<(Name, PrivatePkcs8KeyDer<'static>, DNSKEY)> = zones
+            .iter()
+            .map(|spec| {
+                let origin = Name::from_ascii(spec.origin).unwrap();
+                let pkcs8 = EcdsaSigningKey::generate_pkcs8(algorithm).unwrap();
+                let key = EcdsaSigningKey::from_pkcs8(&pkcs8, algorithm).unwrap();
+                let dnskey = DNSKEY::with_flags(257, key.to_public_key().unwrap());
+                (origin, pkcs8, dnskey)
+            })
+            .collect();
+        let mut handlers: Vec<(LowerName, Arc<dyn ZoneHandler>)> = Vec::new();
+        for (spec, (origin, pkcs8, dnskey)) in zones.iter().zip(keys.iter()) {
+            let text = format!("$TTL 300\n{}", spec.text);
+            let (_, records) = Parser::new(text.as_str(), None, Some(origin.clone()))
+                .parse()
+                .unwrap_or_else(|error| panic!("zone {origin}: {error}"));
+            let proof = match spec.denial {
+                Denial::Nsec => NxProofKind::Nsec,
+                Denial::Nsec3 => NxProofKind::Nsec3 {
+                    algorithm: Default::default(),
+                    salt: Arc::from(&b"\xab\xcd"[..]),
+                    iterations: 1,
+                    opt_out: false,
+                },
+            };
+            let mut handler = InMemoryZoneHandler::<TokioRuntimeProvider>::new(
+                origin.clone(),
+                records,
+                ZoneType::Primary,
+                AxfrPolicy::Deny,
+                Some(proof),
+            )
+            .unwrap_or_else(|error| panic!("zone {origin}: {error}"));
+            // The DS of each child zone, in the zone right above it.
+            for (child, _, child_key) in &keys {
+                let parent = keys
+                    .iter()
+                    .map(|(zone, _, _)| zone)
+                    .filter(|zone| *zone != child && zone.zone_of(child))
+                    .max_by_key(|zone| zone.num_labels());
+                if parent == Some(origin) {
+                    handler.upsert_mut(ds_record(child, child_key), 0);
+                }
+            }
+            let signing_key = EcdsaSigningKey::from_pkcs8(pkcs8, algorithm).unwrap();
+            let signer = DnssecSigner::new(
+                dnskey.clone(),
+                Box::new(signing_key),
+                origin.clone(),
+                Duration::from_secs(7 * 86_400),
+            );
+            handler.add_zone_signing_key_mut(signer).unwrap();
+            handler.secure_zone_mut().unwrap();
+            handlers.push((LowerName::new(origin), Arc::new(handler)));
+        }
+        let catalog = |left_out: Option<&LowerName>| {
+            let mut catalog = Catalog::new();
+            for (origin, handler) in &handlers {
+                if Some(origin) != left_out {
+                    catalog.upsert(origin.clone(), vec![Arc::clone(handler)]);
+                }
+            }
+            catalog
+        };
+        let routing = Routing {
+            full: catalog(None),
+            above: handlers
+                .iter()
+                .map(|(origin, _)| (origin.clone(), catalog(Some(origin))))
+                .collect(),
+        };
+        let mut server = Server::new(routing);
+        let (udp, tcp) = bind_udp_and_tcp().await;
+        let addr = udp.local_addr().unwrap();
+        server.register_socket(udp);
+        server.register_listener(tcp, Duration::from_secs(10), 64 * 1024);
+        let root_key = keys
+            .iter()
+            .find(|(origin, _, _)| origin.is_root())
+            .map(|(_, _, key)| key.clone())
+            .expect("a root zone");
+        SignedUniverse {
+            addr,
+            root_key,
+            _server: server,
+        }
+    }
+}
+
+/// The DS record of `zone`'s key, SHA-256.
+fn ds_record(zone: &Name, key: &DNSKEY) -> Record {
+    use hickory_server::proto::dnssec::Verifier;
+    let ds = DS::new(
+        key.calculate_key_tag().unwrap(),
+        key.algorithm(),
+        DigestType::SHA256,
+        key.to_digest(zone, DigestType::SHA256)
+            .unwrap()
+            .as_ref()
+            .to_vec(),
+    );
+    Record::from_rdata(zone.clone(), 300, RData::DNSSEC(DNSSECRData::DS(ds)))
+}
+
+/// Answers each question from the zone that holds its answer; a DS question for a zone's apex
+/// from the zones without it.
+struct Routing {
+    full: Catalog,
+    above: HashMap<LowerName, Catalog>,
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for Routing {
+    async fn handle_request<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        response_handle: R,
+    ) -> ResponseInfo {
+        let catalog = request
+            .request_info()
+            .ok()
+            .filter(|info| info.query.query_type() == RecordType::DS)
+            .and_then(|info| self.above.get(info.query.name()))
+            .unwrap_or(&self.full);
+        catalog
+            .handle_request::<R, T>(request, response_handle)
+            .await
+    }
+}
