@@ -7,7 +7,8 @@ use hickory_resolver::proto::dnssec::rdata::{DNSKEY, DNSSECRData, DS, NSEC, RRSI
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
 use super::denial::{
-    Nsec3, nsec_proves_nodata, nsec_proves_nxdomain, nsec3_proves_nodata, nsec3_proves_nxdomain,
+    Nsec3, nsec_proves_nodata, nsec_proves_nxdomain, nsec3_opt_out_covers, nsec3_proves_nodata,
+    nsec3_proves_nxdomain,
 };
 use super::keys::{Vouchers, trusted_keys};
 use super::security::{Bogus, BogusKind, Security};
@@ -106,6 +107,24 @@ impl DenialProof {
             .collect()
     }
 
+    /// Whether the proof shows `name` to be a delegation: its NSEC or NSEC3 lists NS (and not
+    /// SOA), or an opt-out NSEC3 span covers it (RFC 5155 §6: an unsigned delegation may lie
+    /// there).
+    fn shows_delegation(&self, zone: &Name, name: &Name) -> bool {
+        let delegates = |types: Vec<RecordType>| {
+            types.contains(&RecordType::NS) && !types.contains(&RecordType::SOA)
+        };
+        let by_nsec = self
+            .nsecs()
+            .iter()
+            .any(|(owner, nsec)| owner == name && delegates(nsec.type_bit_maps().collect()));
+        let nsec3s = self.nsec3s();
+        let by_nsec3 = nsec3s.iter().any(|record| {
+            record.matches(name) && delegates(record.nsec3.type_bit_maps().collect())
+        }) || nsec3_opt_out_covers(&nsec3s, zone, name);
+        by_nsec || by_nsec3
+    }
+
     fn records(&self) -> impl Iterator<Item = &Record> {
         self.rrsets.iter().flat_map(|rrset| &rrset.records)
     }
@@ -147,6 +166,8 @@ pub enum DsAnswer {
     Present(Signed),
     /// NODATA, with the proof.
     Absent(DenialProof),
+    /// NXDOMAIN, with the proof: no such name, so no cut.
+    Nonexistent(DenialProof),
     /// Nothing usable came back.
     Unanswered,
 }
@@ -169,8 +190,75 @@ pub enum Trust {
     Indeterminate,
 }
 
-/// RFC 4035 §5.1 and §5.2: from the anchor's zone (`anchor_zone`, vouched for by `anchor`,
-/// with its DNSKEY RRset) down `cuts`, in order.
+/// RFC 4035 §5.1: the anchor's zone trusted: its DNSKEY RRset (served with its signatures)
+/// signed by a key the anchor vouches for.
+pub fn anchored(anchor_zone: &Name, anchor: Vouchers, dnskey: Option<&Signed>, now: u32) -> Trust {
+    let Some(dnskey) = dnskey else {
+        return Trust::Indeterminate;
+    };
+    match trusted_keys(anchor_zone, &dnskey.records, &dnskey.rrsigs, anchor, now) {
+        Ok(keys) => Trust::Keys {
+            zone: anchor_zone.clone(),
+            keys,
+        },
+        Err(kind) => bogus(anchor_zone, kind),
+    }
+}
+
+/// RFC 4035 §5.2: one step down, from the keys of a zone to a name below it that may be a zone
+/// cut. A DS RRset the zone signed makes the name a secure zone whose DNSKEY RRset it vouches
+/// for; a proven absent DS at a delegation makes everything below insecure; a proven absent DS
+/// at a name that is no delegation (or does not exist) leaves the walk where it was.
+pub fn descend(trust: Trust, cut: &Cut, now: u32) -> Trust {
+    let Trust::Keys { zone, keys } = &trust else {
+        return trust;
+    };
+    let ds = match &cut.ds {
+        DsAnswer::Present(ds) => ds,
+        DsAnswer::Absent(proof) => {
+            return match proof.proves(zone, keys, &cut.zone, RecordType::DS, false, now) {
+                Err(kind) => bogus(zone, kind),
+                Ok(()) if proof.shows_delegation(zone, &cut.zone) => Trust::Insecure,
+                Ok(()) => trust,
+            };
+        }
+        DsAnswer::Nonexistent(proof) => {
+            return match proof.proves(zone, keys, &cut.zone, RecordType::DS, true, now) {
+                Err(kind) => bogus(zone, kind),
+                Ok(()) => trust,
+            };
+        }
+        DsAnswer::Unanswered => return Trust::Indeterminate,
+    };
+    if let Err(kind) = verify_rrset(
+        zone,
+        &cut.zone,
+        RecordType::DS,
+        &ds.records,
+        &ds.rrsigs,
+        keys,
+        now,
+    ) {
+        return bogus(zone, kind);
+    }
+    let Some(dnskey) = &cut.dnskey else {
+        return Trust::Indeterminate;
+    };
+    let ds_records = ds_of(&ds.records);
+    let vouchers = Vouchers {
+        ds: &ds_records,
+        keys: &[],
+    };
+    match trusted_keys(&cut.zone, &dnskey.records, &dnskey.rrsigs, vouchers, now) {
+        Ok(keys) => Trust::Keys {
+            zone: cut.zone.clone(),
+            keys,
+        },
+        Err(kind) => bogus(&cut.zone, kind),
+    }
+}
+
+/// From the anchor's zone down `cuts`, in order.
 pub fn walk_down(
     anchor_zone: &Name,
     anchor: Vouchers,
@@ -178,58 +266,17 @@ pub fn walk_down(
     cuts: &[Cut],
     now: u32,
 ) -> Trust {
-    let bogus = |zone: &Name, kind| {
-        Trust::Bogus(Bogus {
-            zone: zone.to_ascii(),
-            kind,
-        })
-    };
-    let Some(dnskey) = anchor_dnskey else {
-        return Trust::Indeterminate;
-    };
-    let mut keys = match trusted_keys(anchor_zone, &dnskey.records, &dnskey.rrsigs, anchor, now) {
-        Ok(keys) => keys,
-        Err(kind) => return bogus(anchor_zone, kind),
-    };
-    let mut zone = anchor_zone.clone();
-    for cut in cuts {
-        let ds = match &cut.ds {
-            DsAnswer::Present(ds) => ds,
-            DsAnswer::Absent(proof) => {
-                // §5.2: an unsigned delegation, if the parent proves it.
-                return match proof.proves(&zone, &keys, &cut.zone, RecordType::DS, false, now) {
-                    Ok(()) => Trust::Insecure,
-                    Err(kind) => bogus(&zone, kind),
-                };
-            }
-            DsAnswer::Unanswered => return Trust::Indeterminate,
-        };
-        if let Err(kind) = verify_rrset(
-            &zone,
-            &cut.zone,
-            RecordType::DS,
-            &ds.records,
-            &ds.rrsigs,
-            &keys,
-            now,
-        ) {
-            return bogus(&zone, kind);
-        }
-        let ds_records = ds_of(&ds.records);
-        let Some(dnskey) = &cut.dnskey else {
-            return Trust::Indeterminate;
-        };
-        let vouchers = Vouchers {
-            ds: &ds_records,
-            keys: &[],
-        };
-        keys = match trusted_keys(&cut.zone, &dnskey.records, &dnskey.rrsigs, vouchers, now) {
-            Ok(keys) => keys,
-            Err(kind) => return bogus(&cut.zone, kind),
-        };
-        zone = cut.zone.clone();
-    }
-    Trust::Keys { zone, keys }
+    cuts.iter().fold(
+        anchored(anchor_zone, anchor, anchor_dnskey, now),
+        |trust, cut| descend(trust, cut, now),
+    )
+}
+
+fn bogus(zone: &Name, kind: BogusKind) -> Trust {
+    Trust::Bogus(Bogus {
+        zone: zone.to_ascii(),
+        kind,
+    })
 }
 
 fn ds_of(records: &[Record]) -> Vec<DS> {
@@ -514,5 +561,24 @@ mod tests {
             panic!("bogus expected");
         };
         assert_eq!(bogus.kind.code(), "broken-denial");
+    }
+
+    #[test]
+    fn rfc_4035_5_2_a_proven_absent_ds_at_a_name_that_is_no_delegation_is_no_cut() {
+        let (root, tld) = (Zone::new("."), Zone::new("test."));
+        let trust = anchored(&root, &[tld.cut_below(&root)]);
+        let proof = DenialProof {
+            rrsets: vec![tld.signed(
+                vec![nsec_record("plain.test.", "zz.test.", &[RecordType::A])],
+                NOW - 3600,
+                NOW + 3600,
+            )],
+        };
+        let not_a_cut = Cut {
+            zone: name("plain.test."),
+            ds: DsAnswer::Absent(proof),
+            dnskey: None,
+        };
+        assert_eq!(descend(trust.clone(), &not_a_cut, NOW), trust);
     }
 }

@@ -115,7 +115,7 @@ impl Nsec3 {
     }
 
     /// RFC 5155 §8.3: the record is `name`'s.
-    fn matches(&self, name: &Name) -> bool {
+    pub fn matches(&self, name: &Name) -> bool {
         self.hash(name).as_ref() == Some(&self.owner_hash)
     }
 
@@ -159,6 +159,12 @@ fn closest_encloser(nsec3s: &[Nsec3], zone: &Name, qname: &Name) -> Option<(Name
         let covering = nsec3s.iter().find(|record| record.covers(&next_closer))?;
         Some((encloser, covering.nsec3.opt_out()))
     })
+}
+
+/// RFC 5155 §6 and §8.6: an opt-out NSEC3 covers the next closer name of `name`'s closest
+/// encloser: an unsigned delegation may lie there.
+pub fn nsec3_opt_out_covers(nsec3s: &[Nsec3], zone: &Name, name: &Name) -> bool {
+    closest_encloser(nsec3s, zone, name).is_some_and(|(_, opt_out)| opt_out)
 }
 
 /// RFC 5155 §8.4: `qname` does not exist: a closest encloser proof, and an NSEC3 covering the
