@@ -17,8 +17,10 @@
 //! - `addresses`: host names to addresses, for `expiry`.
 //! - `roots`: the root servers a walk from the root starts at (IANA's hints, or a file);
 //!   `authority`: one question to one authoritative server, RD=0, 0x20, EDNS or not, UDP or
-//!   TCP. The first pieces of asking every authoritative server (issue 10), wired to
-//!   `check --source` next.
+//!   TCP; `delegation`: the walk from the root; `source`: every server of every zone of a
+//!   climb asked (`check --source`, `wait`).
+//! - `validation`: what DNSSEC validation of a lookup needs, asked with DO and CD
+//!   (`check --dnssec`).
 
 pub mod addresses;
 pub mod authority;
@@ -31,6 +33,7 @@ pub mod source;
 mod test_replies;
 pub mod transport;
 pub mod udp;
+pub mod validation;
 pub mod window;
 pub mod wire;
 

@@ -17,29 +17,7 @@ use hickory_server::proto::rr::rdata::NULL;
 use hickory_server::proto::rr::{Name, RData, RecordType};
 use tokio::net::UdpSocket;
 
-use crate::support::signed::{Denial, SignedUniverse, ZoneSpec};
-
-/// The root, `test.` and `example.test.` (denying with `denial`), each signed.
-async fn universe(denial: Denial) -> SignedUniverse {
-    SignedUniverse::start(&[
-        ZoneSpec {
-            origin: ".",
-            text: ". SOA ns.root. hostmaster.root. 1 3600 600 86400 300\n. NS ns.root.\ntest. NS ns.nic.test.\n",
-            denial: Denial::Nsec,
-        },
-        ZoneSpec {
-            origin: "test.",
-            text: "@ SOA ns.nic hostmaster 1 3600 600 86400 300\n@ NS ns.nic\nexample NS ns.example\n",
-            denial: Denial::Nsec,
-        },
-        ZoneSpec {
-            origin: "example.test.",
-            text: "@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nwww CAA 0 issue \"letsencrypt.org\"\n",
-            denial,
-        },
-    ])
-    .await
-}
+use crate::support::signed::{Denial, SignedUniverse, Signing, ZoneSpec};
 
 /// `qtype` of `name`, asked with DO and CD, read by certready's reader (over TCP when
 /// truncated).
@@ -111,7 +89,7 @@ async fn trust(universe: &SignedUniverse) -> Trust {
 }
 
 async fn secure_answers_and_denials(denial: Denial) {
-    let universe = universe(denial).await;
+    let universe = universe_of(Signing::Signed { days: 7 }, denial, WWW_CAA).await;
     let trust = trust(&universe).await;
     assert!(matches!(trust, Trust::Keys { .. }), "{trust:?}");
     let www = Name::from_ascii("www.example.test.").unwrap();
@@ -184,4 +162,120 @@ async fn a_chain_signed_by_hickory_server_validates_with_nsec() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_chain_signed_by_hickory_server_validates_with_nsec3() {
     secure_answers_and_denials(Denial::Nsec3).await;
+}
+
+/// www's CAA record, letting Let's Encrypt issue.
+const WWW_CAA: &str = "www CAA 0 issue \"letsencrypt.org\"";
+
+/// The root and `test.`, signed, `test.` delegating to example.test. and unsigned.test.
+fn upper_zones() -> [ZoneSpec<'static>; 2] {
+    [
+        ZoneSpec {
+            origin: ".",
+            text: ". SOA ns.root. hostmaster.root. 1 3600 600 86400 300\n. NS ns.root.\ntest. NS ns.nic.test.\n",
+            denial: Denial::Nsec,
+            signing: Signing::Signed { days: 7 },
+        },
+        ZoneSpec {
+            origin: "test.",
+            text: "@ SOA ns.nic hostmaster 1 3600 600 86400 300\n@ NS ns.nic\nexample NS ns.example\nunsigned NS ns.unsigned\n",
+            denial: Denial::Nsec,
+            signing: Signing::Signed { days: 7 },
+        },
+    ]
+}
+
+/// example.test. as `signing` says, denying with `denial`, with `www` CAA or a CNAME into
+/// unsigned.test.; and unsigned.test., not signed.
+async fn universe_of(signing: Signing, denial: Denial, www: &str) -> SignedUniverse {
+    let example = format!("@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\n{www}\n");
+    let [root, tld] = upper_zones();
+    SignedUniverse::start(&[
+        root,
+        tld,
+        ZoneSpec {
+            origin: "example.test.",
+            text: &example,
+            denial,
+            signing,
+        },
+        ZoneSpec {
+            origin: "unsigned.test.",
+            text: "@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nwww CAA 0 issue \"letsencrypt.org\"\n",
+            denial: Denial::Nsec,
+            signing: Signing::Unsigned,
+        },
+    ])
+    .await
+}
+
+/// The security of `name`'s CAA lookup, validated by certready's validator through the
+/// universe as a non-validating resolver, `days_later` days from now.
+async fn validated(universe: &SignedUniverse, name: &str, days_later: u32) -> Security {
+    use certready::dns::Transport;
+    use certready::dns::validation::Validator;
+    use certready::dnssec::anchors::TrustAnchor;
+
+    let transport = Transport::new(vec![universe.addr], Duration::from_secs(2), 2, 64, None);
+    let anchor = TrustAnchor {
+        zone: Name::root(),
+        ds: Vec::new(),
+        keys: vec![universe.root_key.public_key().clone()],
+    };
+    let validator = Validator::new(vec![anchor], now() + days_later * 86_400);
+    validator
+        .validate(&transport, &Name::from_ascii(name).unwrap())
+        .await
+}
+
+fn bogus_code(security: &Security) -> (&str, &'static str) {
+    match security {
+        Security::Bogus(bogus) => (bogus.zone.as_str(), bogus.kind.code()),
+        other => panic!("bogus expected, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_validator_finds_secure_answers_and_denials() {
+    let universe = universe_of(Signing::Signed { days: 7 }, Denial::Nsec, WWW_CAA).await;
+    for name in [
+        "www.example.test.",
+        "example.test.",
+        "nowhere.example.test.",
+    ] {
+        assert_eq!(
+            validated(&universe, name, 0).await,
+            Security::Secure,
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_validator_names_an_expired_signature_and_a_ds_with_no_key() {
+    let universe = universe_of(Signing::Signed { days: 1 }, Denial::Nsec, WWW_CAA).await;
+    let expired = validated(&universe, "www.example.test.", 2).await;
+    assert_eq!(bogus_code(&expired), ("example.test.", "signature-expired"));
+    let universe = universe_of(Signing::DsOfAnotherKey, Denial::Nsec, WWW_CAA).await;
+    let rolled = validated(&universe, "www.example.test.", 0).await;
+    assert_eq!(bogus_code(&rolled), ("example.test.", "no-key-for-ds"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unsigned_zone_under_a_signed_parent_and_an_alias_into_it_are_insecure() {
+    let universe = universe_of(
+        Signing::Signed { days: 7 },
+        Denial::Nsec,
+        "www CNAME www.unsigned.test.",
+    )
+    .await;
+    assert_eq!(
+        validated(&universe, "www.unsigned.test.", 0).await,
+        Security::Insecure
+    );
+    assert_eq!(
+        validated(&universe, "www.example.test.", 0).await,
+        Security::Insecure,
+        "a signed CNAME into an unsigned zone is as secure as its weakest link"
+    );
 }

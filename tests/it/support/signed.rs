@@ -31,12 +31,24 @@ pub enum Denial {
     Nsec3,
 }
 
-/// A zone to sign: its origin, its records in zone-file form (`$TTL 300` assumed), and how it
-/// denies.
+/// How a zone is signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Signing {
+    /// Signed, its signatures valid for this many days from now; its parent holds its DS.
+    Signed { days: u64 },
+    /// Not signed, and no DS at its parent: an insecure delegation.
+    Unsigned,
+    /// Signed, but its parent's DS is of another key.
+    DsOfAnotherKey,
+}
+
+/// A zone to sign: its origin, its records in zone-file form (`$TTL 300` assumed), how it
+/// denies, and how it is signed.
 pub struct ZoneSpec<'a> {
     pub origin: &'a str,
     pub text: &'a str,
     pub denial: Denial,
+    pub signing: Signing,
 }
 
 /// The universe, served.
@@ -84,26 +96,43 @@ impl SignedUniverse {
                 Some(proof),
             )
             .unwrap_or_else(|error| panic!("zone {origin}: {error}"));
-            // The DS of each child zone, in the zone right above it.
-            for (child, _, child_key) in &keys {
+            // The DS of each signed child zone, in the zone right above it.
+            for ((child, _, child_key), child_spec) in keys.iter().zip(zones) {
                 let parent = keys
                     .iter()
                     .map(|(zone, _, _)| zone)
                     .filter(|zone| *zone != child && zone.zone_of(child))
                     .max_by_key(|zone| zone.num_labels());
-                if parent == Some(origin) {
-                    handler.upsert_mut(ds_record(child, child_key), 0);
+                if parent != Some(origin) {
+                    continue;
                 }
+                match child_spec.signing {
+                    Signing::Signed { .. } => handler.upsert_mut(ds_record(child, child_key), 0),
+                    Signing::DsOfAnotherKey => {
+                        let other = EcdsaSigningKey::generate_pkcs8(algorithm).unwrap();
+                        let other = EcdsaSigningKey::from_pkcs8(&other, algorithm).unwrap();
+                        let other = DNSKEY::with_flags(257, other.to_public_key().unwrap());
+                        handler.upsert_mut(ds_record(child, &other), 0)
+                    }
+                    Signing::Unsigned => true,
+                };
             }
-            let signing_key = EcdsaSigningKey::from_pkcs8(pkcs8, algorithm).unwrap();
-            let signer = DnssecSigner::new(
-                dnskey.clone(),
-                Box::new(signing_key),
-                origin.clone(),
-                Duration::from_secs(7 * 86_400),
-            );
-            handler.add_zone_signing_key_mut(signer).unwrap();
-            handler.secure_zone_mut().unwrap();
+            let days = match spec.signing {
+                Signing::Signed { days } => days,
+                Signing::DsOfAnotherKey => 7,
+                Signing::Unsigned => 0,
+            };
+            if days > 0 {
+                let signing_key = EcdsaSigningKey::from_pkcs8(pkcs8, algorithm).unwrap();
+                let signer = DnssecSigner::new(
+                    dnskey.clone(),
+                    Box::new(signing_key),
+                    origin.clone(),
+                    Duration::from_secs(days * 86_400),
+                );
+                handler.add_zone_signing_key_mut(signer).unwrap();
+                handler.secure_zone_mut().unwrap();
+            }
             handlers.push((LowerName::new(origin), Arc::new(handler)));
         }
         let catalog = |left_out: Option<&LowerName>| {

@@ -1,0 +1,235 @@
+//! Validating a CAA lookup as the CA's resolver does (issue 11, `check --dnssec`): what the
+//! DNSSEC core needs, asked of the run's resolvers with DO and CD set, walking down from the
+//! trust anchor label by label to each name an answer stands at. DS and DNSKEY answers are
+//! asked once per name per run and shared by every lookup. This layer fetches; the rules of
+//! `crate::dnssec` judge.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use hickory_resolver::proto::op::ResponseCode;
+use hickory_resolver::proto::rr::{Name, RData, RecordType};
+use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder};
+use tokio::sync::OnceCell;
+
+use crate::caa::answers::MOST_ALIAS_QUERIES;
+use crate::dnssec::Security;
+use crate::dnssec::anchors::TrustAnchor;
+use crate::dnssec::chain::{
+    Answered, Cut, DenialProof, DsAnswer, Signed, Trust, anchored, answer_security, descend, rrsets,
+};
+
+use super::transport::Transport;
+use super::wire::{Ask, Reply, wire_name_of};
+
+/// What came back for one DNSSEC question: the reply, or nothing usable.
+type Fetched = Option<Reply>;
+
+/// One answer per name and type, filled by the first lookup that needs it.
+type Asked = Mutex<HashMap<(Name, RecordType), Arc<OnceCell<Fetched>>>>;
+
+/// Validates lookups for one run.
+#[derive(Debug)]
+pub struct Validator {
+    anchors: Vec<TrustAnchor>,
+    /// The time signatures are judged at (Unix seconds).
+    now: u32,
+    /// DS and DNSKEY answers, by name and type, each asked once.
+    asked: Asked,
+}
+
+impl Validator {
+    pub fn new(anchors: Vec<TrustAnchor>, now: u32) -> Validator {
+        Validator {
+            anchors,
+            now,
+            asked: Mutex::default(),
+        }
+    }
+
+    /// The security of the CAA lookup of `name` (lowercase, with its trailing dot): each
+    /// RRset of its answer and alias chain, or its denial, under the keys of the zone it
+    /// stands in; as secure as its weakest link.
+    pub async fn validate(&self, transport: &Transport, name: &Name) -> Security {
+        let mut at = name.clone();
+        let mut security = Security::Secure;
+        for _ in 0..MOST_ALIAS_QUERIES {
+            let Some(reply) = ask(transport, &at, RecordType::CAA).await else {
+                return Security::Indeterminate;
+            };
+            let answered = rrsets(&reply.sections.answers);
+            // The alias chain the reply holds, each link under its own zone's keys.
+            let mut current = at.clone();
+            loop {
+                // A DNAME above the name first: the CNAME a resolver synthesises from it is
+                // unsigned, and validated through the DNAME (RFC 6672 §5.3.1).
+                let dname = answered.iter().find(|rrset| {
+                    rrset.rtype == RecordType::DNAME
+                        && rrset.owner.zone_of(&current)
+                        && rrset.owner != current
+                });
+                let next = dname.or_else(|| {
+                    answered
+                        .iter()
+                        .find(|rrset| rrset.owner == current && rrset.rtype == RecordType::CNAME)
+                });
+                let Some(alias) = next else {
+                    break;
+                };
+                let link = self.rrset_security(transport, alias).await;
+                security = security.weakest(link);
+                let Some(target) = alias_target(alias, &current) else {
+                    return security.weakest(Security::Indeterminate);
+                };
+                current = target;
+            }
+            if let Some(caa) = answered
+                .iter()
+                .find(|rrset| rrset.owner == current && rrset.rtype == RecordType::CAA)
+            {
+                return security.weakest(self.rrset_security(transport, caa).await);
+            }
+            if current != at
+                && reply.rcode == ResponseCode::NoError
+                && reply.sections.authority.is_empty()
+            {
+                // The chain goes on at a name this reply did not answer for.
+                at = current;
+                continue;
+            }
+            let proof = DenialProof::from_authority(&reply.sections.authority);
+            let answer = match reply.rcode {
+                ResponseCode::NoError => Answered::NoData(proof),
+                ResponseCode::NXDomain => Answered::NxDomain(proof),
+                _ => return Security::Indeterminate,
+            };
+            let trust = self.trust_for(transport, &current).await;
+            return security.weakest(answer_security(
+                &trust,
+                &current,
+                RecordType::CAA,
+                &answer,
+                self.now,
+            ));
+        }
+        Security::Indeterminate
+    }
+
+    /// An RRset of an answer, under the keys of the zone that signed it (its RRSIG's signer,
+    /// which must hold it), or of the deepest zone above it when it is unsigned.
+    async fn rrset_security(&self, transport: &Transport, rrset: &Signed) -> Security {
+        let signer = rrset
+            .rrsigs
+            .iter()
+            .map(|rrsig| rrsig.input().signer_name.clone())
+            .find(|signer| signer.zone_of(&rrset.owner));
+        let trust = self
+            .trust_for(transport, signer.as_ref().unwrap_or(&rrset.owner))
+            .await;
+        answer_security(
+            &trust,
+            &rrset.owner,
+            rrset.rtype,
+            &Answered::Records(rrset.clone()),
+            self.now,
+        )
+    }
+
+    /// The trust at `name`: from the anchor above it, down each label (RFC 4035 §5.1, §5.2).
+    async fn trust_for(&self, transport: &Transport, name: &Name) -> Trust {
+        let Some(anchor) = self
+            .anchors
+            .iter()
+            .filter(|anchor| anchor.zone.zone_of(name))
+            .max_by_key(|anchor| anchor.zone.num_labels())
+        else {
+            return Trust::Indeterminate;
+        };
+        let dnskey = self.dnskey(transport, &anchor.zone).await;
+        let mut trust = anchored(&anchor.zone, anchor.vouchers(), dnskey.as_ref(), self.now);
+        for labels in anchor.zone.num_labels() + 1..=name.num_labels() {
+            if !matches!(trust, Trust::Keys { .. }) {
+                break;
+            }
+            let candidate = name.trim_to(usize::from(labels));
+            let ds = match self.fetched(transport, &candidate, RecordType::DS).await {
+                Some(reply) => ds_answer(&reply, &candidate),
+                None => DsAnswer::Unanswered,
+            };
+            let dnskey = match &ds {
+                DsAnswer::Present(_) => self.dnskey(transport, &candidate).await,
+                _ => None,
+            };
+            let cut = Cut {
+                zone: candidate,
+                ds,
+                dnskey,
+            };
+            trust = descend(trust, &cut, self.now);
+        }
+        trust
+    }
+
+    /// A zone's DNSKEY RRset with its signatures, if it came back.
+    async fn dnskey(&self, transport: &Transport, zone: &Name) -> Option<Signed> {
+        let reply = self.fetched(transport, zone, RecordType::DNSKEY).await?;
+        rrsets(&reply.sections.answers)
+            .into_iter()
+            .find(|rrset| rrset.owner == *zone && rrset.rtype == RecordType::DNSKEY)
+    }
+
+    /// A DS or DNSKEY answer, asked once per run.
+    async fn fetched(&self, transport: &Transport, name: &Name, rtype: RecordType) -> Fetched {
+        let cell = Arc::clone(
+            self.asked
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry((name.clone(), rtype))
+                .or_default(),
+        );
+        cell.get_or_init(|| ask(transport, name, rtype))
+            .await
+            .clone()
+    }
+}
+
+/// One question with DO and CD set; none for a failed exchange.
+async fn ask(transport: &Transport, name: &Name, rtype: RecordType) -> Fetched {
+    let wire = wire_name_of(name)?;
+    let question = Ask {
+        name: &wire,
+        qtype: u16::from(rtype),
+        dnssec: true,
+    };
+    transport.query(question).await.result.ok()
+}
+
+/// What a parent's reply says of `candidate`'s DS.
+fn ds_answer(reply: &Reply, candidate: &Name) -> DsAnswer {
+    let proof = || DenialProof::from_authority(&reply.sections.authority);
+    match reply.rcode {
+        ResponseCode::NoError => rrsets(&reply.sections.answers)
+            .into_iter()
+            .find(|rrset| rrset.owner == *candidate && rrset.rtype == RecordType::DS)
+            .map_or_else(|| DsAnswer::Absent(proof()), DsAnswer::Present),
+        ResponseCode::NXDomain => DsAnswer::Nonexistent(proof()),
+        _ => DsAnswer::Unanswered,
+    }
+}
+
+/// Where an alias sends the lookup of `current`: a CNAME's target, or a DNAME's substitution.
+fn alias_target(alias: &Signed, current: &Name) -> Option<Name> {
+    alias.records.iter().find_map(|record| match &record.data {
+        RData::CNAME(cname) => Some(cname.0.clone()),
+        // hickory keeps a DNAME's data raw: its target, uncompressed (RFC 6672 §2.5).
+        RData::Unknown { code, rdata } if *code == RecordType::DNAME => {
+            let target = Name::read(&mut BinDecoder::new(&rdata.anything)).ok()?;
+            let kept = usize::from(current.num_labels().checked_sub(alias.owner.num_labels())?);
+            Name::from_labels(current.iter().take(kept))
+                .ok()?
+                .append_domain(&target)
+                .ok()
+        }
+        _ => None,
+    })
+}
