@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 
 use hickory_resolver::proto::op::ResponseCode;
 
+use crate::dnssec::Security;
 use crate::escape::zone_escape;
 
 /// One CAA resource record exactly as served: flags, tag and value bytes, nothing decoded.
@@ -198,6 +199,12 @@ pub enum FailureKind {
     LocalLimit,
     /// The reply could not be read as a DNS message (beyond the CAA records we read leniently).
     BadResponse,
+    /// `--dnssec`: the answer is signed and does not validate (the reason in the detail): the
+    /// CA fails the lookup.
+    DnssecBogus,
+    /// `--dnssec`: what validation needs could not be had here (the resolver strips DNSSEC,
+    /// or did not answer): undetermined, never "no records".
+    DnssecIndeterminate,
 }
 
 impl FailureKind {
@@ -214,6 +221,8 @@ impl FailureKind {
             FailureKind::AliasChainTooLong => "alias-chain-too-long".into(),
             FailureKind::LocalLimit => "local-limit".into(),
             FailureKind::BadResponse => "bad-response".into(),
+            FailureKind::DnssecBogus => "dnssec-bogus".into(),
+            FailureKind::DnssecIndeterminate => "dnssec-indeterminate".into(),
         }
     }
 }
@@ -252,6 +261,8 @@ pub struct Lookup {
     /// Owners of the answer's CAA records other than the name they belong to (the name asked,
     /// or the end of its alias chain): a broken server's. The CA counts the records anyway.
     pub other_owners: Vec<String>,
+    /// `--dnssec`: the answer's security, as validation found it.
+    pub dnssec: Option<Security>,
 }
 
 impl Lookup {
@@ -263,6 +274,7 @@ impl Lookup {
             answer,
             server: None,
             other_owners: Vec::new(),
+            dnssec: None,
         }
     }
 

@@ -137,7 +137,11 @@ fn ca_answer(check: &Check) -> Option<CaAnswer> {
             let lookup = &check.lookups[*index];
             let problem = match &lookup.answer {
                 Answer::Failed(failure) => match failure.kind {
-                    FailureKind::Unreachable | FailureKind::LocalLimit => return None,
+                    FailureKind::Unreachable
+                    | FailureKind::LocalLimit
+                    | FailureKind::DnssecIndeterminate => return None,
+                    // The CA's validating resolver answers it SERVFAIL for a bogus answer.
+                    FailureKind::DnssecBogus => CaDnsProblem::Answered(FailureKind::ServFail),
                     FailureKind::Timeout => CaDnsProblem::QueryTimedOut,
                     // The CA's own resolver meets the same loop, the same server without TCP,
                     // the same garbage, and answers the CA SERVFAIL.
@@ -196,18 +200,19 @@ fn failure_advice(check: &Check, index: usize) -> Vec<Advice> {
         Answer::Failed(failure) => failure,
         _ => return Vec::new(),
     };
-    let dnssec = failure.kind == FailureKind::ServFail
-        && failure
-            .extended_error
-            .as_ref()
-            .is_some_and(|extended| extended.is_dnssec_failure());
+    let dnssec = failure.kind == FailureKind::DnssecBogus
+        || failure.kind == FailureKind::ServFail
+            && failure
+                .extended_error
+                .as_ref()
+                .is_some_and(|extended| extended.is_dnssec_failure());
     let mut advice = vec![Advice::LookupFailed {
         lookup: index,
         dnssec,
     }];
     if !matches!(
         failure.kind,
-        FailureKind::Unreachable | FailureKind::LocalLimit
+        FailureKind::Unreachable | FailureKind::LocalLimit | FailureKind::DnssecIndeterminate
     ) {
         advice.push(Advice::CaFailsTheSameWay { lookup: index });
     }

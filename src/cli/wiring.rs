@@ -20,12 +20,15 @@ use crate::commands::expiry::{Expirer, ExpiryJob, ExpiryOutput, ExpiryTarget, pr
 use crate::commands::twilio::actions::Waiting;
 use crate::commands::twilio::status::StatusTarget;
 use crate::commands::twilio::{StatusJob, run_alarm, run_alerts, run_request, run_upload};
+use crate::commands::unix_now;
 use crate::commands::wait::{MOST_NAMES_AT_ONCE, WaitJob, Waiter};
 use crate::diagnostics::warn;
 use crate::dns::addresses::AddressResolver;
 use crate::dns::delegation::Walker;
 use crate::dns::roots::{iana_root_servers, read_root_hints};
+use crate::dns::validation::Validator;
 use crate::dns::{Resolver, Transport, system_nameservers};
+use crate::dnssec::anchors::{iana_root, read_trust_anchors};
 use crate::endpoint::Host;
 use crate::exit::ExitStatus;
 use crate::render::{Format, HumanStyle};
@@ -62,6 +65,8 @@ pub fn check_plan(request: CheckRequest) -> Result<RunPlan<CheckJob>, UsageError
             request.concurrency,
             request.qps,
         )),
+        validator: request.dnssec.as_ref().map(validator).transpose()?,
+        stripping_named: AtomicBool::new(false),
         deadline: request.deadline,
     };
     let window = checker.window();
@@ -262,6 +267,8 @@ fn platform_checker(dns: &DnsArgs, name_policy: bool) -> Result<Checker, UsageEr
             DOMAIN_QUERIES_IN_FLIGHT,
             None,
         )),
+        validator: None,
+        stripping_named: AtomicBool::new(false),
         deadline: DOMAIN_DEADLINE,
     })
 }
@@ -380,6 +387,34 @@ pub fn twilio_api(args: &TwilioApiArgs) -> Result<TwilioApi, UsageError> {
     TwilioApi::new(hosts, credentials, &anchors, retry).map_err(UsageError::Setup)
 }
 
+/// The text of the file a flag names, read by `parse`: one error that names the flag and the
+/// file when it cannot be read, is not text, or does not parse.
+fn read_text_file<T, E: std::fmt::Display>(
+    what: &'static str,
+    path: &std::path::Path,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, UsageError> {
+    let unreadable = |reason: String| UsageError::Unreadable {
+        what,
+        path: path.display().to_string(),
+        reason,
+    };
+    let bytes = read_input(&Source::File(path.to_owned()))
+        .map_err(|error| unreadable(error.to_string()))?;
+    let text = String::from_utf8(bytes).map_err(|_| unreadable("not text".into()))?;
+    parse(&text).map_err(|error| unreadable(error.to_string()))
+}
+
+/// `--dnssec`: the validator, from IANA's root keys or the `--trust-anchor` file's records.
+fn validator(trust_anchor: &Option<std::path::PathBuf>) -> Result<Validator, UsageError> {
+    let anchors = match trust_anchor {
+        None => vec![iana_root()],
+        Some(path) => read_text_file("--trust-anchor", path, read_trust_anchors)?,
+    };
+    let now = u32::try_from(unix_now()).unwrap_or(u32::MAX);
+    Ok(Validator::new(anchors, now))
+}
+
 /// How long `--source` waits for one authoritative server's reply (the CA's resolver waits
 /// little before it tries another server).
 const SOURCE_PATIENCE: Duration = Duration::from_secs(2);
@@ -388,17 +423,7 @@ const SOURCE_PATIENCE: Duration = Duration::from_secs(2);
 fn source_mode(source: &SourceRequest, patience: Duration) -> Result<SourceMode, UsageError> {
     let servers = match &source.root_hints {
         None => iana_root_servers(),
-        Some(path) => {
-            let unreadable = |reason: String| UsageError::Unreadable {
-                what: "--root-hints",
-                path: path.display().to_string(),
-                reason,
-            };
-            let bytes = read_input(&Source::File(path.clone()))
-                .map_err(|error| unreadable(error.to_string()))?;
-            let text = String::from_utf8(bytes).map_err(|_| unreadable("not text".into()))?;
-            read_root_hints(&text).map_err(|error| unreadable(error.to_string()))?
-        }
+        Some(path) => read_text_file("--root-hints", path, read_root_hints)?,
     };
     let roots = servers
         .into_iter()

@@ -4,8 +4,11 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use tokio::time::Instant;
+use futures::future::join_all;
+use hickory_resolver::proto::rr::Name;
+use tokio::time::{Instant, timeout_at};
 
+use crate::caa::answers::{Answer, Failure, FailureKind, Lookup};
 use crate::caa::assume::Assumption;
 use crate::caa::methods::wildcard_method_refusal;
 use crate::caa::policy::refusal;
@@ -15,7 +18,9 @@ use crate::caa::{Check, Evaluation, Requester, Verdict, diagnose};
 use crate::diagnostics::warn;
 use crate::dns::delegation::{WalkFailure, Walker};
 use crate::dns::source::gather;
+use crate::dns::validation::Validator;
 use crate::dns::{Resolver, lookup_climb};
+use crate::dnssec::Security;
 use crate::exit::{Class, ExitStatus, Tally};
 use crate::name::CheckName;
 use crate::render::{Format, InvalidKeys, render_check, render_invalid};
@@ -40,6 +45,9 @@ pub struct Checker {
     pub source: Option<SourceMode>,
     pub assumptions: Vec<Assumption>,
     pub resolver: Resolver,
+    /// `--dnssec`: each lookup validated, and whether the stripping resolver was named yet.
+    pub validator: Option<Validator>,
+    pub stripping_named: AtomicBool,
     /// Each name's lookups must be answered within this time of its start.
     pub deadline: Duration,
 }
@@ -94,8 +102,49 @@ impl Checker {
             };
         }
         let deadline = Instant::now() + self.deadline;
-        let lookups = lookup_climb(&self.resolver, &name.climb(), deadline).await;
+        let mut lookups = lookup_climb(&self.resolver, &name.climb(), deadline).await;
+        if let Some(validator) = &self.validator {
+            self.validate(validator, &mut lookups, deadline).await;
+        }
         Check::judge(name, lookups, &self.assumptions, &self.requester)
+    }
+
+    /// `--dnssec`: each lookup's security; a bogus one fails with its reason, one that could
+    /// not be validated fails as undetermined (never "no records"). Through a resolver that
+    /// strips DNSSEC, every lookup is undetermined, and stderr says so once.
+    async fn validate(&self, validator: &Validator, lookups: &mut [Lookup], deadline: Instant) {
+        let transport = self.resolver.transport();
+        if validator.strips(transport).await {
+            if !self.stripping_named.swap(true, Ordering::Relaxed) {
+                warn(
+                    "the resolver strips DNSSEC records (no RRSIG with the trust anchor's DNSKEY, though DO was set): --dnssec cannot validate through it; ask another with --nameserver",
+                );
+            }
+            for lookup in lookups.iter_mut() {
+                apply_security(
+                    lookup,
+                    Security::Indeterminate,
+                    "the resolver strips DNSSEC records",
+                );
+            }
+            return;
+        }
+        let validated = join_all(lookups.iter().map(|lookup| async move {
+            let Ok(name) = Name::from_ascii(format!("{}.", lookup.name)) else {
+                return Security::Indeterminate;
+            };
+            timeout_at(deadline, validator.validate(transport, &name))
+                .await
+                .unwrap_or(Security::Indeterminate)
+        }))
+        .await;
+        for (lookup, security) in lookups.iter_mut().zip(validated) {
+            apply_security(
+                lookup,
+                security,
+                "what validation needs did not come back in time",
+            );
+        }
     }
 
     /// Names worth checking at once: enough to keep every query place busy.
@@ -117,6 +166,22 @@ pub fn refuse_wildcard_line<J: Job>(
         class: None,
         text: job.render_invalid(line?, &name.to_string(), &reason),
     })
+}
+
+/// A lookup with its security: a bogus answer fails with the reason; an indeterminate one
+/// fails as undetermined (`why`), unless it failed already.
+fn apply_security(lookup: &mut Lookup, security: Security, why: &str) {
+    match &security {
+        Security::Bogus(bogus) => {
+            lookup.answer =
+                Answer::Failed(Failure::new(FailureKind::DnssecBogus, bogus.to_string()));
+        }
+        Security::Indeterminate if !matches!(lookup.answer, Answer::Failed(_)) => {
+            lookup.answer = Answer::Failed(Failure::new(FailureKind::DnssecIndeterminate, why));
+        }
+        _ => {}
+    }
+    lookup.dnssec = Some(security);
 }
 
 /// `check` as a job of the runner: a checker, how reports are written, and which assumptions

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use hickory_resolver::proto::dnssec::rdata::DNSSECRData;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder};
@@ -45,6 +46,27 @@ impl Validator {
             now,
             asked: Mutex::default(),
         }
+    }
+
+    /// Whether the resolvers strip DNSSEC: the trust anchor's DNSKEY RRset comes back without
+    /// its signatures though DO was set. Through such a resolver everything would look bogus.
+    pub async fn strips(&self, transport: &Transport) -> bool {
+        let Some(anchor) = self.anchors.first() else {
+            return false;
+        };
+        let Some(reply) = self
+            .fetched(transport, &anchor.zone, RecordType::DNSKEY)
+            .await
+        else {
+            return false;
+        };
+        let answers = &reply.sections.answers;
+        answers
+            .iter()
+            .any(|record| record.record_type() == RecordType::DNSKEY)
+            && !answers
+                .iter()
+                .any(|record| record.record_type() == RecordType::RRSIG)
     }
 
     /// The security of the CAA lookup of `name` (lowercase, with its trailing dot): each
@@ -98,12 +120,15 @@ impl Validator {
                 continue;
             }
             let proof = DenialProof::from_authority(&reply.sections.authority);
+            // The zone that denies: the signer of its proof, else the owner of its SOA. The
+            // walk stops there: below it the name does not exist.
+            let zone = zone_of_denial(&reply, &current).unwrap_or_else(|| current.clone());
             let answer = match reply.rcode {
                 ResponseCode::NoError => Answered::NoData(proof),
                 ResponseCode::NXDomain => Answered::NxDomain(proof),
                 _ => return Security::Indeterminate,
             };
-            let trust = self.trust_for(transport, &current).await;
+            let trust = self.trust_for(transport, &zone).await;
             return security.weakest(answer_security(
                 &trust,
                 &current,
@@ -202,6 +227,21 @@ async fn ask(transport: &Transport, name: &Name, rtype: RecordType) -> Fetched {
         dnssec: true,
     };
     transport.query(question).await.result.ok()
+}
+
+/// The zone a negative answer for `name` speaks for: the signer of its RRSIGs, else the owner
+/// of its SOA, if either is at or above `name`.
+fn zone_of_denial(reply: &Reply, name: &Name) -> Option<Name> {
+    let authority = &reply.sections.authority;
+    let signer = authority.iter().find_map(|record| match &record.data {
+        RData::DNSSEC(DNSSECRData::RRSIG(rrsig)) => Some(rrsig.input().signer_name.clone()),
+        _ => None,
+    });
+    let soa_owner = authority
+        .iter()
+        .find(|record| record.record_type() == RecordType::SOA)
+        .map(|record| record.name.clone());
+    signer.or(soa_owner).filter(|zone| zone.zone_of(name))
 }
 
 /// What a parent's reply says of `candidate`'s DS.

@@ -279,3 +279,121 @@ async fn an_unsigned_zone_under_a_signed_parent_and_an_alias_into_it_are_insecur
         "a signed CNAME into an unsigned zone is as secure as its weakest link"
     );
 }
+
+/// `certready check NAME --dnssec --json` through `nameserver`, trusting the universe's root.
+async fn check_dnssec(
+    universe: &SignedUniverse,
+    nameserver: SocketAddr,
+    name: &str,
+) -> (Option<i32>, serde_json::Value, String) {
+    use crate::support::{certready, json_lines, scratch_file, stderr};
+
+    let anchor = scratch_file("root.key", universe.anchor_file().as_bytes());
+    let nameserver = nameserver.to_string();
+    let output = certready(&[
+        "check",
+        name,
+        "--no-name-policy",
+        "--nameserver",
+        &nameserver,
+        "--dnssec",
+        "--trust-anchor",
+        anchor.to_str().unwrap(),
+        "--json",
+    ])
+    .await;
+    let report = json_lines(&output).into_iter().next().unwrap_or_default();
+    (output.status.code(), report, stderr(&output))
+}
+
+fn dnssec_states(report: &serde_json::Value) -> Vec<&str> {
+    report["lookups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|lookup| lookup["dnssec"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_dnssec_through_a_non_validating_resolver_secure_nsec_and_nsec3() {
+    for denial in [Denial::Nsec, Denial::Nsec3] {
+        let universe = universe_of(Signing::Signed { days: 7 }, denial, WWW_CAA).await;
+        let (status, report, stderr) =
+            check_dnssec(&universe, universe.addr, "www.example.test").await;
+        assert_eq!(status, Some(0), "{stderr}");
+        assert_eq!(report["verdict"], "allowed");
+        assert_eq!(
+            dnssec_states(&report),
+            ["secure", "secure", "secure"],
+            "{denial:?}"
+        );
+        // NODATA at every name of the climb: proven by the denial records.
+        let (status, report, stderr) =
+            check_dnssec(&universe, universe.addr, "mail.example.test").await;
+        assert_eq!(status, Some(0), "{stderr} {report}");
+        assert_eq!(report["lookups"][0]["outcome"], "nxdomain");
+        assert_eq!(
+            dnssec_states(&report),
+            ["secure", "secure", "secure"],
+            "{denial:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_dnssec_names_an_expired_signature_and_a_ds_without_its_key() {
+    let universe = universe_of(Signing::Expiring, Denial::Nsec, WWW_CAA).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (status, report, stderr) = check_dnssec(&universe, universe.addr, "www.example.test").await;
+    assert_eq!(status, Some(3), "{stderr}");
+    assert_eq!(report["verdict"], "error");
+    let lookup = &report["lookups"][0];
+    assert_eq!(lookup["outcome"], "dnssec-bogus");
+    assert_eq!(lookup["dnssec"], "bogus");
+    let detail = lookup["detail"].as_str().unwrap();
+    // The zone was signed for a second: its DNSKEY RRset's signatures expired first.
+    assert!(
+        detail.starts_with("example.test.: every signature over example.test.")
+            && detail.contains("expired, the latest at"),
+        "{detail}"
+    );
+
+    let universe = universe_of(Signing::DsOfAnotherKey, Denial::Nsec, WWW_CAA).await;
+    let (status, report, stderr) = check_dnssec(&universe, universe.addr, "www.example.test").await;
+    assert_eq!(status, Some(3), "{stderr}");
+    let detail = report["lookups"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("the DS at the parent (key tag"), "{detail}");
+    assert!(
+        detail.contains("matches none of the zone's DNSKEYs"),
+        "{detail}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_dnssec_an_unsigned_zone_and_a_cname_into_it_are_insecure_and_valid() {
+    let universe = universe_of(
+        Signing::Signed { days: 7 },
+        Denial::Nsec,
+        "www CNAME www.unsigned.test.",
+    )
+    .await;
+    let (status, report, stderr) =
+        check_dnssec(&universe, universe.addr, "www.unsigned.test").await;
+    assert_eq!(status, Some(0), "{stderr}");
+    assert_eq!(dnssec_states(&report), ["insecure", "insecure", "secure"]);
+    let (status, report, stderr) = check_dnssec(&universe, universe.addr, "www.example.test").await;
+    assert_eq!(status, Some(0), "{stderr}");
+    assert_eq!(report["lookups"][0]["dnssec"], "insecure");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_dnssec_through_a_stripping_resolver_is_undetermined_and_says_so_once() {
+    let universe = universe_of(Signing::Signed { days: 7 }, Denial::Nsec, WWW_CAA).await;
+    let forwarder = universe.stripping_forwarder().await;
+    let (status, report, stderr) = check_dnssec(&universe, forwarder, "www.example.test").await;
+    assert_eq!(status, Some(3), "{stderr}");
+    assert_eq!(report["verdict"], "error");
+    assert_eq!(report["lookups"][0]["outcome"], "dnssec-indeterminate");
+    assert_eq!(stderr.matches("strips DNSSEC").count(), 1, "{stderr}");
+}

@@ -28,6 +28,7 @@ Examples:
   zcat names.gz | certready check --input - --concurrency 256 --qps 1000 --quiet
   certready check --no-name-policy www.example.test --nameserver 127.0.0.1:5353
   certready check links.example.com --source        # ask every authoritative server directly
+  certready check links.example.com --dnssec        # validate DNSSEC as the CA does
 
 Exit status:
   0    every name allowed
@@ -77,6 +78,16 @@ pub struct CheckArgs {
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=16), help_heading = "Source")]
     pub perspectives: u32,
 
+    /// Validate DNSSEC as the CA does, from the root's keys: a bogus answer is a failure with
+    /// its reason, never "no records", even through a resolver that does not validate
+    #[arg(long, help_heading = "DNSSEC")]
+    pub dnssec: bool,
+
+    /// Trust anchors for --dnssec instead of IANA's root keys: DS or DNSKEY records in
+    /// zone-file form (as unbound's trust-anchor-file), for private or test roots
+    #[arg(long, value_name = "FILE", help_heading = "DNSSEC")]
+    pub trust_anchor: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 
@@ -115,6 +126,8 @@ pub struct CheckRequest {
     pub output: OutputArgs,
     /// `--source`: how to walk and whom to ask.
     pub source: Option<SourceRequest>,
+    /// `--dnssec`: the trust-anchor file, if not IANA's root keys.
+    pub dnssec: Option<Option<std::path::PathBuf>>,
 }
 
 /// `--source` as typed.
@@ -233,6 +246,9 @@ impl CheckArgs {
         {
             return Err(UsageError::NeedsSource(flag));
         }
+        if !self.dnssec && self.trust_anchor.is_some() {
+            return Err(UsageError::NeedsDnssec("--trust-anchor"));
+        }
         if let Some(both) = self.assume.iter().find(|present| {
             self.assume_absent
                 .iter()
@@ -254,6 +270,7 @@ impl CheckArgs {
             input: self.input.as_deref().map(Source::from_arg),
             output: self.output,
             source: self.source.then(|| self.walk.request(self.perspectives)),
+            dnssec: self.dnssec.then_some(self.trust_anchor),
         })
     }
 }
@@ -319,6 +336,8 @@ mod tests {
                 authoritative_port: None,
             },
             perspectives: 4,
+            dnssec: false,
+            trust_anchor: None,
         }
     }
 

@@ -221,6 +221,8 @@ pub enum UsageError {
         "--timeout {timeout}s is shorter than --interval {interval}s: no second round could confirm the first"
     )]
     TimeoutBelowInterval { timeout: u64, interval: u64 },
+    #[error("{0} is for DNSSEC validation: it needs --dnssec")]
+    NeedsDnssec(&'static str),
     #[error("{0} walks from the root: it needs --source")]
     NeedsSource(&'static str),
 }

@@ -133,6 +133,14 @@ fn failure_cause(check: &crate::caa::Check, index: usize, dnssec: bool) -> Strin
         FailureKind::BadResponse => {
             format!("A server sent an unreadable reply for {name}: a broken server or middlebox.")
         }
+        FailureKind::DnssecBogus => format!(
+            "DNSSEC validation fails for {name}: {}. The zone's operator must re-sign the zone, or correct the DS record at its parent.",
+            failure.detail
+        ),
+        FailureKind::DnssecIndeterminate => format!(
+            "DNSSEC could not be validated for {name} from here ({}): this says nothing of what the CA sees. Ask a resolver that keeps DNSSEC records (--nameserver), or check without --dnssec.",
+            failure.detail
+        ),
     }
 }
 

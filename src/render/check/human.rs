@@ -307,6 +307,9 @@ fn climb_lines(check: &Check, palette: &Palette) -> Vec<String> {
 /// What to show of a lookup beside its outcome: the failure, the alias chain, the records.
 fn lookup_details(lookup: &Lookup) -> Vec<String> {
     let mut details = Vec::new();
+    if let Some(security) = &lookup.dnssec {
+        details.push(format!("dnssec {}", security.as_str()));
+    }
     if let Answer::Failed(failure) = &lookup.answer {
         details.push(failure.detail.clone());
     }

@@ -15,6 +15,7 @@ use crate::caa::diagnosis::Diagnosis;
 use crate::caa::fix::Change;
 use crate::caa::verdict::Basis;
 use crate::caa::zone::zone_line;
+use crate::dnssec::Security;
 use crate::escape::{hex, json_line, zone_escape};
 
 use super::advice::advice;
@@ -102,6 +103,9 @@ struct LookupJson<'a> {
     server: Option<SocketAddr>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     other_owners: &'a [String],
+    /// `--dnssec` only: secure, insecure, bogus or indeterminate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dnssec: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -229,6 +233,7 @@ fn lookup_json(lookup: &Lookup) -> LookupJson<'_> {
         extended_error,
         server: lookup.server,
         other_owners: &lookup.other_owners,
+        dnssec: lookup.dnssec.as_ref().map(Security::as_str),
     }
 }
 

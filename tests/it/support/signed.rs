@@ -40,6 +40,8 @@ pub enum Signing {
     Unsigned,
     /// Signed, but its parent's DS is of another key.
     DsOfAnotherKey,
+    /// Signed with signatures that expire a second after the universe starts.
+    Expiring,
 }
 
 /// A zone to sign: its origin, its records in zone-file form (`$TTL 300` assumed), how it
@@ -107,7 +109,9 @@ impl SignedUniverse {
                     continue;
                 }
                 match child_spec.signing {
-                    Signing::Signed { .. } => handler.upsert_mut(ds_record(child, child_key), 0),
+                    Signing::Signed { .. } | Signing::Expiring => {
+                        handler.upsert_mut(ds_record(child, child_key), 0)
+                    }
                     Signing::DsOfAnotherKey => {
                         let other = EcdsaSigningKey::generate_pkcs8(algorithm).unwrap();
                         let other = EcdsaSigningKey::from_pkcs8(&other, algorithm).unwrap();
@@ -117,18 +121,19 @@ impl SignedUniverse {
                     Signing::Unsigned => true,
                 };
             }
-            let days = match spec.signing {
-                Signing::Signed { days } => days,
-                Signing::DsOfAnotherKey => 7,
-                Signing::Unsigned => 0,
+            let validity = match spec.signing {
+                Signing::Signed { days } => Some(Duration::from_secs(days * 86_400)),
+                Signing::DsOfAnotherKey => Some(Duration::from_secs(7 * 86_400)),
+                Signing::Expiring => Some(Duration::from_secs(1)),
+                Signing::Unsigned => None,
             };
-            if days > 0 {
+            if let Some(validity) = validity {
                 let signing_key = EcdsaSigningKey::from_pkcs8(pkcs8, algorithm).unwrap();
                 let signer = DnssecSigner::new(
                     dnskey.clone(),
                     Box::new(signing_key),
                     origin.clone(),
-                    Duration::from_secs(days * 86_400),
+                    validity,
                 );
                 handler.add_zone_signing_key_mut(signer).unwrap();
                 handler.secure_zone_mut().unwrap();
@@ -166,6 +171,51 @@ impl SignedUniverse {
             root_key,
             _server: server,
         }
+    }
+}
+
+impl SignedUniverse {
+    /// A trust-anchor file with the root's key, as `--trust-anchor` takes it.
+    pub fn anchor_file(&self) -> String {
+        use base64::Engine;
+        use hickory_server::proto::dnssec::{PublicKey, Verifier};
+        format!(
+            ". IN DNSKEY 257 3 {} {}\n",
+            u8::from(self.root_key.algorithm()),
+            base64::engine::general_purpose::STANDARD
+                .encode(self.root_key.public_key().public_bytes())
+        )
+    }
+
+    /// A resolver in front of the universe that strips DNSSEC: every RRSIG removed from the
+    /// replies it passes on (UDP).
+    pub async fn stripping_forwarder(&self) -> std::net::SocketAddr {
+        use hickory_server::proto::op::Message;
+        let upstream = self.addr;
+        let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let address = socket.local_addr().unwrap();
+        tokio::spawn(async move {
+            let mut buffer = vec![0; 65_535];
+            while let Ok((length, client)) = socket.recv_from(&mut buffer).await {
+                let query = buffer[..length].to_vec();
+                let relay = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+                relay.send_to(&query, upstream).await.unwrap();
+                let mut reply = vec![0; 65_535];
+                let Ok(Ok((length, _))) =
+                    tokio::time::timeout(Duration::from_secs(2), relay.recv_from(&mut reply)).await
+                else {
+                    continue;
+                };
+                let Ok(mut message) = Message::from_vec(&reply[..length]) else {
+                    continue;
+                };
+                for section in [&mut message.answers, &mut message.authorities] {
+                    section.retain(|record| record.record_type() != RecordType::RRSIG);
+                }
+                let _ = socket.send_to(&message.to_vec().unwrap(), client).await;
+            }
+        });
+        address
     }
 }
 
