@@ -208,6 +208,16 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    /// A failure of this machine's rather than of the name's DNS: the resolver out of reach,
+    /// a local limit, DNSSEC records this machine could not have. It says nothing of what the
+    /// CA sees.
+    pub fn is_local(self) -> bool {
+        matches!(
+            self,
+            FailureKind::Unreachable | FailureKind::LocalLimit | FailureKind::DnssecIndeterminate
+        )
+    }
+
     /// The name used in JSON `outcome` fields and in reports.
     pub fn name(self) -> Cow<'static, str> {
         match self {

@@ -137,9 +137,7 @@ fn ca_answer(check: &Check) -> Option<CaAnswer> {
             let lookup = &check.lookups[*index];
             let problem = match &lookup.answer {
                 Answer::Failed(failure) => match failure.kind {
-                    FailureKind::Unreachable
-                    | FailureKind::LocalLimit
-                    | FailureKind::DnssecIndeterminate => return None,
+                    kind if kind.is_local() => return None,
                     // The CA's validating resolver answers it SERVFAIL for a bogus answer.
                     FailureKind::DnssecBogus => CaDnsProblem::Answered(FailureKind::ServFail),
                     FailureKind::Timeout => CaDnsProblem::QueryTimedOut,
@@ -210,10 +208,7 @@ fn failure_advice(check: &Check, index: usize) -> Vec<Advice> {
         lookup: index,
         dnssec,
     }];
-    if !matches!(
-        failure.kind,
-        FailureKind::Unreachable | FailureKind::LocalLimit | FailureKind::DnssecIndeterminate
-    ) {
+    if !failure.kind.is_local() {
         advice.push(Advice::CaFailsTheSameWay { lookup: index });
     }
     advice

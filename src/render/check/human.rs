@@ -164,6 +164,11 @@ fn headline(check: &Check, requester: &Requester) -> String {
         Basis::LookupFailed(index) => {
             let lookup = &check.lookups[*index];
             match &lookup.answer {
+                Answer::Failed(failure) if failure.kind.is_local() => format!(
+                    "The CAA lookup for {} could not be completed from here ({}), so whether {ca} may issue is not known.",
+                    lookup.name,
+                    failure.kind.name()
+                ),
                 Answer::Failed(failure) => format!(
                     "The CAA lookup for {} failed ({}), so {ca} cannot see whether it may issue.",
                     lookup.name,

@@ -191,6 +191,12 @@ fn lookup_failure(lookup: &Lookup) -> String {
             "The TLD {} does not exist (NXDOMAIN{server}); the CA treats that as an error and does not issue.",
             lookup.name
         ),
+        Answer::Failed(failure) if failure.kind.is_local() => format!(
+            "The CAA lookup for {}{via} could not be completed from here: {} ({}){server}; this says nothing of what the CA sees.",
+            lookup.name,
+            failure.kind.name(),
+            failure.detail
+        ),
         Answer::Failed(failure) => format!(
             "The CAA lookup for {}{via} failed: {} ({}){server}; the CA does not issue when it cannot read the records.",
             lookup.name,
