@@ -6,7 +6,7 @@
 //! - the cores, pure functions of what was fetched: `caa` (the CAA rulebook, the verdict and
 //!   its fixes), `cert` (a certificate bundle or a served chain: PEM framing, the key, the
 //!   chain, validity and names), `linkshortening` (a Twilio domain's certificate beside what
-//!   the world shows).
+//!   the world shows), `dnssec` (validation: signatures, keys, denial, the chain of trust).
 //! - the shells, which fetch and judge nothing: `dns` (asks DNS), `tls` (reads the chain a
 //!   server serves, and checks a chain against a trust store), `twilio` (Twilio's API).
 //! - `commands`: each command's job, a shell's fetch handed to a core.
