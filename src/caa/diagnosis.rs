@@ -32,12 +32,31 @@ pub struct Diagnosis {
 impl Diagnosis {
     /// The verdict a report gives: with `--source`, the sources' (the worst a perspective can
     /// meet; an error when the walk from the root failed); else the resolver's.
+    ///
+    /// A lookup that `--dnssec` found bogus or could not validate decides with the sources
+    /// too: the servers asked directly are not validated, and no verdict is "allowed" when the
+    /// signatures fail.
     pub fn verdict(&self) -> Verdict {
         match &self.sources {
+            Some(Ok(view)) if view.verdict == Verdict::Allowed && self.dnssec_failed() => {
+                Verdict::Error
+            }
             Some(Ok(view)) => view.verdict,
             Some(Err(_)) => Verdict::Error,
             None => self.check.evaluation.verdict,
         }
+    }
+
+    /// Whether the resolver's verdict is an error that DNSSEC validation decided.
+    fn dnssec_failed(&self) -> bool {
+        let Basis::LookupFailed(index) = self.check.evaluation.basis else {
+            return false;
+        };
+        matches!(
+            &self.check.lookups[index].answer,
+            Answer::Failed(failure)
+                if matches!(failure.kind, FailureKind::DnssecBogus | FailureKind::DnssecIndeterminate)
+        )
     }
 }
 
@@ -361,5 +380,39 @@ mod tests {
         ));
         assert!(!restricts_account(b"letsencrypt.org; x-accounturi=1"));
         assert!(!restricts_account(b"letsencrypt.org"));
+    }
+
+    #[test]
+    fn a_dnssec_failure_holds_even_when_the_servers_asked_directly_allow() {
+        use crate::caa::perspectives::Outcomes;
+        use crate::caa::sources::{Consistency, SourceView};
+        let allowing = SourceView {
+            zones: Vec::new(),
+            outcomes: Outcomes {
+                allowed: 1.0,
+                ..Outcomes::default()
+            },
+            consistency: Consistency::Consistent,
+            chance_of_issuance: 1.0,
+            remotes: 4,
+            verdict: Verdict::Allowed,
+        };
+        let lookups = vec![
+            Lookup::new(
+                "www.example.com",
+                Answer::Failed(Failure::new(FailureKind::DnssecBogus, "expired")),
+            ),
+            Lookup::new("example.com", Answer::NoData),
+            Lookup::new("com", Answer::NoData),
+        ];
+        let name = CheckName::parse("www.example.com").unwrap();
+        let requester = Requester::platform("letsencrypt.org");
+        let mut bogus = diagnose(Check::judge(name, lookups, &[], &requester), &requester);
+        bogus.sources = Some(Ok(allowing.clone()));
+        assert_eq!(bogus.verdict(), Verdict::Error);
+        // A failure of another kind leaves the servers' verdict.
+        let mut servfail = diagnose(servfail(None), &requester);
+        servfail.sources = Some(Ok(allowing));
+        assert_eq!(servfail.verdict(), Verdict::Allowed);
     }
 }
