@@ -359,10 +359,13 @@ fn read_record<'a>(
 fn as_hickory_record(record: &RawRecord<'_>, message: &[u8]) -> Option<Record> {
     let rtype = RecordType::from(record.rtype);
     let data = if record.rtype == TYPE_CAA {
-        RData::Unknown {
-            code: rtype,
-            rdata: NULL::with(record.rdata.to_vec()),
-        }
+        // hickory's `NULL::with` refuses empty data (it asserts): an empty CAA rdata is `new`.
+        let rdata = if record.rdata.is_empty() {
+            NULL::new()
+        } else {
+            NULL::with(record.rdata.to_vec())
+        };
+        RData::Unknown { code: rtype, rdata }
     } else {
         let mut decoder = BinDecoder::new(message);
         decoder.read_slice(record.rdata_offset).ok()?;
@@ -699,5 +702,20 @@ mod tests {
             read.sections.authority[0].data,
             RData::DNSSEC(DNSSECRData::NSEC(nsec))
         );
+    }
+
+    #[test]
+    fn an_empty_caa_rdata_is_kept_without_a_panic() {
+        // Found by fuzz_reply: hickory's `NULL::with` asserts on empty data.
+        let reply = ReplyBuilder::new(9, 0x8180, "www.example.test")
+            .record(1, QNAME, TYPE_CAA, 300, &[])
+            .build();
+        let wire = wire_name("www.example.test");
+        let ask = Ask {
+            dnssec: true,
+            ..Ask::caa(&wire)
+        };
+        let read = decode_reply(&reply, ask).unwrap();
+        assert_eq!(read.sections.answers.len(), 1);
     }
 }
