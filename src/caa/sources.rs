@@ -33,6 +33,9 @@ pub enum Asked {
         serial: Option<u32>,
         /// How long a resolver may keep the answer (its records' or its SOA's negative TTL).
         ttl: Option<u32>,
+        /// The validity of each RRSIG the reply carried (inception, expiration; Unix time):
+        /// none from a server of an unsigned zone, or one that strips them.
+        rrsigs: Vec<(u32, u32)>,
         aliases: Vec<Alias>,
         onward: Option<String>,
     },
@@ -114,6 +117,10 @@ pub enum SourceFinding {
         only_at_parent: Vec<String>,
         only_at_child: Vec<String>,
     },
+    /// The zone is signed, but this server serves it without signatures (RRSIG).
+    DnssecStripped,
+    /// Every signature this server serves has expired (Unix time of the latest).
+    DnssecExpired { expired: u32 },
     /// The parent's glue for a name server is not the name server's own address records.
     GlueMismatch {
         ns: String,
@@ -142,6 +149,8 @@ impl SourceFinding {
             SourceFinding::PrivateAddress => "private-address",
             SourceFinding::NsMismatch { .. } => "ns-mismatch",
             SourceFinding::GlueMismatch { .. } => "glue-mismatch",
+            SourceFinding::DnssecStripped => "dnssec-stripped",
+            SourceFinding::DnssecExpired { .. } => "dnssec-expired",
         }
     }
 }
@@ -605,6 +614,8 @@ pub struct ZoneSeen {
     pub delegation: Delegation,
     pub names: Vec<String>,
     pub servers: Vec<Vec<ServerAnswers>>,
+    /// When its servers were asked (Unix time): their signatures are judged in force then.
+    pub asked_at: u32,
 }
 
 impl ZoneSeen {
@@ -625,6 +636,11 @@ impl ZoneSeen {
                     return unknown(
                         "no route from this machine to any address of this name server: what it serves is unknown here",
                     );
+                }
+                // The CA's validating resolver passes over a server whose signatures are
+                // missing or expired (Unbound's dnssec-lame), as over one that fails.
+                if self.dnssec_lame(index).is_some() {
+                    return vec![Asked::NotAsked; self.names.len()];
                 }
                 self.servers[index].iter().map(used_answer).cloned().collect()
             })
@@ -660,6 +676,45 @@ impl ZoneSeen {
         names
     }
 
+    /// Whether any server of the zone signs its answers: the zone is signed.
+    pub fn is_signed(&self) -> bool {
+        self.servers
+            .iter()
+            .flatten()
+            .any(|server| !rrsigs_of(used_answer(server)).is_empty())
+    }
+
+    /// RFC 4035 §5.3.1 at the source: the server at `index` serves a signed zone without its
+    /// signatures (`dnssec-stripped`), or with none in force (`dnssec-expired`); none for a
+    /// server that is fine, or gave no usable answer.
+    pub fn dnssec_lame(&self, index: usize) -> Option<SourceFinding> {
+        let said = self.servers.get(index)?;
+        let answered: Vec<&Asked> = said
+            .iter()
+            .map(used_answer)
+            .filter(|asked| step_of(asked).is_some())
+            .collect();
+        if answered.is_empty() {
+            return None;
+        }
+        let rrsigs: Vec<(u32, u32)> = answered
+            .iter()
+            .flat_map(|asked| rrsigs_of(asked).iter().copied())
+            .collect();
+        if rrsigs.is_empty() {
+            return self.is_signed().then_some(SourceFinding::DnssecStripped);
+        }
+        let now = self.asked_at;
+        let in_force = |(inception, expiration): &(u32, u32)| {
+            !serial_before(now, *inception) && !serial_before(*expiration, now)
+        };
+        if rrsigs.iter().any(in_force) {
+            return None;
+        }
+        let latest = newest_serial(rrsigs.iter().map(|(_, expiration)| *expiration))?;
+        Some(SourceFinding::DnssecExpired { expired: latest })
+    }
+
     /// Whether the server at `index` could not be asked from here (no route), and neither
     /// could any other address of its name server.
     pub fn unasked(&self, index: usize) -> bool {
@@ -675,6 +730,13 @@ impl ZoneSeen {
             .iter()
             .filter(|other| other.first().map(|server| &server.ns) == ns)
             .all(no_route)
+    }
+}
+
+fn rrsigs_of(asked: &Asked) -> &[(u32, u32)] {
+    match asked {
+        Asked::Replied { rrsigs, .. } => rrsigs,
+        _ => &[],
     }
 }
 
@@ -958,6 +1020,7 @@ fn zone_view(
         .filter_map(|(index, said)| {
             let first = said.first()?;
             let mut findings = server_findings(first, roots_on_loopback);
+            findings.extend(zone.dnssec_lame(index));
             findings.extend(
                 per_name
                     .iter()
@@ -1049,6 +1112,7 @@ mod tests {
             truncated: false,
             serial: None,
             ttl: None,
+            rrsigs: vec![],
             aliases: vec![],
             onward: None,
         };
@@ -1432,6 +1496,7 @@ mod tests {
                 asked("2001:db8::53", "ns1.example.test.", false),
                 asked("2001:db8::54", "ns2.example.test.", false),
             ],
+            asked_at: 1_800_000_000,
         };
         // ns1's IPv6 address is the same server, asked over IPv4; ns2 is asked nowhere.
         assert!(!zone.unasked(0) && !zone.unasked(1) && zone.unasked(2));
@@ -1456,11 +1521,56 @@ mod tests {
             },
             names: vec!["www.example.test".into()],
             servers: vec![vec![ns1]],
+            asked_at: 1_800_000_000,
         };
         assert_eq!(zone.unaddressed(), ["ns2.elsewhere.test."]);
         let climb = ["www.example.test".to_owned()];
         let outcomes = source_outcomes(&climb, false, &[zone.answers()], &lets_encrypt());
         assert!((outcomes.error - 0.5).abs() < 1e-9, "{outcomes:?}");
         assert_eq!(outcomes.worst(), Verdict::Error);
+    }
+
+    #[test]
+    fn a_server_of_a_signed_zone_without_signatures_or_with_expired_ones_is_passed_over() {
+        const NOW: u32 = 1_800_000_000;
+        let signed = |address: &str, validity: &[(u32, u32)]| {
+            let mut server = healthy(address, &["letsencrypt.org"], 7);
+            for asked in [&mut server.caa_udp, &mut server.caa_tcp] {
+                if let Asked::Replied { rrsigs, .. } = asked {
+                    *rrsigs = validity.to_vec();
+                }
+            }
+            vec![server]
+        };
+        let zone = ZoneSeen {
+            delegation: Delegation::default(),
+            names: vec!["www.example.test".into()],
+            servers: vec![
+                signed("192.0.2.1", &[(NOW - 60, NOW + 60)]),
+                signed("192.0.2.2", &[]),
+                signed("192.0.2.3", &[(NOW - 120, NOW - 60)]),
+            ],
+            asked_at: NOW,
+        };
+        assert!(zone.is_signed());
+        assert_eq!(zone.dnssec_lame(0), None);
+        assert_eq!(zone.dnssec_lame(1), Some(SourceFinding::DnssecStripped));
+        assert_eq!(
+            zone.dnssec_lame(2),
+            Some(SourceFinding::DnssecExpired { expired: NOW - 60 })
+        );
+        let answers = zone.answers();
+        assert!(step_of(&answers.servers[0][0]).is_some());
+        assert!(
+            answers.servers[1..]
+                .iter()
+                .all(|said| step_of(&said[0]).is_none())
+        );
+        // In an unsigned zone, no server is missing anything.
+        let unsigned = ZoneSeen {
+            servers: vec![signed("192.0.2.2", &[])],
+            ..zone
+        };
+        assert_eq!(unsigned.dnssec_lame(0), None);
     }
 }

@@ -21,6 +21,7 @@ pub fn replied(rcode: ResponseCode, records: &[&str], serial: u32) -> Asked {
         truncated: false,
         serial: Some(serial),
         ttl: Some(300),
+        rrsigs: vec![],
         aliases: vec![],
         onward: None,
     }

@@ -10,6 +10,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use hickory_resolver::proto::dnssec::rdata::DNSSECRData;
 use hickory_resolver::proto::op::{Edns, Message, MessageType, OpCode, Query, ResponseCode};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -41,6 +42,8 @@ pub struct Question {
     /// are dropped, as a resolver scrubs them (Unbound's `scrub_sanitize`), so a server's old
     /// copy of another zone never answers for it.
     pub bailiwick: Option<Name>,
+    /// Set DO (RFC 3225): RRSIGs wanted, as the CA's validating resolver always asks.
+    pub dnssec: bool,
 }
 
 /// What the server said.
@@ -68,6 +71,8 @@ pub struct Said {
     /// For a CAA question: the alias chain the answer holds (CNAME, DNAME), and the name it
     /// goes on at when the reply does not answer for its end; or why the chain is broken.
     pub chain: Result<(Vec<Alias>, Option<Name>), Failure>,
+    /// For a CAA question with DO: each RRSIG's inception and expiration.
+    pub rrsigs: Vec<(u32, u32)>,
 }
 
 impl Said {
@@ -86,6 +91,7 @@ impl Said {
             truncated: self.truncated,
             serial: self.serial,
             ttl: self.ttl,
+            rrsigs: self.rrsigs.clone(),
             aliases: aliases.clone(),
             onward: onward.as_ref().map(name_text),
         }
@@ -137,13 +143,7 @@ pub async fn ask(
         Ok(Err(failure)) => return Err(failure),
         Ok(Ok(reply)) => reply,
     };
-    read(
-        &reply,
-        id,
-        &sent_name,
-        question.rtype,
-        question.bailiwick.as_ref(),
-    )
+    read(&reply, id, &sent_name, question)
 }
 
 /// Why an exchange failed once sent: refused (a closed port, ICMP port unreachable), or
@@ -185,6 +185,7 @@ fn encode(id: u16, name: &Name, question: &Question) -> Result<Vec<u8>, AskFailu
     if question.edns {
         let mut edns = Edns::new();
         edns.set_max_payload(UDP_PAYLOAD);
+        edns.flags_mut().dnssec_ok = question.dnssec;
         message.set_edns(edns);
     }
     message
@@ -214,15 +215,15 @@ async fn udp_roundtrip(server: SocketAddr, query: &[u8]) -> Result<Vec<u8>, AskF
     sent.await.map_err(|error: io::Error| failure_of(&error))
 }
 
-fn read(
-    bytes: &[u8],
-    id: u16,
-    sent_name: &Name,
-    rtype: RecordType,
-    bailiwick: Option<&Name>,
-) -> Result<Said, AskFailure> {
-    if rtype == RecordType::CAA {
-        read_caa_reply(bytes, id, sent_name, bailiwick)
+fn read(bytes: &[u8], id: u16, sent_name: &Name, question: &Question) -> Result<Said, AskFailure> {
+    if question.rtype == RecordType::CAA {
+        read_caa_reply(
+            bytes,
+            id,
+            sent_name,
+            question.bailiwick.as_ref(),
+            question.dnssec,
+        )
     } else {
         read_message(bytes, id, sent_name)
     }
@@ -273,6 +274,7 @@ fn read_message(bytes: &[u8], id: u16, sent_name: &Name) -> Result<Said, AskFail
         additional: message.additionals,
         caa: Vec::new(),
         chain: Ok((Vec::new(), None)),
+        rrsigs: Vec::new(),
     })
 }
 
@@ -283,10 +285,15 @@ fn read_caa_reply(
     id: u16,
     sent_name: &Name,
     bailiwick: Option<&Name>,
+    dnssec: bool,
 ) -> Result<Said, AskFailure> {
     let asked = wire_name_of(sent_name).ok_or_else(|| AskFailure::Malformed("name".into()))?;
-    let mut reply = decode_reply(bytes, Ask::caa(asked.as_ref()))
-        .map_err(|error| AskFailure::Malformed(error.to_string()))?;
+    let ask = Ask {
+        dnssec,
+        ..Ask::caa(asked.as_ref())
+    };
+    let mut reply =
+        decode_reply(bytes, ask).map_err(|error| AskFailure::Malformed(error.to_string()))?;
     if reply.id != id || !reply.is_response {
         return Err(AskFailure::Malformed("a reply to another query".into()));
     }
@@ -326,6 +333,19 @@ fn read_caa_reply(
         additional: Vec::new(),
         caa,
         chain,
+        rrsigs: reply
+            .sections
+            .answers
+            .iter()
+            .chain(&reply.sections.authority)
+            .filter_map(|record| match &record.data {
+                RData::DNSSEC(DNSSECRData::RRSIG(rrsig)) => Some((
+                    rrsig.input().sig_inception.get(),
+                    rrsig.input().sig_expiration.get(),
+                )),
+                _ => None,
+            })
+            .collect(),
     })
 }
 
@@ -371,12 +391,14 @@ pub async fn probe(
     name: &Name,
     patience: Duration,
 ) -> ServerAnswers {
+    // The CA's validating resolver sets DO whenever it sends EDNS.
     let question = |name: &Name, rtype, edns, carrier| Question {
         name: name.clone(),
         rtype,
         edns,
         carrier,
         bailiwick: Some(zone.clone()),
+        dnssec: edns,
     };
     let asked = |result: Result<Said, AskFailure>| match result {
         Ok(said) => said.asked(),
@@ -452,7 +474,7 @@ mod tests {
             .build();
         let sent = Name::from_ascii("www.example.test.").unwrap();
         let zone = Name::from_ascii("example.test.").unwrap();
-        let scrubbed = read_caa_reply(&reply, 7, &sent, Some(&zone)).unwrap();
+        let scrubbed = read_caa_reply(&reply, 7, &sent, Some(&zone), false).unwrap();
         assert_eq!(scrubbed.caa, []);
         let (aliases, onward) = scrubbed.chain.unwrap();
         assert_eq!(aliases.len(), 1);
@@ -460,7 +482,7 @@ mod tests {
             onward.map(|name| name_text(&name)),
             Some("x.cdn.test".into())
         );
-        let trusting = read_caa_reply(&reply, 7, &sent, None).unwrap();
+        let trusting = read_caa_reply(&reply, 7, &sent, None, false).unwrap();
         assert_eq!(trusting.caa.len(), 1);
     }
 
@@ -471,7 +493,7 @@ mod tests {
             .record(1, &[0xc0, 12], 257, 300, &caa_rdata(0, b"issue", b"x.org"))
             .build();
         let sent = Name::from_ascii("test.").unwrap();
-        let said = read_caa_reply(&reply, 7, &sent, None).unwrap();
+        let said = read_caa_reply(&reply, 7, &sent, None, false).unwrap();
         assert_eq!(said.rcode, ResponseCode::NXDomain);
         assert_eq!(said.caa, []);
     }

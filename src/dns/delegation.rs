@@ -322,6 +322,7 @@ impl Walker {
             edns: true,
             carrier: Carrier::Udp,
             bailiwick: None,
+            dnssec: false,
         };
         let askable = servers
             .iter()

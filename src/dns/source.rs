@@ -53,6 +53,7 @@ pub async fn gather(
                         delegation: cut.delegation.clone(),
                         names: Vec::new(),
                         servers: vec![Vec::new(); cut.servers.len()],
+                        asked_at: unix_now(),
                     });
                     cuts.push(cut);
                     cuts.len() - 1
@@ -150,4 +151,13 @@ async fn ask_server(
         }
     }))
     .await
+}
+
+/// Now, in seconds since the Unix epoch (as DNSSEC signatures count time).
+fn unix_now() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()
+        .and_then(|since| u32::try_from(since.as_secs()).ok())
+        .unwrap_or(u32::MAX)
 }

@@ -140,22 +140,8 @@ fn tags(key_tags: &[u16]) -> String {
         .join(", ")
 }
 
-/// A Unix time as `2026-12-01 00:00:00 UTC`.
 fn utc(unix: u32) -> String {
-    time::OffsetDateTime::from_unix_timestamp(i64::from(unix)).map_or_else(
-        |_| unix.to_string(),
-        |at| {
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
-                at.year(),
-                u8::from(at.month()),
-                at.day(),
-                at.hour(),
-                at.minute(),
-                at.second()
-            )
-        },
-    )
+    crate::cert::rfc3339(i64::from(unix))
 }
 
 #[cfg(test)]
@@ -199,7 +185,7 @@ mod tests {
         };
         assert_eq!(
             expired.to_string(),
-            "example.test.: every signature over www.example.test. CAA expired, the latest at 2025-12-01 00:00:00 UTC"
+            "example.test.: every signature over www.example.test. CAA expired, the latest at 2025-12-01T00:00:00Z"
         );
         assert_eq!(expired.kind.code(), "signature-expired");
     }

@@ -20,6 +20,7 @@ fn question(name: &str, rtype: RecordType, edns: bool, carrier: Carrier) -> Ques
         edns,
         carrier,
         bailiwick: None,
+        dnssec: false,
     }
 }
 

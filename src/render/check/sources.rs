@@ -9,6 +9,7 @@ use crate::caa::answers::rcode_name;
 use crate::caa::sources::{
     Asked, Consistency, ServerView, SourceFinding, SourceView, StepEnd, step_of,
 };
+use crate::cert::rfc3339;
 use crate::escape::printable;
 
 /// A server's answer for its zone's first name, in a word.
@@ -58,6 +59,13 @@ pub fn detail(finding: &SourceFinding) -> String {
             "only at the parent: {}; only in the zone: {}",
             list(only_at_parent),
             list(only_at_child)
+        ),
+        SourceFinding::DnssecStripped => {
+            "the zone is signed, but this server serves it without signatures (RRSIG)".into()
+        }
+        SourceFinding::DnssecExpired { expired } => format!(
+            "every signature it serves has expired, the latest at {}",
+            rfc3339(i64::from(*expired))
         ),
         SourceFinding::GlueMismatch { ns, glue, own } => format!(
             "{}: glue {:?}, its own records {:?}",
