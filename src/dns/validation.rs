@@ -80,6 +80,7 @@ impl Validator {
                 return Security::Indeterminate;
             };
             let answered = rrsets(&reply.sections.answers);
+            let proof = DenialProof::from_authority(&reply.sections.authority);
             // The alias chain the reply holds, each link under its own zone's keys.
             let mut current = at.clone();
             loop {
@@ -98,7 +99,7 @@ impl Validator {
                 let Some(alias) = next else {
                     break;
                 };
-                let link = self.rrset_security(transport, alias).await;
+                let link = self.rrset_security(transport, alias, &proof).await;
                 security = security.weakest(link);
                 let Some(target) = alias_target(alias, &current) else {
                     return security.weakest(Security::Indeterminate);
@@ -109,7 +110,7 @@ impl Validator {
                 .iter()
                 .find(|rrset| rrset.owner == current && rrset.rtype == RecordType::CAA)
             {
-                return security.weakest(self.rrset_security(transport, caa).await);
+                return security.weakest(self.rrset_security(transport, caa, &proof).await);
             }
             if current != at
                 && reply.rcode == ResponseCode::NoError
@@ -119,7 +120,6 @@ impl Validator {
                 at = current;
                 continue;
             }
-            let proof = DenialProof::from_authority(&reply.sections.authority);
             // The zone that denies: the signer of its proof, else the owner of its SOA. The
             // walk stops there: below it the name does not exist.
             let zone = zone_of_denial(&reply, &current).unwrap_or_else(|| current.clone());
@@ -140,9 +140,15 @@ impl Validator {
         Security::Indeterminate
     }
 
-    /// An RRset of an answer, under the keys of the zone that signed it (its RRSIG's signer,
-    /// which must hold it), or of the deepest zone above it when it is unsigned.
-    async fn rrset_security(&self, transport: &Transport, rrset: &Signed) -> Security {
+    /// An RRset of an answer (with the reply's denial records, for a wildcard expansion),
+    /// under the keys of the zone that signed it (its RRSIG's signer, which must hold it), or
+    /// of the deepest zone above it when it is unsigned.
+    async fn rrset_security(
+        &self,
+        transport: &Transport,
+        rrset: &Signed,
+        proof: &DenialProof,
+    ) -> Security {
         let signer = rrset
             .rrsigs
             .iter()
@@ -155,7 +161,7 @@ impl Validator {
             &trust,
             &rrset.owner,
             rrset.rtype,
-            &Answered::Records(rrset.clone()),
+            &Answered::Records(rrset.clone(), proof.clone()),
             self.now,
         )
     }

@@ -8,7 +8,7 @@ use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
 use super::denial::{
     Nsec3, nsec_proves_nodata, nsec_proves_nxdomain, nsec3_opt_out_covers, nsec3_proves_nodata,
-    nsec3_proves_nxdomain,
+    nsec3_proves_nxdomain, proves_no_closer_match,
 };
 use super::keys::{Vouchers, trusted_keys};
 use super::security::{Bogus, BogusKind, Security};
@@ -105,6 +105,45 @@ impl DenialProof {
                 _ => None,
             })
             .collect()
+    }
+
+    /// RFC 4035 §5.3.4: an RRset whose signatures count fewer labels than its owner was
+    /// expanded from a wildcard, and stands only if the proof (verified) shows that no closer
+    /// name exists.
+    fn proves_expansion(
+        &self,
+        zone: &Name,
+        keys: &[DNSKEY],
+        rrset: &Signed,
+        now: u32,
+    ) -> Result<(), BogusKind> {
+        let owner_labels = rrset.owner.num_labels();
+        let Some(labels) = rrset
+            .rrsigs
+            .iter()
+            .map(|rrsig| rrsig.input().num_labels)
+            .filter(|labels| *labels < owner_labels)
+            .min()
+        else {
+            return Ok(());
+        };
+        if rrset
+            .rrsigs
+            .iter()
+            .any(|rrsig| rrsig.input().num_labels == owner_labels)
+        {
+            return Ok(());
+        }
+        for proof in &self.rrsets {
+            proof.verify(zone, keys, now)?;
+        }
+        if proves_no_closer_match(&self.nsecs(), &self.nsec3s(), &rrset.owner, labels) {
+            Ok(())
+        } else {
+            Err(BogusKind::BrokenDenial {
+                rrset: format!("{} {}", rrset.owner.to_ascii(), rrset.rtype),
+            })
+        }
     }
 
     /// Whether the proof shows `name` to be a delegation: its NSEC or NSEC3 lists NS (and not
@@ -292,7 +331,9 @@ fn ds_of(records: &[Record]) -> Vec<DS> {
 /// What the zone answered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answered {
-    Records(Signed),
+    /// An RRset, with the NSEC/NSEC3 records of the reply (the proof an answer expanded from a
+    /// wildcard needs).
+    Records(Signed, DenialProof),
     NoData(DenialProof),
     NxDomain(DenialProof),
 }
@@ -313,7 +354,9 @@ pub fn answer_security(
         Trust::Indeterminate => return Security::Indeterminate,
     };
     let checked = match answer {
-        Answered::Records(rrset) => rrset.verify(zone, keys, now),
+        Answered::Records(rrset, proof) => rrset
+            .verify(zone, keys, now)
+            .and_then(|()| proof.proves_expansion(zone, keys, rrset, now)),
         Answered::NoData(proof) => proof.proves(zone, keys, qname, qtype, false, now),
         Answered::NxDomain(proof) => proof.proves(zone, keys, qname, qtype, true, now),
     };
@@ -455,7 +498,13 @@ mod tests {
             NOW - 3600,
             NOW + 3600,
         );
-        let security = answer_security(&trust, &www, RecordType::CAA, &Answered::Records(caa), NOW);
+        let security = answer_security(
+            &trust,
+            &www,
+            RecordType::CAA,
+            &Answered::Records(caa, DenialProof::default()),
+            NOW,
+        );
         assert_eq!(security, Security::Secure);
     }
 
@@ -464,9 +513,13 @@ mod tests {
         let (zone, trust) = example_test();
         let www = name("www.example.test.");
         let caa = zone.signed(caa_rrset(&www, &["letsencrypt.org"]), NOW - 7200, NOW - 60);
-        let Security::Bogus(bogus) =
-            answer_security(&trust, &www, RecordType::CAA, &Answered::Records(caa), NOW)
-        else {
+        let Security::Bogus(bogus) = answer_security(
+            &trust,
+            &www,
+            RecordType::CAA,
+            &Answered::Records(caa, DenialProof::default()),
+            NOW,
+        ) else {
             panic!("bogus expected");
         };
         assert_eq!(bogus.zone, "example.test.");
@@ -580,5 +633,45 @@ mod tests {
             dnskey: None,
         };
         assert_eq!(descend(trust.clone(), &not_a_cut, NOW), trust);
+    }
+
+    #[test]
+    fn rfc_4035_5_3_4_an_answer_expanded_from_a_wildcard_needs_proof_of_no_closer_name() {
+        let (zone, trust) = example_test();
+        let wildcard = name("*.example.test.");
+        let x = name("x.example.test.");
+        let signed = zone.signed(
+            caa_rrset(&wildcard, &["letsencrypt.org"]),
+            NOW - 3600,
+            NOW + 3600,
+        );
+        // As served for x.example.test.: the records at x, the signature made at the wildcard.
+        let expanded = Signed {
+            owner: x.clone(),
+            records: caa_rrset(&x, &["letsencrypt.org"]),
+            ..signed
+        };
+        let without = Answered::Records(expanded.clone(), DenialProof::default());
+        let Security::Bogus(bogus) = answer_security(&trust, &x, RecordType::CAA, &without, NOW)
+        else {
+            panic!("bogus expected");
+        };
+        assert_eq!(bogus.kind.code(), "broken-denial");
+        let proof = DenialProof {
+            rrsets: vec![zone.signed(
+                vec![nsec_record(
+                    "*.example.test.",
+                    "example.test.",
+                    &[RecordType::CAA],
+                )],
+                NOW - 3600,
+                NOW + 3600,
+            )],
+        };
+        let with = Answered::Records(expanded, proof);
+        assert_eq!(
+            answer_security(&trust, &x, RecordType::CAA, &with, NOW),
+            Security::Secure
+        );
     }
 }

@@ -67,6 +67,19 @@ pub fn nsec_proves_nxdomain(nsecs: &[(Name, NSEC)], qname: &Name) -> bool {
     wildcard == *qname || nsec_covering(nsecs, &wildcard).is_some()
 }
 
+/// RFC 4035 §5.3.4: an answer expanded from the wildcard at the `labels` rightmost labels of
+/// `qname` stands only if no closer name exists: an NSEC covers `qname`, or an NSEC3 covers
+/// the next closer name (RFC 5155 §8.8).
+pub fn proves_no_closer_match(
+    nsecs: &[(Name, NSEC)],
+    nsec3s: &[Nsec3],
+    qname: &Name,
+    labels: u8,
+) -> bool {
+    let next_closer = qname.trim_to(usize::from(labels) + 1);
+    nsec_covering(nsecs, qname).is_some() || nsec3s.iter().any(|record| record.covers(&next_closer))
+}
+
 /// The NSEC that covers `name`, if one does (not a parent's delegation NSEC above it).
 fn nsec_covering<'a>(nsecs: &'a [(Name, NSEC)], name: &Name) -> Option<&'a (Name, NSEC)> {
     nsecs.iter().find(|(owner, nsec)| {

@@ -94,7 +94,10 @@ async fn secure_answers_and_denials(denial: Denial) {
     assert!(matches!(trust, Trust::Keys { .. }), "{trust:?}");
     let www = Name::from_ascii("www.example.test.").unwrap();
     let reply = ask(universe.addr, "www.example.test.", RecordType::CAA).await;
-    let caa = Answered::Records(answer_rrset(&reply, RecordType::CAA));
+    let caa = Answered::Records(
+        answer_rrset(&reply, RecordType::CAA),
+        DenialProof::default(),
+    );
     assert_eq!(
         answer_security(&trust, &www, RecordType::CAA, &caa, now()),
         Security::Secure
@@ -142,7 +145,7 @@ async fn secure_answers_and_denials(denial: Denial) {
             &trust,
             &www,
             RecordType::CAA,
-            &Answered::Records(forged),
+            &Answered::Records(forged, DenialProof::default()),
             now()
         ),
         Security::Bogus(_)
@@ -396,4 +399,17 @@ async fn check_dnssec_through_a_stripping_resolver_is_undetermined_and_says_so_o
     assert_eq!(report["verdict"], "error");
     assert_eq!(report["lookups"][0]["outcome"], "dnssec-indeterminate");
     assert_eq!(stderr.matches("strips DNSSEC").count(), 1, "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_answer_expanded_from_a_wildcard_is_secure_with_its_proof() {
+    for denial in [Denial::Nsec, Denial::Nsec3] {
+        let wildcard = "* CAA 0 issue \"letsencrypt.org\"";
+        let universe = universe_of(Signing::Signed { days: 7 }, denial, wildcard).await;
+        assert_eq!(
+            validated(&universe, "x.example.test.", 0).await,
+            Security::Secure,
+            "{denial:?}"
+        );
+    }
 }
