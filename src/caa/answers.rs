@@ -37,6 +37,8 @@ impl CaaRecord {
 
 /// Queries one lookup may spend chasing alias targets that a server did not answer for.
 pub const MOST_ALIAS_QUERIES: usize = 8;
+/// Alias steps one lookup may follow in all, loops aside.
+pub const MOST_ALIASES: usize = 16;
 
 /// The kind of alias record that redirected a lookup.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

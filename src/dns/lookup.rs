@@ -13,15 +13,13 @@ use hickory_resolver::proto::rr::Name;
 
 use crate::caa::answers::{
     Alias, AliasKind, Answer, CaaRecord, Failure, FailureKind, Lookup, MOST_ALIAS_QUERIES,
+    MOST_ALIASES,
 };
 use crate::escape::label_escape;
 
 use super::resolver::Resolver;
 use super::transport::{ExchangeError, Transport, describe};
 use super::wire::{AnswerRecord, Reply, WireName, wire_name, wire_name_of};
-
-/// Alias steps one lookup may follow in all, loops aside.
-const MAX_ALIASES: usize = 16;
 
 /// Looks up the CAA records of `name` (ASCII, no trailing dot) and follows its aliases.
 pub async fn lookup_caa(resolver: &Resolver, name: &str) -> Lookup {
@@ -219,10 +217,10 @@ fn follow_chain(
                 format!("the alias chain comes back to {}", name_text(&next)),
             ));
         }
-        if aliases.len() > MAX_ALIASES {
+        if aliases.len() > MOST_ALIASES {
             return Err(Failure::new(
                 FailureKind::AliasChainTooLong,
-                format!("the alias chain is longer than {MAX_ALIASES} steps"),
+                format!("the alias chain is longer than {MOST_ALIASES} steps"),
             ));
         }
         current = next;

@@ -13,7 +13,7 @@ use hickory_resolver::proto::rr::{Name, RData, RecordType};
 use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder};
 use tokio::sync::OnceCell;
 
-use crate::caa::answers::MOST_ALIAS_QUERIES;
+use crate::caa::answers::{MOST_ALIAS_QUERIES, MOST_ALIASES};
 use crate::dnssec::Security;
 use crate::dnssec::anchors::TrustAnchor;
 use crate::dnssec::chain::{
@@ -83,6 +83,7 @@ impl Validator {
             let proof = DenialProof::from_authority(&reply.sections.authority);
             // The alias chain the reply holds, each link under its own zone's keys.
             let mut current = at.clone();
+            let mut visited = vec![current.clone()];
             loop {
                 // A DNAME above the name first: the CNAME a resolver synthesises from it is
                 // unsigned, and validated through the DNAME (RFC 6672 §5.3.1).
@@ -101,9 +102,14 @@ impl Validator {
                 };
                 let link = self.rrset_security(transport, alias, &proof).await;
                 security = security.weakest(link);
-                let Some(target) = alias_target(alias, &current) else {
+                // A loop, or a chain longer than resolvers follow: the lookup itself fails
+                // (`alias-loop`, `alias-chain-too-long`); nothing to validate.
+                let target = alias_target(alias, &current)
+                    .filter(|target| !visited.contains(target) && visited.len() <= MOST_ALIASES);
+                let Some(target) = target else {
                     return security.weakest(Security::Indeterminate);
                 };
+                visited.push(target.clone());
                 current = target;
             }
             if let Some(caa) = answered

@@ -413,3 +413,14 @@ async fn an_answer_expanded_from_a_wildcard_is_secure_with_its_proof() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alias_loop_ends_the_validation_as_indeterminate() {
+    let looping = "www CNAME loop\nloop CNAME www";
+    let universe = universe_of(Signing::Signed { days: 7 }, Denial::Nsec, looping).await;
+    let validation = validated(&universe, "www.example.test.", 0);
+    let security = tokio::time::timeout(Duration::from_secs(10), validation)
+        .await
+        .expect("a loop ends the validation");
+    assert_eq!(security, Security::Indeterminate);
+}
