@@ -10,7 +10,7 @@ use super::denial::{
     Nsec3, nsec_proves_nodata, nsec_proves_nxdomain, nsec3_opt_out_covers, nsec3_proves_nodata,
     nsec3_proves_nxdomain, proves_no_closer_match,
 };
-use super::keys::{Vouchers, trusted_keys};
+use super::keys::{Vouchers, any_usable, trusted_keys};
 use super::security::{Bogus, BogusKind, Security};
 use super::signatures::verify_rrset;
 
@@ -284,6 +284,9 @@ pub fn descend(trust: Trust, cut: &Cut, now: u32) -> Trust {
         return Trust::Indeterminate;
     };
     let ds_records = ds_of(&ds.records);
+    if !any_usable(&ds_records) {
+        return Trust::Insecure;
+    }
     let vouchers = Vouchers {
         ds: &ds_records,
         keys: &[],
@@ -673,5 +676,27 @@ mod tests {
             answer_security(&trust, &x, RecordType::CAA, &with, NOW),
             Security::Secure
         );
+    }
+
+    #[test]
+    fn rfc_4035_5_2_a_ds_of_an_unknown_digest_only_makes_the_zone_insecure() {
+        let (root, tld) = (Zone::new("."), Zone::new("test."));
+        let mut cut = tld.cut_below(&root);
+        let DsAnswer::Present(ds) = &cut.ds else {
+            panic!("a DS");
+        };
+        let RData::DNSSEC(DNSSECRData::DS(known)) = &ds.records[0].data else {
+            panic!("a DS record");
+        };
+        let unknown = DS::new(
+            known.key_tag(),
+            known.algorithm(),
+            hickory_resolver::proto::dnssec::DigestType::Unknown(99),
+            known.digest().to_vec(),
+        );
+        let record =
+            Record::from_rdata(name("test."), 3600, RData::DNSSEC(DNSSECRData::DS(unknown)));
+        cut.ds = DsAnswer::Present(root.signed(vec![record], NOW - 3600, NOW + 3600));
+        assert_eq!(anchored(&root, &[cut]), Trust::Insecure);
     }
 }

@@ -28,6 +28,14 @@ pub fn dnskeys(records: &[Record]) -> Vec<DNSKEY> {
         .collect()
 }
 
+/// RFC 4035 §5.2: whether any of the DS records is one this validator can use (an algorithm
+/// and a digest it implements). A zone whose DS records are all of others is treated as
+/// unsigned: insecure, not bogus.
+pub fn any_usable(ds: &[DS]) -> bool {
+    ds.iter()
+        .any(|ds| ds.algorithm().is_supported() && ds.digest_type().is_supported())
+}
+
 /// RFC 4035 §5.2: a key a voucher names: a zone key, not revoked, whose digest a DS record
 /// holds (RFC 4034 §5.1.4) or that a trust anchor lists.
 pub fn vouched_for(zone: &Name, key: &DNSKEY, vouchers: Vouchers) -> bool {
