@@ -26,8 +26,8 @@ use super::wire::{Ask, Reply, wire_name_of};
 /// What came back for one DNSSEC question: the reply, or nothing usable.
 type Fetched = Option<Reply>;
 
-/// One answer per name and type, filled by the first lookup that needs it.
-type Asked = Mutex<HashMap<(Name, RecordType), Arc<OnceCell<Fetched>>>>;
+/// One answer per name and type, filled by the first lookup that gets it.
+type Asked = Mutex<HashMap<(Name, RecordType), Arc<OnceCell<Reply>>>>;
 
 /// Validates lookups for one run.
 #[derive(Debug)]
@@ -224,9 +224,11 @@ impl Validator {
                 .entry((name.clone(), rtype))
                 .or_default(),
         );
-        cell.get_or_init(|| ask(transport, name, rtype))
+        // A failed exchange is not kept: the next lookup that needs the answer asks again.
+        cell.get_or_try_init(|| async { ask(transport, name, rtype).await.ok_or(()) })
             .await
-            .clone()
+            .ok()
+            .cloned()
     }
 }
 

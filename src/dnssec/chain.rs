@@ -24,8 +24,9 @@ pub struct Signed {
 }
 
 impl Signed {
-    /// RFC 4035 §5.3: the RRset verifies under `zone`'s `keys`.
-    fn verify(&self, zone: &Name, keys: &[DNSKEY], now: u32) -> Result<(), BogusKind> {
+    /// RFC 4035 §5.3: the RRset verifies under `zone`'s `keys`; the verified signature's label
+    /// count comes back.
+    fn verify(&self, zone: &Name, keys: &[DNSKEY], now: u32) -> Result<u8, BogusKind> {
         verify_rrset(
             zone,
             &self.owner,
@@ -78,6 +79,20 @@ pub struct DenialProof {
     pub rrsets: Vec<Signed>,
 }
 
+/// What a checked denial proof comes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Denied {
+    Proven,
+    /// NSEC3 hashed too often to be worth checking: insecure (RFC 9276 §3.2).
+    TooCostly,
+}
+
+/// NSEC3 iterations beyond which a proof is treated as insecure (RFC 9276 §3.2; Unbound's
+/// default).
+const MOST_NSEC3_ITERATIONS: u16 = 150;
+/// NSEC3 records of one reply considered at most.
+const MOST_NSEC3_RECORDS: usize = 16;
+
 impl DenialProof {
     /// The NSEC and NSEC3 RRsets of a negative answer's authority section.
     pub fn from_authority(records: &[Record]) -> DenialProof {
@@ -98,47 +113,69 @@ impl DenialProof {
             .collect()
     }
 
+    /// The NSEC3 records, at most `MOST_NSEC3_RECORDS` of them (a proof needs three at most:
+    /// more only cost hashing).
     fn nsec3s(&self) -> Vec<Nsec3> {
         self.records()
             .filter_map(|record| match &record.data {
                 RData::DNSSEC(DNSSECRData::NSEC3(nsec3)) => Nsec3::new(&record.name, nsec3.clone()),
                 _ => None,
             })
+            .take(MOST_NSEC3_RECORDS)
             .collect()
     }
 
-    /// RFC 4035 §5.3.4: an RRset whose signatures count fewer labels than its owner was
-    /// expanded from a wildcard, and stands only if the proof (verified) shows that no closer
-    /// name exists.
+    /// RFC 9276 §3.2: NSEC3 records hashed more than `MOST_NSEC3_ITERATIONS` times are not
+    /// worth a validator's work: the answer is treated as insecure, as Unbound does.
+    fn too_costly(&self) -> bool {
+        self.records().any(|record| {
+            matches!(&record.data, RData::DNSSEC(DNSSECRData::NSEC3(nsec3))
+                if nsec3.iterations() > MOST_NSEC3_ITERATIONS)
+        })
+    }
+
+    /// The RRsets the zone signed (or left unsigned): a reply that crossed zones (an alias
+    /// into another signed zone) carries each zone's proof, each judged under its own keys.
+    fn of_zone(&self, zone: &Name) -> DenialProof {
+        DenialProof {
+            rrsets: self
+                .rrsets
+                .iter()
+                .filter(|rrset| {
+                    rrset.rrsigs.is_empty()
+                        || rrset
+                            .rrsigs
+                            .iter()
+                            .any(|rrsig| rrsig.input().signer_name == *zone)
+                })
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// RFC 4035 §5.3.4: an RRset whose verified signature counts fewer labels (`labels`) than
+    /// its owner was expanded from a wildcard, and stands only if the proof (verified) shows
+    /// that no closer name exists.
     fn proves_expansion(
         &self,
         zone: &Name,
         keys: &[DNSKEY],
         rrset: &Signed,
+        labels: u8,
         now: u32,
-    ) -> Result<(), BogusKind> {
-        let owner_labels = rrset.owner.num_labels();
-        let Some(labels) = rrset
-            .rrsigs
-            .iter()
-            .map(|rrsig| rrsig.input().num_labels)
-            .filter(|labels| *labels < owner_labels)
-            .min()
-        else {
-            return Ok(());
-        };
-        if rrset
-            .rrsigs
-            .iter()
-            .any(|rrsig| rrsig.input().num_labels == owner_labels)
-        {
-            return Ok(());
+    ) -> Result<Denied, BogusKind> {
+        if labels >= rrset.owner.num_labels() {
+            return Ok(Denied::Proven);
         }
-        for proof in &self.rrsets {
+        let own = self.of_zone(zone);
+        if own.too_costly() {
+            return Ok(Denied::TooCostly);
+        }
+        for proof in &own.rrsets {
             proof.verify(zone, keys, now)?;
         }
-        if proves_no_closer_match(&self.nsecs(), &self.nsec3s(), &rrset.owner, labels) {
-            Ok(())
+        if proves_no_closer_match(&own.nsecs(), &own.nsec3s(), &rrset.owner, labels) {
+            Ok(Denied::Proven)
         } else {
             Err(BogusKind::BrokenDenial {
                 rrset: format!("{} {}", rrset.owner.to_ascii(), rrset.rtype),
@@ -178,11 +215,15 @@ impl DenialProof {
         qtype: RecordType,
         nxdomain: bool,
         now: u32,
-    ) -> Result<(), BogusKind> {
-        for rrset in &self.rrsets {
+    ) -> Result<Denied, BogusKind> {
+        let own = self.of_zone(zone);
+        if own.too_costly() {
+            return Ok(Denied::TooCostly);
+        }
+        for rrset in &own.rrsets {
             rrset.verify(zone, keys, now)?;
         }
-        let (nsecs, nsec3s) = (self.nsecs(), self.nsec3s());
+        let (nsecs, nsec3s) = (own.nsecs(), own.nsec3s());
         let proven = if nxdomain {
             nsec_proves_nxdomain(&nsecs, qname) || nsec3_proves_nxdomain(&nsec3s, zone, qname)
         } else {
@@ -190,7 +231,7 @@ impl DenialProof {
                 || nsec3_proves_nodata(&nsec3s, zone, qname, qtype)
         };
         if proven {
-            Ok(())
+            Ok(Denied::Proven)
         } else {
             Err(BogusKind::BrokenDenial {
                 rrset: format!("{} {qtype}", qname.to_ascii()),
@@ -257,14 +298,16 @@ pub fn descend(trust: Trust, cut: &Cut, now: u32) -> Trust {
         DsAnswer::Absent(proof) => {
             return match proof.proves(zone, keys, &cut.zone, RecordType::DS, false, now) {
                 Err(kind) => bogus(zone, kind),
-                Ok(()) if proof.shows_delegation(zone, &cut.zone) => Trust::Insecure,
-                Ok(()) => trust,
+                Ok(Denied::TooCostly) => Trust::Insecure,
+                Ok(Denied::Proven) if proof.shows_delegation(zone, &cut.zone) => Trust::Insecure,
+                Ok(Denied::Proven) => trust,
             };
         }
         DsAnswer::Nonexistent(proof) => {
             return match proof.proves(zone, keys, &cut.zone, RecordType::DS, true, now) {
                 Err(kind) => bogus(zone, kind),
-                Ok(()) => trust,
+                Ok(Denied::TooCostly) => Trust::Insecure,
+                Ok(Denied::Proven) => trust,
             };
         }
         DsAnswer::Unanswered => return Trust::Indeterminate,
@@ -359,12 +402,13 @@ pub fn answer_security(
     let checked = match answer {
         Answered::Records(rrset, proof) => rrset
             .verify(zone, keys, now)
-            .and_then(|()| proof.proves_expansion(zone, keys, rrset, now)),
+            .and_then(|labels| proof.proves_expansion(zone, keys, rrset, labels, now)),
         Answered::NoData(proof) => proof.proves(zone, keys, qname, qtype, false, now),
         Answered::NxDomain(proof) => proof.proves(zone, keys, qname, qtype, true, now),
     };
     match checked {
-        Ok(()) => Security::Secure,
+        Ok(Denied::Proven) => Security::Secure,
+        Ok(Denied::TooCostly) => Security::Insecure,
         Err(kind) => Security::Bogus(Bogus {
             zone: zone.to_ascii(),
             kind,
@@ -698,5 +742,43 @@ mod tests {
             Record::from_rdata(name("test."), 3600, RData::DNSSEC(DNSSECRData::DS(unknown)));
         cut.ds = DsAnswer::Present(root.signed(vec![record], NOW - 3600, NOW + 3600));
         assert_eq!(anchored(&root, &[cut]), Trust::Insecure);
+    }
+
+    #[test]
+    fn rfc_9276_a_denial_hashed_too_often_is_insecure_and_costs_no_hashing() {
+        use hickory_resolver::proto::dnssec::Nsec3HashAlgorithm;
+        use hickory_resolver::proto::dnssec::rdata::NSEC3;
+        let (_, trust) = example_test();
+        let costly = NSEC3::new(
+            Nsec3HashAlgorithm::SHA1,
+            false,
+            500,
+            vec![0xab],
+            vec![0; 20],
+            [RecordType::A],
+        );
+        let proof = DenialProof {
+            rrsets: vec![Signed {
+                owner: name("0123456789abcdefghijklmnopqrstuv.example.test."),
+                rtype: RecordType::NSEC3,
+                records: vec![Record::from_rdata(
+                    name("0123456789abcdefghijklmnopqrstuv.example.test."),
+                    300,
+                    RData::DNSSEC(DNSSECRData::NSEC3(costly)),
+                )],
+                rrsigs: Vec::new(),
+            }],
+        };
+        let apex = name("example.test.");
+        assert_eq!(
+            answer_security(
+                &trust,
+                &apex,
+                RecordType::CAA,
+                &Answered::NoData(proof),
+                NOW
+            ),
+            Security::Insecure
+        );
     }
 }

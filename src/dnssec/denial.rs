@@ -45,6 +45,12 @@ pub fn nsec_proves_nodata(nsecs: &[(Name, NSEC)], qname: &Name, qtype: RecordTyp
     let at_qname = nsecs.iter().any(|(owner, nsec)| {
         owner == qname && lacks(nsec) && (qtype == RecordType::DS || !nsec.is_ancestor_delegation())
     });
+    // RFC 7129 §3.2: an empty non-terminal has no NSEC of its own; the NSEC that covers it,
+    // its next name below it, shows it exists and holds no record at all.
+    let empty_non_terminal = nsecs.iter().any(|(owner, nsec)| {
+        let next = nsec.next_domain_name();
+        nsec_covers(owner, next, qname) && qname.zone_of(next) && next != qname
+    });
     let at_wildcard = nsec_closest_encloser(nsecs, qname)
         .and_then(|encloser| wildcard_at(&encloser))
         .is_some_and(|wildcard| {
@@ -52,7 +58,7 @@ pub fn nsec_proves_nodata(nsecs: &[(Name, NSEC)], qname: &Name, qtype: RecordTyp
                 .iter()
                 .any(|(owner, nsec)| *owner == wildcard && lacks(nsec))
         });
-    at_qname || at_wildcard
+    at_qname || empty_non_terminal || at_wildcard
 }
 
 /// RFC 4035 §3.1.3.2: `qname` does not exist: an NSEC covers it, and one covers the wildcard
@@ -76,8 +82,13 @@ pub fn proves_no_closer_match(
     qname: &Name,
     labels: u8,
 ) -> bool {
+    // The NSEC must show the wildcard's owner to be the closest encloser: a covering NSEC
+    // whose closest encloser lies deeper would let the wildcard's signature stand at a name
+    // below one that exists.
+    let source = qname.trim_to(usize::from(labels));
     let next_closer = qname.trim_to(usize::from(labels) + 1);
-    nsec_covering(nsecs, qname).is_some() || nsec3s.iter().any(|record| record.covers(&next_closer))
+    nsec_closest_encloser(nsecs, qname).is_some_and(|encloser| encloser == source)
+        || nsec3s.iter().any(|record| record.covers(&next_closer))
 }
 
 /// The NSEC that covers `name`, if one does (not a parent's delegation NSEC above it).
@@ -387,6 +398,59 @@ mod tests {
             &zone,
             &unsigned,
             RecordType::DS
+        ));
+    }
+
+    #[test]
+    fn rfc_7129_an_empty_non_terminal_is_nodata_by_the_nsec_that_covers_it() {
+        // dept.example.test. holds nothing; host.dept.example.test. does.
+        let chain = vec![
+            nsec(
+                "example.test.",
+                "host.dept.example.test.",
+                &[RecordType::SOA, RecordType::NS],
+            ),
+            nsec("host.dept.example.test.", "example.test.", &[RecordType::A]),
+        ];
+        assert!(nsec_proves_nodata(
+            &chain,
+            &name("dept.example.test."),
+            RecordType::CAA
+        ));
+        assert!(!nsec_proves_nodata(
+            &chain,
+            &name("other.example.test."),
+            RecordType::CAA
+        ));
+    }
+
+    #[test]
+    fn rfc_4035_5_3_4_a_wildcard_stands_only_below_its_own_closest_encloser() {
+        // *.example.test. and b.example.test. exist; a.b.example.test. does not.
+        let chain = vec![
+            nsec(
+                "example.test.",
+                "*.example.test.",
+                &[RecordType::SOA, RecordType::NS],
+            ),
+            nsec("*.example.test.", "b.example.test.", &[RecordType::CAA]),
+            nsec("b.example.test.", "example.test.", &[RecordType::CAA]),
+        ];
+        // x.example.test. expanded from the wildcard at 2 labels: its closest encloser is
+        // example.test., the wildcard's owner's parent.
+        assert!(proves_no_closer_match(
+            &chain,
+            &[],
+            &name("x.example.test."),
+            2
+        ));
+        // a.b.example.test. is covered too, but its closest encloser is b.example.test.: the
+        // wildcard's signature replayed there does not stand.
+        assert!(!proves_no_closer_match(
+            &chain,
+            &[],
+            &name("a.b.example.test."),
+            2
         ));
     }
 }
