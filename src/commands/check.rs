@@ -8,7 +8,7 @@ use futures::future::join_all;
 use hickory_resolver::proto::rr::Name;
 use tokio::time::{Instant, timeout_at};
 
-use crate::caa::answers::{Answer, Failure, FailureKind, Lookup};
+use crate::caa::answers::{Answer, CaaRecord, Failure, FailureKind, Lookup};
 use crate::caa::assume::Assumption;
 use crate::caa::methods::wildcard_method_refusal;
 use crate::caa::policy::refusal;
@@ -131,14 +131,28 @@ impl Checker {
         }
         let validated = join_all(lookups.iter().map(|lookup| async move {
             let Ok(name) = Name::from_ascii(format!("{}.", lookup.name)) else {
-                return Security::Indeterminate;
+                return (Security::Indeterminate, None);
             };
             timeout_at(deadline, validator.validate(transport, &name))
                 .await
-                .unwrap_or(Security::Indeterminate)
+                .unwrap_or((Security::Indeterminate, None))
         }))
         .await;
-        for (lookup, security) in lookups.iter_mut().zip(validated) {
+        for (lookup, (security, answer)) in lookups.iter_mut().zip(validated) {
+            // What was validated must be what is judged: the two questions (with DNSSEC and
+            // without) may meet different answers, and a secure one vouches only for itself.
+            if let Some(validated) = answer
+                && !matches!(lookup.answer, Answer::Failed(_))
+                && !matches!(security, Security::Bogus(_))
+                && !same_answer(&validated, &lookup.answer)
+            {
+                apply_security(
+                    lookup,
+                    Security::Indeterminate,
+                    "the answer asked with DNSSEC is not the one asked without",
+                );
+                continue;
+            }
             apply_security(
                 lookup,
                 security,
@@ -166,6 +180,22 @@ pub fn refuse_wildcard_line<J: Job>(
         class: None,
         text: job.render_invalid(line?, &name.to_string(), &reason),
     })
+}
+
+/// Whether two answers say the same: the same CAA records in any order, or the same negative.
+fn same_answer(a: &Answer, b: &Answer) -> bool {
+    match (a, b) {
+        (Answer::Records(a), Answer::Records(b)) => {
+            let sorted = |records: &[CaaRecord]| {
+                let mut sorted = records.to_vec();
+                sorted
+                    .sort_by(|x, y| (x.flags, &x.tag, &x.value).cmp(&(y.flags, &y.tag, &y.value)));
+                sorted
+            };
+            sorted(a) == sorted(b)
+        }
+        _ => a == b,
+    }
 }
 
 /// A lookup with its security: a bogus answer fails with the reason; an indeterminate one

@@ -9,11 +9,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use hickory_resolver::proto::dnssec::rdata::DNSSECRData;
 use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{Name, RData, RecordType};
+use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder};
 use tokio::sync::OnceCell;
 
-use crate::caa::answers::{MOST_ALIAS_QUERIES, MOST_ALIASES};
+use crate::caa::answers::{Answer, CaaRecord, MOST_ALIAS_QUERIES, MOST_ALIASES};
 use crate::dnssec::Security;
 use crate::dnssec::anchors::TrustAnchor;
 use crate::dnssec::chain::{
@@ -21,7 +21,7 @@ use crate::dnssec::chain::{
 };
 
 use super::transport::Transport;
-use super::wire::{Ask, Reply, wire_name_of};
+use super::wire::{Ask, Reply, read_caa, wire_name_of};
 
 /// What came back for one DNSSEC question: the reply, or nothing usable.
 type Fetched = Option<Reply>;
@@ -71,13 +71,14 @@ impl Validator {
 
     /// The security of the CAA lookup of `name` (lowercase, with its trailing dot): each
     /// RRset of its answer and alias chain, or its denial, under the keys of the zone it
-    /// stands in; as secure as its weakest link.
-    pub async fn validate(&self, transport: &Transport, name: &Name) -> Security {
+    /// stands in; as secure as its weakest link. With it, the answer that was validated (its
+    /// CAA records, NODATA or NXDOMAIN), for the caller to hold against the one it judges.
+    pub async fn validate(&self, transport: &Transport, name: &Name) -> (Security, Option<Answer>) {
         let mut at = name.clone();
         let mut security = Security::Secure;
         for _ in 0..MOST_ALIAS_QUERIES {
             let Some(reply) = ask(transport, &at, RecordType::CAA).await else {
-                return Security::Indeterminate;
+                return (Security::Indeterminate, None);
             };
             let answered = rrsets(&reply.sections.answers);
             let proof = DenialProof::from_authority(&reply.sections.authority);
@@ -107,7 +108,7 @@ impl Validator {
                 let target = alias_target(alias, &current)
                     .filter(|target| !visited.contains(target) && visited.len() <= MOST_ALIASES);
                 let Some(target) = target else {
-                    return security.weakest(Security::Indeterminate);
+                    return (security.weakest(Security::Indeterminate), None);
                 };
                 visited.push(target.clone());
                 current = target;
@@ -116,7 +117,9 @@ impl Validator {
                 .iter()
                 .find(|rrset| rrset.owner == current && rrset.rtype == RecordType::CAA)
             {
-                return security.weakest(self.rrset_security(transport, caa, &proof).await);
+                let answer = Answer::Records(caa.records.iter().filter_map(caa_record).collect());
+                let link = self.rrset_security(transport, caa, &proof).await;
+                return (security.weakest(link), Some(answer));
             }
             if current != at
                 && reply.rcode == ResponseCode::NoError
@@ -129,21 +132,16 @@ impl Validator {
             // The zone that denies: the signer of its proof, else the owner of its SOA. The
             // walk stops there: below it the name does not exist.
             let zone = zone_of_denial(&reply, &current).unwrap_or_else(|| current.clone());
-            let answer = match reply.rcode {
-                ResponseCode::NoError => Answered::NoData(proof),
-                ResponseCode::NXDomain => Answered::NxDomain(proof),
-                _ => return Security::Indeterminate,
+            let (answered, answer) = match reply.rcode {
+                ResponseCode::NoError => (Answered::NoData(proof), Answer::NoData),
+                ResponseCode::NXDomain => (Answered::NxDomain(proof), Answer::NxDomain),
+                _ => return (Security::Indeterminate, None),
             };
             let trust = self.trust_for(transport, &zone).await;
-            return security.weakest(answer_security(
-                &trust,
-                &current,
-                RecordType::CAA,
-                &answer,
-                self.now,
-            ));
+            let link = answer_security(&trust, &current, RecordType::CAA, &answered, self.now);
+            return (security.weakest(link), Some(answer));
         }
-        Security::Indeterminate
+        (Security::Indeterminate, None)
     }
 
     /// An RRset of an answer (with the reply's denial records, for a wildcard expansion),
@@ -256,6 +254,16 @@ fn zone_of_denial(reply: &Reply, name: &Name) -> Option<Name> {
         .find(|record| record.record_type() == RecordType::SOA)
         .map(|record| record.name.clone());
     signer.or(soa_owner).filter(|zone| zone.zone_of(name))
+}
+
+/// A CAA record as the rules read it, from the raw data kept for validation.
+fn caa_record(record: &Record) -> Option<CaaRecord> {
+    match &record.data {
+        RData::Unknown { code, rdata } if *code == RecordType::CAA => {
+            Some(read_caa(&rdata.anything))
+        }
+        _ => None,
+    }
 }
 
 /// What a parent's reply says of `candidate`'s DS.

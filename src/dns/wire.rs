@@ -380,7 +380,7 @@ fn as_hickory_record(record: &RawRecord<'_>, message: &[u8]) -> Option<Record> {
 /// A CAA rdata as raw flags, tag and value (RFC 8659 §4.1), without judging the tag. A tag
 /// length running past the rdata is clipped: the record is then an odd unknown tag, which the
 /// rules judge like any other.
-fn read_caa(rdata: &[u8]) -> CaaRecord {
+pub fn read_caa(rdata: &[u8]) -> CaaRecord {
     let flags = rdata.first().copied().unwrap_or(0);
     let tag_length = rdata.get(1).copied().map_or(0, usize::from);
     let body = rdata.get(2..).unwrap_or_default();

@@ -229,6 +229,7 @@ async fn validated(universe: &SignedUniverse, name: &str, days_later: u32) -> Se
     validator
         .validate(&transport, &Name::from_ascii(name).unwrap())
         .await
+        .0
 }
 
 fn bogus_code(security: &Security) -> (&str, &'static str) {
@@ -423,4 +424,18 @@ async fn an_alias_loop_ends_the_validation_as_indeterminate() {
         .await
         .expect("a loop ends the validation");
     assert_eq!(security, Security::Indeterminate);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_secure_answer_vouches_only_for_itself_not_for_another_answer_judged() {
+    let universe = universe_of(Signing::Signed { days: 7 }, Denial::Nsec, WWW_CAA).await;
+    let two_faced = universe.two_faced_forwarder().await;
+    let (status, report, stderr) = check_dnssec(&universe, two_faced, "www.example.test").await;
+    assert_eq!(status, Some(3), "{stderr}");
+    let lookup = &report["lookups"][0];
+    assert_eq!(lookup["outcome"], "dnssec-indeterminate", "{report}");
+    assert_eq!(
+        lookup["detail"],
+        "the answer asked with DNSSEC is not the one asked without"
+    );
 }

@@ -190,6 +190,17 @@ impl SignedUniverse {
     /// A resolver in front of the universe that strips DNSSEC: every RRSIG removed from the
     /// replies it passes on (UDP).
     pub async fn stripping_forwarder(&self) -> std::net::SocketAddr {
+        self.forwarder(Forwarding::StripSignatures).await
+    }
+
+    /// A resolver in front of the universe that answers a question without DO with no
+    /// records at all (NODATA), and one with DO as the universe does: two questions, two
+    /// answers.
+    pub async fn two_faced_forwarder(&self) -> std::net::SocketAddr {
+        self.forwarder(Forwarding::EmptyWithoutDo).await
+    }
+
+    async fn forwarder(&self, forwarding: Forwarding) -> std::net::SocketAddr {
         use hickory_server::proto::op::Message;
         let upstream = self.addr;
         let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -209,14 +220,31 @@ impl SignedUniverse {
                 let Ok(mut message) = Message::from_vec(&reply[..length]) else {
                     continue;
                 };
-                for section in [&mut message.answers, &mut message.authorities] {
-                    section.retain(|record| record.record_type() != RecordType::RRSIG);
+                let asked_with_do = Message::from_vec(&query)
+                    .ok()
+                    .and_then(|query| query.edns.map(|edns| edns.flags().dnssec_ok))
+                    .unwrap_or(false);
+                match forwarding {
+                    Forwarding::StripSignatures => {
+                        for section in [&mut message.answers, &mut message.authorities] {
+                            section.retain(|record| record.record_type() != RecordType::RRSIG);
+                        }
+                    }
+                    Forwarding::EmptyWithoutDo if !asked_with_do => message.answers.clear(),
+                    Forwarding::EmptyWithoutDo => {}
                 }
                 let _ = socket.send_to(&message.to_vec().unwrap(), client).await;
             }
         });
         address
     }
+}
+
+/// How a forwarder in front of the universe misbehaves.
+#[derive(Clone, Copy, Debug)]
+enum Forwarding {
+    StripSignatures,
+    EmptyWithoutDo,
 }
 
 /// The DS record of `zone`'s key, SHA-256.
