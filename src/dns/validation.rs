@@ -172,13 +172,15 @@ impl Validator {
 
     /// The trust at `name`: from the anchor above it, down each label (RFC 4035 §5.1, §5.2).
     async fn trust_for(&self, transport: &Transport, name: &Name) -> Trust {
+        // A name under no trust anchor is insecure, as a validator treats it (RFC 4033 §5:
+        // nothing vouches for it either way).
         let Some(anchor) = self
             .anchors
             .iter()
             .filter(|anchor| anchor.zone.zone_of(name))
             .max_by_key(|anchor| anchor.zone.num_labels())
         else {
-            return Trust::Indeterminate;
+            return Trust::Insecure;
         };
         let dnskey = self.dnskey(transport, &anchor.zone).await;
         let mut trust = anchored(&anchor.zone, anchor.vouchers(), dnskey.as_ref(), self.now);

@@ -439,3 +439,23 @@ async fn a_secure_answer_vouches_only_for_itself_not_for_another_answer_judged()
         "the answer asked with DNSSEC is not the one asked without"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_name_under_no_trust_anchor_is_insecure() {
+    use certready::dns::Transport;
+    use certready::dns::validation::Validator;
+    use certready::dnssec::anchors::TrustAnchor;
+
+    let universe = universe_of(Signing::Signed { days: 7 }, Denial::Nsec, WWW_CAA).await;
+    let transport = Transport::new(vec![universe.addr], Duration::from_secs(2), 2, 64, None);
+    let elsewhere = TrustAnchor {
+        zone: Name::from_ascii("private.").unwrap(),
+        ds: Vec::new(),
+        keys: vec![universe.root_key.public_key().clone()],
+    };
+    let validator = Validator::new(vec![elsewhere], now());
+    let (security, _) = validator
+        .validate(&transport, &Name::from_ascii("www.example.test.").unwrap())
+        .await;
+    assert_eq!(security, Security::Insecure);
+}
