@@ -18,12 +18,15 @@ one run, on the same machine:
              10% of the datagrams each way dropped (nftables): the slowdown and the queries
              added by resends
   huge       certready over N names streamed through stdin (memory at any input size)
+  dnssec     certready --dnssec over 20,000 names, `bench.` signed by knot and each zone an
+             unsigned delegation under it (the usual case: the insecurity of each zone proven),
+             against the same names without --dnssec: names/s and queries per name
 
 Needs knotd, dnsperf, dig and GNU time (Debian: knot, dnsperf, bind9-dnsutils, time); the loss
 run also needs root, iproute2 and nftables. It builds certready in release mode itself, unless
 CERTREADY names a binary to measure (to compare two builds).
 Usage: benches/audit.py [--names 100000] [--zones 2000] [--concurrency 64] [--million]
-                        [--sweep] [--loss] [--huge 6000000]
+                        [--sweep] [--loss] [--huge 6000000] [--dnssec]
 """
 
 import argparse
@@ -53,13 +56,18 @@ class Universe:
         # A zone's apex CAA: 40% allow the CA, 30% allow only another CA, 30% have none.
         self.policy = {zone: self.rng.choices(["allow", "deny", "none"], [4, 3, 3])[0] for zone in self.zones}
 
-    def zone_files(self, directory):
-        """Writes bench. and every zone; returns the (origin, path) pairs."""
+    def zone_files(self, directory, delegations=False):
+        """Writes bench. and every zone; returns the (origin, path) pairs. With `delegations`,
+        bench. delegates each zone (NS and glue, no DS)."""
         files = []
         head = "$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.1\n"
         path = os.path.join(directory, "bench.zone")
         with open(path, "w") as out:
             out.write(head)
+            if delegations:
+                for zone in self.zones:
+                    label = zone.split(".")[0]
+                    out.write(f"{label} NS ns.{label}\nns.{label} A 127.0.0.1\n")
         files.append(("bench.", path))
         for index, zone in enumerate(self.zones):
             lines = [head]
@@ -118,16 +126,19 @@ def free_port():
         return udp.getsockname()[1]
 
 
-def start_knot(directory, files, port, netns=()):
+def start_knot(directory, files, port, netns=(), signed=frozenset()):
     conf = os.path.join(directory, "knot.conf")
     with open(conf, "w") as out:
         out.write(f"server:\n  listen: 127.0.0.1@{port}\n  rundir: {directory}\n")
         out.write(f"database:\n  storage: {directory}\n")
         out.write("log:\n  - target: stderr\n    any: error\n")
+        out.write("policy:\n  - id: bench\n    algorithm: ecdsap256sha256\n    nsec3: off\n")
         out.write("template:\n  - id: default\n    storage: " + directory + "\n    semantic-checks: off\n")
         out.write("zone:\n")
         for origin, path in files:
             out.write(f"  - domain: {origin}\n    file: {path}\n")
+            if origin in signed:
+                out.write("    dnssec-signing: on\n    dnssec-policy: bench\n")
     knot = subprocess.Popen([*netns, "knotd", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for _ in range(200):
         probe = subprocess.run([*netns, "dig", "+short", "+tries=1", "+time=1", "-p", str(port), "@127.0.0.1",
@@ -174,10 +185,10 @@ def dnsperf_at_best(directory, port, query_names, seconds):
     return (lambda: dnsperf(*best)), best
 
 
-def certready(names_file, port, concurrency, stdin_from=None, netns=()):
+def certready(names_file, port, concurrency, stdin_from=None, netns=(), extra=()):
     command = [*netns, BINARY, "check", "--quiet", "--json", "--no-name-policy",
                "--nameserver", f"127.0.0.1:{port}",
-               "--concurrency", str(concurrency), "--timeout", "2", "--input", names_file]
+               "--concurrency", str(concurrency), "--timeout", "2", "--input", names_file, *extra]
     elapsed, peak, error, code = measure(command, stdin=stdin_from)
     summary = next((line for line in error.splitlines() if line.startswith("certready:")), "")
     sent = re.search(r"(\d+) queries sent", summary)
@@ -209,7 +220,8 @@ def main():
     parser.add_argument("--sweep", action="store_true", help="also --concurrency 64, 256, 1024, 65536")
     parser.add_argument("--loss", action="store_true", help="also 20,000 names with 10%% of datagrams dropped")
     parser.add_argument("--huge", type=int, default=0, metavar="N", help="also stream N names")
-    parser.add_argument("--only", choices=["sweep", "loss", "huge"], help="skip the main rounds")
+    parser.add_argument("--dnssec", action="store_true", help="also 20,000 names with --dnssec")
+    parser.add_argument("--only", choices=["sweep", "loss", "huge", "dnssec"], help="skip the main rounds")
     args = parser.parse_args()
     for tool in ["knotd", "dnsperf", "dig", "/usr/bin/time"]:
         if not shutil.which(tool):
@@ -288,6 +300,8 @@ def extra_runs(args, universe, names, names_file, directory, files, port):
         loss(universe, directory, files)
     if args.huge or args.only == "huge":
         huge(args.huge or 6_000_000, args.zones, port, args.concurrency)
+    if args.dnssec or args.only == "dnssec":
+        dnssec(universe, directory, args.concurrency)
 
 
 def sweep(names, names_file, port, rounds=3):
@@ -345,6 +359,34 @@ def loss(universe, directory, files, count=20_000, percent=10):
             knot.terminate()
             knot.wait()
         subprocess.run(["ip", "netns", "del", namespace])
+
+
+def dnssec(universe, directory, concurrency, count=20_000):
+    """The same names with and without --dnssec, `bench.` signed (ECDSA P-256, NSEC) by a knot of
+    its own, each zone delegated from it without a DS: every name's insecurity is proven."""
+    own = os.path.join(directory, "dnssec")
+    os.makedirs(own, exist_ok=True)
+    files = universe.zone_files(own, delegations=True)
+    port = free_port()
+    knot = start_knot(own, files, port, signed={"bench."})
+    try:
+        keys = subprocess.run(["dig", "+short", "-p", str(port), "@127.0.0.1", "bench.", "DNSKEY"],
+                              capture_output=True, text=True, check=True).stdout.split("\n")
+        anchor = os.path.join(own, "bench.key")
+        with open(anchor, "w") as out:
+            out.writelines(f"bench. IN DNSKEY {key}\n" for key in keys if key.strip())
+        names_file = os.path.join(own, "names.txt")
+        with open(names_file, "w") as out:
+            out.write("\n".join(universe.names(count, seed=4)) + "\n")
+        plain = certready(names_file, port, concurrency)
+        validated = certready(names_file, port, concurrency, extra=["--dnssec", "--trust-anchor", anchor])
+        for label, (elapsed, peak, sent, summary, code) in [("plain", plain), ("--dnssec", validated)]:
+            print(f"dnssec     {label:>9}: {count} names in {elapsed:.2f} s ({count / elapsed:,.0f} names/s), "
+                  f"{sent} queries ({sent / count:.2f} per name), peak {peak:.1f} MiB, exit {code}")
+            print(f"           {summary}")
+    finally:
+        knot.terminate()
+        knot.wait()
 
 
 def huge(count, zones, port, concurrency):
