@@ -11,6 +11,7 @@ use hickory_resolver::proto::dnssec::rdata::DNSSECRData;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder};
+use futures::future::join_all;
 use tokio::sync::OnceCell;
 
 use crate::caa::answers::{Answer, CaaRecord, MOST_ALIAS_QUERIES, MOST_ALIASES};
@@ -37,6 +38,9 @@ pub struct Validator {
     now: u32,
     /// DS and DNSKEY answers, by name and type, each asked once.
     asked: Asked,
+    /// The trust found at each name walked to, each walked once: a run's lookups share their
+    /// zones, and each walk checks signatures.
+    trusted: Mutex<HashMap<Name, Arc<OnceCell<Trust>>>>,
 }
 
 impl Validator {
@@ -45,6 +49,7 @@ impl Validator {
             anchors,
             now,
             asked: Mutex::default(),
+            trusted: Mutex::default(),
         }
     }
 
@@ -170,8 +175,30 @@ impl Validator {
         )
     }
 
-    /// The trust at `name`: from the anchor above it, down each label (RFC 4035 §5.1, §5.2).
+    /// The trust at `name`, walked once per run.
     async fn trust_for(&self, transport: &Transport, name: &Name) -> Trust {
+        let cell = Arc::clone(
+            self.trusted
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(name.clone())
+                .or_default(),
+        );
+        // A walk that could not be had (a fetch failed) is not kept: the next lookup walks
+        // again.
+        let walked = cell
+            .get_or_try_init(|| async {
+                match self.walk_to(transport, name).await {
+                    Trust::Indeterminate => Err(()),
+                    trust => Ok(trust),
+                }
+            })
+            .await;
+        walked.map_or(Trust::Indeterminate, Trust::clone)
+    }
+
+    /// The trust at `name`: from the anchor above it, down each label (RFC 4035 §5.1, §5.2).
+    async fn walk_to(&self, transport: &Transport, name: &Name) -> Trust {
         // A name under no trust anchor is insecure, as a validator treats it (RFC 4033 §5:
         // nothing vouches for it either way).
         let Some(anchor) = self
@@ -182,9 +209,18 @@ impl Validator {
         else {
             return Trust::Insecure;
         };
-        let dnskey = self.dnskey(transport, &anchor.zone).await;
+        // The anchor's keys and every DS on the way down asked at once: one round trip, not
+        // one per label (a DS asked below where the walk stops costs a query, not time).
+        let below = anchor.zone.num_labels() + 1..=name.num_labels();
+        let (dnskey, _) = tokio::join!(
+            self.dnskey(transport, &anchor.zone),
+            join_all(below.clone().map(|labels| {
+                let candidate = name.trim_to(usize::from(labels));
+                async move { self.fetched(transport, &candidate, RecordType::DS).await }
+            })),
+        );
         let mut trust = anchored(&anchor.zone, anchor.vouchers(), dnskey.as_ref(), self.now);
-        for labels in anchor.zone.num_labels() + 1..=name.num_labels() {
+        for labels in below {
             if !matches!(trust, Trust::Keys { .. }) {
                 break;
             }
