@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use futures::future::join_all;
 use hickory_resolver::proto::dnssec::rdata::DNSSECRData;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder};
-use futures::future::join_all;
 use tokio::sync::OnceCell;
 
 use crate::caa::answers::{Answer, CaaRecord, MOST_ALIAS_QUERIES, MOST_ALIASES};
@@ -177,13 +177,7 @@ impl Validator {
 
     /// The trust at `name`, walked once per run.
     async fn trust_for(&self, transport: &Transport, name: &Name) -> Trust {
-        let cell = Arc::clone(
-            self.trusted
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry(name.clone())
-                .or_default(),
-        );
+        let cell = Arc::clone(bounded(&self.trusted).entry(name.clone()).or_default());
         // A walk that could not be had (a fetch failed) is not kept: the next lookup walks
         // again.
         let walked = cell
@@ -254,9 +248,7 @@ impl Validator {
     /// A DS or DNSKEY answer, asked once per run.
     async fn fetched(&self, transport: &Transport, name: &Name, rtype: RecordType) -> Fetched {
         let cell = Arc::clone(
-            self.asked
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
+            bounded(&self.asked)
                 .entry((name.clone(), rtype))
                 .or_default(),
         );
@@ -266,6 +258,19 @@ impl Validator {
             .ok()
             .cloned()
     }
+}
+
+/// Entries a run's caches hold at most: past it a cache starts afresh, so that memory does not
+/// grow with the input (a million names would otherwise keep a reply each).
+const MOST_CACHED: usize = 32_768;
+
+/// A cache, emptied first when it has grown to `MOST_CACHED` entries.
+fn bounded<K, V>(cache: &Mutex<HashMap<K, V>>) -> std::sync::MutexGuard<'_, HashMap<K, V>> {
+    let mut held = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if held.len() >= MOST_CACHED {
+        held.clear();
+    }
+    held
 }
 
 /// One question with DO and CD set; none for a failed exchange.
