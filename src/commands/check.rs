@@ -156,7 +156,7 @@ impl Checker {
             apply_security(
                 lookup,
                 security,
-                "what validation needs did not come back in time",
+                "what validation needs (the trust anchor's keys, a DS or DNSKEY) could not be had from the resolver in time",
             );
         }
     }
