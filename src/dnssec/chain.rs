@@ -7,8 +7,8 @@ use hickory_resolver::proto::dnssec::rdata::{DNSKEY, DNSSECRData, DS, NSEC, RRSI
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
 
 use super::denial::{
-    Nsec3, nsec_proves_nodata, nsec_proves_nxdomain, nsec3_opt_out_covers, nsec3_proves_nodata,
-    nsec3_proves_nxdomain, proves_no_closer_match,
+    Nsec3, is_delegation, nsec_proves_nodata, nsec_proves_nxdomain, nsec3_opt_out_covers,
+    nsec3_proves_nodata, nsec3_proves_nxdomain, proves_no_closer_match,
 };
 use super::keys::{Vouchers, any_usable, trusted_keys};
 use super::security::{Bogus, BogusKind, Security};
@@ -85,6 +85,9 @@ enum Denied {
     Proven,
     /// NSEC3 hashed too often to be worth checking: insecure (RFC 9276 §3.2).
     TooCostly,
+    /// A name proven absent only by an opt-out NSEC3 span: an unsigned delegation may lie
+    /// there, so the denial is insecure (RFC 5155 §9.2, as Unbound rates it).
+    OptedOut,
 }
 
 /// NSEC3 iterations beyond which a proof is treated as insecure (RFC 9276 §3.2; Unbound's
@@ -187,17 +190,15 @@ impl DenialProof {
     /// SOA), or an opt-out NSEC3 span covers it (RFC 5155 §6: an unsigned delegation may lie
     /// there).
     fn shows_delegation(&self, zone: &Name, name: &Name) -> bool {
-        let delegates = |types: Vec<RecordType>| {
-            types.contains(&RecordType::NS) && !types.contains(&RecordType::SOA)
-        };
         let by_nsec = self
             .nsecs()
             .iter()
-            .any(|(owner, nsec)| owner == name && delegates(nsec.type_bit_maps().collect()));
+            .any(|(owner, nsec)| owner == name && is_delegation(nsec.type_bit_maps()));
         let nsec3s = self.nsec3s();
-        let by_nsec3 = nsec3s.iter().any(|record| {
-            record.matches(name) && delegates(record.nsec3.type_bit_maps().collect())
-        }) || nsec3_opt_out_covers(&nsec3s, zone, name);
+        let by_nsec3 = nsec3s
+            .iter()
+            .any(|record| record.matches(name) && is_delegation(record.nsec3.type_bit_maps()))
+            || nsec3_opt_out_covers(&nsec3s, zone, name);
         by_nsec || by_nsec3
     }
 
@@ -225,7 +226,17 @@ impl DenialProof {
         }
         let (nsecs, nsec3s) = (own.nsecs(), own.nsec3s());
         let proven = if nxdomain {
-            nsec_proves_nxdomain(&nsecs, qname) || nsec3_proves_nxdomain(&nsec3s, zone, qname)
+            if nsec_proves_nxdomain(&nsecs, qname) {
+                return Ok(Denied::Proven);
+            }
+            if nsec3_proves_nxdomain(&nsec3s, zone, qname) {
+                return Ok(if nsec3_opt_out_covers(&nsec3s, zone, qname) {
+                    Denied::OptedOut
+                } else {
+                    Denied::Proven
+                });
+            }
+            false
         } else {
             nsec_proves_nodata(&nsecs, qname, qtype)
                 || nsec3_proves_nodata(&nsec3s, zone, qname, qtype)
@@ -298,7 +309,7 @@ pub fn descend(trust: Trust, cut: &Cut, now: u32) -> Trust {
         DsAnswer::Absent(proof) => {
             return match proof.proves(zone, keys, &cut.zone, RecordType::DS, false, now) {
                 Err(kind) => bogus(zone, kind),
-                Ok(Denied::TooCostly) => Trust::Insecure,
+                Ok(Denied::TooCostly | Denied::OptedOut) => Trust::Insecure,
                 Ok(Denied::Proven) if proof.shows_delegation(zone, &cut.zone) => Trust::Insecure,
                 Ok(Denied::Proven) => trust,
             };
@@ -306,7 +317,7 @@ pub fn descend(trust: Trust, cut: &Cut, now: u32) -> Trust {
         DsAnswer::Nonexistent(proof) => {
             return match proof.proves(zone, keys, &cut.zone, RecordType::DS, true, now) {
                 Err(kind) => bogus(zone, kind),
-                Ok(Denied::TooCostly) => Trust::Insecure,
+                Ok(Denied::TooCostly | Denied::OptedOut) => Trust::Insecure,
                 Ok(Denied::Proven) => trust,
             };
         }
@@ -408,7 +419,7 @@ pub fn answer_security(
     };
     match checked {
         Ok(Denied::Proven) => Security::Secure,
-        Ok(Denied::TooCostly) => Security::Insecure,
+        Ok(Denied::TooCostly | Denied::OptedOut) => Security::Insecure,
         Err(kind) => Security::Bogus(Bogus {
             zone: zone.to_ascii(),
             kind,
@@ -742,6 +753,33 @@ mod tests {
             Record::from_rdata(name("test."), 3600, RData::DNSSEC(DNSSECRData::DS(unknown)));
         cut.ds = DsAnswer::Present(root.signed(vec![record], NOW - 3600, NOW + 3600));
         assert_eq!(anchored(&root, &[cut]), Trust::Insecure);
+    }
+
+    #[test]
+    fn rfc_5155_9_2_a_name_denied_only_by_an_opt_out_span_is_insecure() {
+        use crate::dnssec::test_keys::nsec3_chain;
+        let (zone, trust) = example_test();
+        let names: [(&str, &[RecordType]); 3] = [
+            ("example.test.", &[RecordType::SOA, RecordType::NS]),
+            ("a.example.test.", &[RecordType::A]),
+            ("www.example.test.", &[RecordType::CAA]),
+        ];
+        let nxdomain = |opt_out: bool| {
+            let rrsets = nsec3_chain(&zone.name, &names, opt_out)
+                .into_iter()
+                .map(|record| zone.signed(vec![record], NOW - 3600, NOW + 3600))
+                .collect();
+            Answered::NxDomain(DenialProof { rrsets })
+        };
+        let absent = name("b.example.test.");
+        assert_eq!(
+            answer_security(&trust, &absent, RecordType::CAA, &nxdomain(false), NOW),
+            Security::Secure
+        );
+        assert_eq!(
+            answer_security(&trust, &absent, RecordType::CAA, &nxdomain(true), NOW),
+            Security::Insecure
+        );
     }
 
     #[test]

@@ -36,14 +36,17 @@ fn wildcard_at(name: &Name) -> Option<Name> {
 /// RFC 4035 §3.1.3.1 (and §3.1.3.4 for a wildcard), RFC 6840 §4.3: `qname` holds no `qtype`:
 /// an NSEC at `qname` lists neither `qtype` nor CNAME; or `qname` does not exist and the
 /// wildcard at its closest encloser lists neither. A parent's delegation NSEC speaks only of
-/// DS (RFC 6840 §4.1).
+/// DS (RFC 6840 §4.1); a DNAME at `qname` redirects only the names below it (RFC 6672 §2.3),
+/// so its NSEC still speaks of `qname`'s own types.
 pub fn nsec_proves_nodata(nsecs: &[(Name, NSEC)], qname: &Name, qtype: RecordType) -> bool {
     let lacks = |nsec: &NSEC| {
         let types: Vec<RecordType> = nsec.type_bit_maps().collect();
         !types.contains(&qtype) && !types.contains(&RecordType::CNAME)
     };
     let at_qname = nsecs.iter().any(|(owner, nsec)| {
-        owner == qname && lacks(nsec) && (qtype == RecordType::DS || !nsec.is_ancestor_delegation())
+        owner == qname
+            && lacks(nsec)
+            && (qtype == RecordType::DS || !is_delegation(nsec.type_bit_maps()))
     });
     // RFC 7129 §3.2: an empty non-terminal has no NSEC of its own; the NSEC that covers it,
     // its next name below it, shows it exists and holds no record at all.
@@ -59,6 +62,12 @@ pub fn nsec_proves_nodata(nsecs: &[(Name, NSEC)], qname: &Name, qtype: RecordTyp
                 .any(|(owner, nsec)| *owner == wildcard && lacks(nsec))
         });
     at_qname || empty_non_terminal || at_wildcard
+}
+
+/// RFC 6840 §4.1: a parent's NSEC or NSEC3 at a zone cut: NS listed, SOA not.
+pub fn is_delegation(types: impl Iterator<Item = RecordType>) -> bool {
+    let types: Vec<RecordType> = types.collect();
+    types.contains(&RecordType::NS) && !types.contains(&RecordType::SOA)
 }
 
 /// RFC 4035 §3.1.3.2: `qname` does not exist: an NSEC covers it, and one covers the wildcard
@@ -206,7 +215,7 @@ pub fn nsec3_proves_nodata(nsec3s: &[Nsec3], zone: &Name, qname: &Name, qtype: R
     let at_qname = nsec3s.iter().any(|record| {
         record.matches(qname)
             && record.lacks(qtype)
-            && (qtype == RecordType::DS || !record.nsec3.is_ancestor_delegation())
+            && (qtype == RecordType::DS || !is_delegation(record.nsec3.type_bit_maps()))
     });
     if at_qname {
         return true;
@@ -226,7 +235,9 @@ pub fn nsec3_proves_nodata(nsec3s: &[Nsec3], zone: &Name, qname: &Name, qtype: R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hickory_resolver::proto::dnssec::Nsec3HashAlgorithm;
+    use crate::dnssec::test_keys;
+    use hickory_resolver::proto::dnssec::rdata::DNSSECRData;
+    use hickory_resolver::proto::rr::RData;
 
     fn name(text: &str) -> Name {
         Name::from_ascii(text).unwrap()
@@ -305,41 +316,18 @@ mod tests {
         assert!(nsec_covering(&delegation, &name("x.sub.example.test.")).is_none());
     }
 
-    fn hashed(owner: &Name) -> Vec<u8> {
-        Nsec3HashAlgorithm::SHA1
-            .hash(b"\xab", owner, 1)
-            .unwrap()
-            .as_ref()
-            .to_vec()
-    }
-
-    /// The NSEC3 chain of example.test. with the apex, `a` and `www`: each record's owner is
-    /// its name's hash, its next the following hash in order.
+    /// The NSEC3 chain of example.test. with the apex, `a` and `www`.
     fn nsec3_chain(opt_out: bool) -> Vec<Nsec3> {
-        let names = [
-            ("example.test.", vec![RecordType::SOA, RecordType::NS]),
-            ("a.example.test.", vec![RecordType::A]),
-            ("www.example.test.", vec![RecordType::CAA]),
+        let names: [(&str, &[RecordType]); 3] = [
+            ("example.test.", &[RecordType::SOA, RecordType::NS]),
+            ("a.example.test.", &[RecordType::A]),
+            ("www.example.test.", &[RecordType::CAA]),
         ];
-        let mut hashes: Vec<(Vec<u8>, Vec<RecordType>)> = names
-            .iter()
-            .map(|(owner, types)| (hashed(&name(owner)), types.clone()))
-            .collect();
-        hashes.sort();
-        (0..hashes.len())
-            .map(|at| {
-                let next = hashes[(at + 1) % hashes.len()].0.clone();
-                let (hash, types) = &hashes[at];
-                let owner = name(&format!("{}.example.test.", BASE32HEX_NOPAD.encode(hash)));
-                let record = NSEC3::new(
-                    Nsec3HashAlgorithm::SHA1,
-                    opt_out,
-                    1,
-                    b"\xab".to_vec(),
-                    next,
-                    types.clone(),
-                );
-                Nsec3::new(&owner, record).unwrap()
+        test_keys::nsec3_chain(&name("example.test."), &names, opt_out)
+            .into_iter()
+            .filter_map(|record| match record.data {
+                RData::DNSSEC(DNSSECRData::NSEC3(nsec3)) => Nsec3::new(&record.name, nsec3),
+                _ => None,
             })
             .collect()
     }
@@ -371,7 +359,7 @@ mod tests {
             &name("a.example.test.")
         ));
         // A record set missing the apex's NSEC3 proves no closest encloser.
-        let apex_hash = hashed(&zone);
+        let apex_hash = test_keys::nsec3_hash(&zone);
         let partial: Vec<Nsec3> = chain
             .into_iter()
             .filter(|record| record.owner_hash != apex_hash)
@@ -399,6 +387,19 @@ mod tests {
             &unsigned,
             RecordType::DS
         ));
+    }
+
+    #[test]
+    fn rfc_6672_2_3_a_dname_redirects_only_below_its_owner_so_its_nsec_proves_nodata_at_it() {
+        let at_dname = vec![nsec(
+            "old.example.test.",
+            "www.example.test.",
+            &[RecordType::DNAME],
+        )];
+        let old = name("old.example.test.");
+        assert!(nsec_proves_nodata(&at_dname, &old, RecordType::CAA));
+        // Below it, the DNAME answers: its NSEC proves nothing there.
+        assert!(nsec_covering(&at_dname, &name("www.old.example.test.")).is_none());
     }
 
     #[test]

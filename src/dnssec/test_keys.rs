@@ -1,10 +1,11 @@
 //! Zone keys made at test time (ECDSA P-256, through hickory-proto and ring) and RRsets to sign
 //! with them, for the unit tests of the DNSSEC rules.
 
+use data_encoding::BASE32HEX_NOPAD;
 use hickory_resolver::proto::dnssec::crypto::EcdsaSigningKey;
 use hickory_resolver::proto::dnssec::rdata::sig::SigInput;
-use hickory_resolver::proto::dnssec::rdata::{DNSKEY, RRSIG};
-use hickory_resolver::proto::dnssec::{Algorithm, SigningKey, TBS};
+use hickory_resolver::proto::dnssec::rdata::{DNSKEY, DNSSECRData, NSEC3, RRSIG};
+use hickory_resolver::proto::dnssec::{Algorithm, Nsec3HashAlgorithm, SigningKey, TBS};
 use hickory_resolver::proto::rr::rdata::NULL;
 use hickory_resolver::proto::rr::{DNSClass, Name, RData, Record, RecordType, SerialNumber};
 
@@ -74,6 +75,50 @@ pub fn caa_rrset(owner: &Name, values: &[&str]) -> Vec<Record> {
                 rdata: NULL::with(rdata),
             };
             Record::from_rdata(owner.clone(), 300, data)
+        })
+        .collect()
+}
+
+/// The salt and iterations of `nsec3_chain`.
+pub const NSEC3_SALT: &[u8] = b"\xab";
+pub const NSEC3_ITERATIONS: u16 = 1;
+
+/// `name` hashed as `nsec3_chain` hashes (RFC 5155 §5).
+pub fn nsec3_hash(name: &Name) -> Vec<u8> {
+    Nsec3HashAlgorithm::SHA1
+        .hash(NSEC3_SALT, name, NSEC3_ITERATIONS)
+        .expect("a hash")
+        .as_ref()
+        .to_vec()
+}
+
+/// The NSEC3 chain of `zone` holding `names` (each with its types): each record owned by its
+/// name's hash, its next the following hash in order, the last wrapping to the first.
+pub fn nsec3_chain(zone: &Name, names: &[(&str, &[RecordType])], opt_out: bool) -> Vec<Record> {
+    let mut hashes: Vec<(Vec<u8>, Vec<RecordType>)> = names
+        .iter()
+        .map(|(owner, types)| {
+            let owner = Name::from_ascii(owner).expect("a name");
+            (nsec3_hash(&owner), types.to_vec())
+        })
+        .collect();
+    hashes.sort();
+    (0..hashes.len())
+        .map(|at| {
+            let next = hashes[(at + 1) % hashes.len()].0.clone();
+            let (hash, types) = &hashes[at];
+            let owner = zone
+                .prepend_label(BASE32HEX_NOPAD.encode(hash))
+                .expect("an owner");
+            let nsec3 = NSEC3::new(
+                Nsec3HashAlgorithm::SHA1,
+                opt_out,
+                NSEC3_ITERATIONS,
+                NSEC3_SALT.to_vec(),
+                next,
+                types.clone(),
+            );
+            Record::from_rdata(owner, 300, RData::DNSSEC(DNSSECRData::NSEC3(nsec3)))
         })
         .collect()
 }
