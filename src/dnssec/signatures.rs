@@ -4,7 +4,8 @@
 
 use hickory_resolver::proto::dnssec::Verifier;
 use hickory_resolver::proto::dnssec::rdata::{DNSKEY, RRSIG};
-use hickory_resolver::proto::rr::{DNSClass, Name, Record, RecordType};
+use hickory_resolver::proto::rr::rdata::NULL;
+use hickory_resolver::proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
 use super::security::BogusKind;
 
@@ -47,11 +48,13 @@ pub fn in_force(rrsig: &RRSIG, now: u32) -> InForce {
 }
 
 /// RFC 4035 §5.3.1: the key is the one that made the signature: a zone key, not revoked, of
-/// the signature's algorithm and key tag.
+/// the signature's algorithm and key tag. A key of an algorithm this validator does not
+/// implement (Ed448) made nothing it can check (RFC 6840 §5.2).
 pub fn made_by(rrsig: &RRSIG, key: &DNSKEY) -> bool {
     let input = rrsig.input();
     key.zone_key()
         && !key.revoke()
+        && key.algorithm().is_supported()
         && key.algorithm() == input.algorithm
         && key.calculate_key_tag().ok() == Some(input.key_tag)
 }
@@ -79,6 +82,7 @@ pub fn verify_rrset(
         .copied()
         .filter(|rrsig| in_force(rrsig, now) == InForce::Yes)
         .collect();
+    let records = canonical_rrset(records);
     let mut made_by_a_key = false;
     // A hostile zone's many signatures and colliding key tags cost a check each (KeyTrap,
     // CVE-2023-50387): a bounded number is tried, as Unbound bounds them.
@@ -133,6 +137,34 @@ pub fn verify_rrset(
         }),
         None => Err(BogusKind::SignatureMissing { rrset }),
     }
+}
+
+/// RFC 4034 §6.2 and §6.3: the RRset as it was signed: each TTL the same (the signed data
+/// carries the signature's original TTL, and hickory orders records by TTL before data, so
+/// records served with different TTLs would be put out of order), a DNAME target in lowercase
+/// (hickory keeps a DNAME's data raw), duplicates once.
+fn canonical_rrset(records: &[Record]) -> Vec<Record> {
+    let mut canonical: Vec<Record> = records
+        .iter()
+        .map(|record| {
+            let mut record = record.clone();
+            record.ttl = 0;
+            if let RData::Unknown { code, rdata } = &record.data
+                && *code == RecordType::DNAME
+            {
+                // An uncompressed wire name: its length octets (at most 63) are no letters.
+                let lowercase: Vec<u8> = rdata.anything.to_ascii_lowercase();
+                record.data = RData::Unknown {
+                    code: *code,
+                    rdata: NULL::with(lowercase),
+                };
+            }
+            record
+        })
+        .collect();
+    canonical.sort();
+    canonical.dedup();
+    canonical
 }
 
 #[cfg(test)]
@@ -243,5 +275,74 @@ mod tests {
         let across = key.sign(&records, u32::MAX - 100, 100);
         assert_eq!(in_force(&across, 5), InForce::Yes);
         assert_eq!(in_force(&across, 200), InForce::Expired(100));
+    }
+
+    #[test]
+    fn rfc_4034_6_3_an_rrset_served_with_other_ttls_or_duplicates_verifies_as_signed() {
+        let key = TestKey::zone_signing(&zone());
+        let signed = caa_rrset(&www(), &["digicert.com", "letsencrypt.org"]);
+        let rrsig = key.sign(&signed, NOW - 3600, NOW + 3600);
+        // A TTL lower on the record that sorts last, and a record twice.
+        let mut served = signed.clone();
+        served[1].ttl = 100;
+        served.push(served[0].clone());
+        assert_eq!(verify_www(&served, &[rrsig], &[key.dnskey()]), Ok(3));
+    }
+
+    #[test]
+    fn rfc_4034_6_2_a_dname_target_is_signed_in_lowercase() {
+        let key = TestKey::zone_signing(&zone());
+        let owner = Name::from_ascii("old.example.test.").unwrap();
+        let dname = |target: &str| {
+            let mut wire = Vec::new();
+            for label in target.split('.').filter(|label| !label.is_empty()) {
+                wire.push(u8::try_from(label.len()).unwrap());
+                wire.extend(label.as_bytes());
+            }
+            wire.push(0);
+            let data = RData::Unknown {
+                code: RecordType::DNAME,
+                rdata: NULL::with(wire),
+            };
+            vec![Record::from_rdata(owner.clone(), 300, data)]
+        };
+        let rrsig = key.sign(&dname("new.example.net."), NOW - 3600, NOW + 3600);
+        let served = dname("New.Example.NET.");
+        let verified = verify_rrset(
+            &zone(),
+            &owner,
+            RecordType::DNAME,
+            &served,
+            &[rrsig],
+            &[key.dnskey()],
+            NOW,
+        );
+        assert_eq!(verified, Ok(3));
+    }
+
+    #[test]
+    fn rfc_6840_5_2_a_key_of_an_algorithm_not_implemented_made_no_signature_to_check() {
+        use hickory_resolver::proto::dnssec::rdata::sig::SigInput;
+        use hickory_resolver::proto::dnssec::{Algorithm, PublicKeyBuf};
+        use hickory_resolver::proto::rr::SerialNumber;
+        let ed448 = Algorithm::from_u8(16);
+        let key = DNSKEY::with_flags(256, PublicKeyBuf::new(vec![7; 57], ed448));
+        let records = caa_rrset(&www(), &["letsencrypt.org"]);
+        let input = SigInput {
+            type_covered: RecordType::CAA,
+            algorithm: ed448,
+            num_labels: 3,
+            original_ttl: 300,
+            sig_expiration: SerialNumber::new(NOW + 3600),
+            sig_inception: SerialNumber::new(NOW - 3600),
+            key_tag: key.calculate_key_tag().unwrap(),
+            signer_name: zone(),
+        };
+        let rrsig = RRSIG::from_sig(input, vec![1; 114]);
+        let found = verify_www(&records, &[rrsig], &[key]);
+        assert!(
+            matches!(found, Err(BogusKind::NoMatchingKey { .. })),
+            "{found:?}"
+        );
     }
 }
