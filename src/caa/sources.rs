@@ -13,6 +13,7 @@ use super::perspectives::{Choice, Outcomes, chance_of_issuance, outcomes};
 use super::requester::Requester;
 use super::verdict::Verdict;
 use super::verdict::{Basis, evaluate};
+use crate::dnssec::{Bogus, BogusKind, Security};
 
 /// How one question to one server went.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +37,10 @@ pub enum Asked {
         /// The validity of each RRSIG the reply carried (inception, expiration; Unix time):
         /// none from a server of an unsigned zone, or one that strips them.
         rrsigs: Vec<(u32, u32)>,
+        /// With `--dnssec`: the reply validated under the zone's keys, as the validator
+        /// walked to them from the trust anchor; none without, or for a reply no resolver
+        /// takes as an answer.
+        security: Option<Security>,
         aliases: Vec<Alias>,
         onward: Option<String>,
     },
@@ -121,6 +126,9 @@ pub enum SourceFinding {
     DnssecStripped,
     /// Every signature this server serves has expired (Unix time of the latest).
     DnssecExpired { expired: u32 },
+    /// With `--dnssec`: what this server serves does not validate under the zone's keys
+    /// (another key, a bad signature, a broken denial).
+    DnssecBogus(Bogus),
     /// The parent's glue for a name server is not the name server's own address records.
     GlueMismatch {
         ns: String,
@@ -151,6 +159,7 @@ impl SourceFinding {
             SourceFinding::GlueMismatch { .. } => "glue-mismatch",
             SourceFinding::DnssecStripped => "dnssec-stripped",
             SourceFinding::DnssecExpired { .. } => "dnssec-expired",
+            SourceFinding::DnssecBogus(_) => "dnssec-bogus",
         }
     }
 }
@@ -685,8 +694,11 @@ impl ZoneSeen {
     }
 
     /// RFC 4035 §5.3.1 at the source: the server at `index` serves a signed zone without its
-    /// signatures (`dnssec-stripped`), or with none in force (`dnssec-expired`); none for a
-    /// server that is fine, or gave no usable answer.
+    /// signatures (`dnssec-stripped`), or with none in force (`dnssec-expired`), or (validated,
+    /// with `--dnssec`) with answers that do not validate (`dnssec-bogus`); none for a server
+    /// that is fine, or gave no usable answer. Without `--dnssec` the signatures are read, not
+    /// verified: the zone is signed when any of its servers signs, and a signature is judged
+    /// by its dates.
     pub fn dnssec_lame(&self, index: usize) -> Option<SourceFinding> {
         let said = self.servers.get(index)?;
         let answered: Vec<&Asked> = said
@@ -696,6 +708,22 @@ impl ZoneSeen {
             .collect();
         if answered.is_empty() {
             return None;
+        }
+        let validated: Vec<(&Security, bool)> = answered
+            .iter()
+            .filter_map(|asked| match asked {
+                Asked::Replied {
+                    security: Some(security),
+                    rrsigs,
+                    ..
+                } => Some((security, !rrsigs.is_empty())),
+                _ => None,
+            })
+            .collect();
+        if !validated.is_empty() {
+            return validated
+                .into_iter()
+                .find_map(|(security, signed)| source_finding_of(security, signed));
         }
         let rrsigs: Vec<(u32, u32)> = answered
             .iter()
@@ -731,6 +759,21 @@ impl ZoneSeen {
             .filter(|other| other.first().map(|server| &server.ns) == ns)
             .all(no_route)
     }
+}
+
+/// A server's validated answer as a finding: bogus without any signature is stripped, bogus
+/// for expired signatures is expired, other bogus is bogus.
+fn source_finding_of(security: &Security, signed: bool) -> Option<SourceFinding> {
+    let Security::Bogus(bogus) = security else {
+        return None;
+    };
+    Some(match &bogus.kind {
+        _ if !signed => SourceFinding::DnssecStripped,
+        BogusKind::SignatureExpired { expired, .. } => {
+            SourceFinding::DnssecExpired { expired: *expired }
+        }
+        _ => SourceFinding::DnssecBogus(bogus.clone()),
+    })
 }
 
 fn rrsigs_of(asked: &Asked) -> &[(u32, u32)] {
@@ -1113,6 +1156,7 @@ mod tests {
             serial: None,
             ttl: None,
             rrsigs: vec![],
+            security: None,
             aliases: vec![],
             onward: None,
         };
@@ -1572,5 +1616,86 @@ mod tests {
             ..zone
         };
         assert_eq!(unsigned.dnssec_lame(0), None);
+    }
+
+    #[test]
+    fn with_dnssec_each_server_s_validated_answer_names_what_is_wrong_with_it() {
+        const NOW: u32 = 1_800_000_000;
+        let bogus = |kind| {
+            Security::Bogus(Bogus {
+                zone: "example.test.".into(),
+                kind,
+            })
+        };
+        let rrset = || "www.example.test. CAA".to_owned();
+        let validated = |address: &str, signed: bool, security: Security| {
+            let mut server = healthy(address, &["letsencrypt.org"], 7);
+            for asked in [&mut server.caa_udp, &mut server.caa_tcp] {
+                if let Asked::Replied {
+                    rrsigs,
+                    security: validated,
+                    ..
+                } = asked
+                {
+                    // Dates in force: the verdict is validation's, not the dates'.
+                    *rrsigs = if signed {
+                        vec![(NOW - 60, NOW + 60)]
+                    } else {
+                        vec![]
+                    };
+                    *validated = Some(security.clone());
+                }
+            }
+            vec![server]
+        };
+        let zone = ZoneSeen {
+            delegation: Delegation::default(),
+            names: vec!["www.example.test".into()],
+            servers: vec![
+                validated("192.0.2.1", true, Security::Secure),
+                validated(
+                    "192.0.2.2",
+                    false,
+                    bogus(BogusKind::SignatureMissing { rrset: rrset() }),
+                ),
+                validated(
+                    "192.0.2.3",
+                    true,
+                    bogus(BogusKind::SignatureExpired {
+                        rrset: rrset(),
+                        expired: NOW - 60,
+                    }),
+                ),
+                validated(
+                    "192.0.2.4",
+                    true,
+                    bogus(BogusKind::NoMatchingKey {
+                        rrset: rrset(),
+                        key_tags: vec![4242],
+                    }),
+                ),
+                validated("192.0.2.5", false, Security::Insecure),
+            ],
+            asked_at: NOW,
+        };
+        assert_eq!(zone.dnssec_lame(0), None);
+        assert_eq!(zone.dnssec_lame(1), Some(SourceFinding::DnssecStripped));
+        assert_eq!(
+            zone.dnssec_lame(2),
+            Some(SourceFinding::DnssecExpired { expired: NOW - 60 })
+        );
+        let Some(SourceFinding::DnssecBogus(another_key)) = zone.dnssec_lame(3) else {
+            panic!("dnssec-bogus expected");
+        };
+        assert_eq!(another_key.kind.code(), "no-matching-key");
+        // Validated insecure: unsigned and proven so, though other servers sign.
+        assert_eq!(zone.dnssec_lame(4), None);
+        let answers = zone.answers();
+        let usable: Vec<bool> = answers
+            .servers
+            .iter()
+            .map(|said| step_of(&said[0]).is_some())
+            .collect();
+        assert_eq!(usable, [true, false, false, false, true]);
     }
 }

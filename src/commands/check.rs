@@ -68,7 +68,14 @@ impl Checker {
         let climb = name.climb();
         let gathered = tokio::time::timeout(
             self.deadline,
-            gather(&source.walker, &climb, source.patience),
+            gather(
+                &source.walker,
+                &climb,
+                source.patience,
+                self.validator
+                    .as_ref()
+                    .map(|validator| (validator, self.resolver.transport())),
+            ),
         )
         .await
         .unwrap_or(Err(WalkFailure::Deadline));

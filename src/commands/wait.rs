@@ -122,7 +122,9 @@ impl Waiter {
             // wait ends on the round before.
             let limit = ROUND_LIMIT.min(deadline.saturating_duration_since(round_started));
             let gathered =
-                match tokio::time::timeout(limit, gather(&walker, &climb, self.patience)).await {
+                match tokio::time::timeout(limit, gather(&walker, &climb, self.patience, None))
+                    .await
+                {
                     Ok(gathered) => gathered,
                     Err(_) if limit < ROUND_LIMIT => {
                         waited.elapsed = started.elapsed();

@@ -19,9 +19,10 @@ use tokio::time::timeout;
 
 use super::lookup::{alias_chain, name_text};
 use super::transport::tcp_roundtrip;
-use super::wire::{AnswerRecord, Ask, UDP_PAYLOAD, decode_reply, wire_name_of};
+use super::wire::{AnswerRecord, Ask, Sections, UDP_PAYLOAD, decode_reply, wire_name_of};
 use crate::caa::answers::{Alias, CaaRecord, Failure};
 use crate::caa::sources::{Asked, ServerAnswers};
+use crate::dnssec::chain::{Outcome, Trust, reply_security};
 
 /// How a question is carried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,9 +74,47 @@ pub struct Said {
     pub chain: Result<(Vec<Alias>, Option<Name>), Failure>,
     /// For a CAA question with DO: each RRSIG's inception and expiration.
     pub rrsigs: Vec<(u32, u32)>,
+    /// For a CAA question with DO: the answer and authority sections, for validation.
+    pub signed: Sections,
+}
+
+/// `check --source --dnssec`: where the validator's walk from the trust anchor stands at the
+/// zone asked, and the time its signatures are judged at (Unix seconds).
+#[derive(Clone, Debug)]
+pub struct ZoneTrust {
+    pub trust: Trust,
+    pub now: u32,
 }
 
 impl Said {
+    /// A CAA reply for `name` as the `caa::sources` rules take it, validated under the zone's
+    /// trust when there is one: an answer or a denial from the zone itself (authoritative,
+    /// complete), not a referral, an error or a truncated reply.
+    pub fn asked_caa(&self, name: &Name, zone_trust: Option<&ZoneTrust>) -> Asked {
+        let mut asked = self.asked();
+        let outcome = match self.rcode {
+            ResponseCode::NoError => Outcome::NoError,
+            ResponseCode::NXDomain => Outcome::NxDomain,
+            _ => return asked,
+        };
+        if let (Some(zone_trust), Asked::Replied { security, .. }) = (zone_trust, &mut asked)
+            && self.authoritative
+            && !self.truncated
+            && !self.referral
+        {
+            *security = Some(reply_security(
+                &zone_trust.trust,
+                name,
+                RecordType::CAA,
+                outcome,
+                &self.signed.answers,
+                &self.signed.authority,
+                zone_trust.now,
+            ));
+        }
+        asked
+    }
+
     /// The reply as the `caa::sources` rules take it.
     pub fn asked(&self) -> Asked {
         let (aliases, onward) = match &self.chain {
@@ -92,6 +131,7 @@ impl Said {
             serial: self.serial,
             ttl: self.ttl,
             rrsigs: self.rrsigs.clone(),
+            security: None,
             aliases: aliases.clone(),
             onward: onward.as_ref().map(name_text),
         }
@@ -275,6 +315,7 @@ fn read_message(bytes: &[u8], id: u16, sent_name: &Name) -> Result<Said, AskFail
         caa: Vec::new(),
         chain: Ok((Vec::new(), None)),
         rrsigs: Vec::new(),
+        signed: Sections::default(),
     })
 }
 
@@ -346,6 +387,7 @@ fn read_caa_reply(
                 _ => None,
             })
             .collect(),
+        signed: reply.sections,
     })
 }
 
@@ -390,6 +432,7 @@ pub async fn probe(
     zone: &Name,
     name: &Name,
     patience: Duration,
+    zone_trust: Option<&ZoneTrust>,
 ) -> ServerAnswers {
     // The CA's validating resolver sets DO whenever it sends EDNS.
     let question = |name: &Name, rtype, edns, carrier| Question {
@@ -404,6 +447,10 @@ pub async fn probe(
         Ok(said) => said.asked(),
         Err(failure) => failure.asked(),
     };
+    let asked_caa = |result: Result<Said, AskFailure>| match result {
+        Ok(said) => said.asked_caa(name, zone_trust),
+        Err(failure) => failure.asked(),
+    };
     let soa = question(zone, RecordType::SOA, true, Carrier::Udp);
     let caa_udp = question(name, RecordType::CAA, true, Carrier::Udp);
     let caa_tcp = question(name, RecordType::CAA, true, Carrier::Tcp);
@@ -412,10 +459,10 @@ pub async fn probe(
         ask(server, &caa_udp, patience),
         ask(server, &caa_tcp, patience),
     );
-    let caa_udp = asked(caa_udp);
+    let caa_udp = asked_caa(caa_udp);
     let caa_without_edns = if edns_shy(&caa_udp) {
         let plain = question(name, RecordType::CAA, false, Carrier::Udp);
-        Some(asked(ask(server, &plain, patience).await))
+        Some(asked_caa(ask(server, &plain, patience).await))
     } else {
         None
     };
@@ -430,7 +477,7 @@ pub async fn probe(
         address: server.ip(),
         soa,
         caa_udp,
-        caa_tcp: asked(caa_tcp),
+        caa_tcp: asked_caa(caa_tcp),
         caa_without_edns,
     }
 }

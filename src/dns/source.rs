@@ -9,8 +9,10 @@ use std::time::Duration;
 use futures::future::join_all;
 use hickory_resolver::proto::rr::Name;
 
-use super::authority::probe;
+use super::authority::{ZoneTrust, probe};
 use super::delegation::{WalkFailure, Walker, ZoneCut};
+use super::transport::Transport;
+use super::validation::Validator;
 use crate::caa::answers::MOST_ALIAS_QUERIES;
 use crate::caa::sources::{Asked, ServerAnswers, Step, StepEnd, ZoneSeen, step_of, used_answer};
 
@@ -22,13 +24,19 @@ const MOST_ALIAS_TARGETS: usize = 16;
 /// may point elsewhere than the others), for as many rounds as a lookup may follow aliases.
 /// A climb name whose walk fails ends the gathering; an alias target whose walk fails is left
 /// out, and the lookups reaching it fail.
+///
+/// With `validation` (`--dnssec`), each zone's trust is walked to from the trust anchor
+/// (through the run's resolver, once per run) and every server's answers are validated
+/// under it.
 pub async fn gather(
     walker: &Walker,
     climb: &[String],
     patience: Duration,
+    validation: Option<(&Validator, &Transport)>,
 ) -> Result<Vec<ZoneSeen>, WalkFailure> {
     let mut seen: Vec<ZoneSeen> = Vec::new();
     let mut cuts: Vec<ZoneCut> = Vec::new();
+    let mut trusts: Vec<Option<ZoneTrust>> = Vec::new();
     let mut asked: Vec<String> = Vec::new();
     let mut next: Vec<String> = climb.to_vec();
     for round in 0..=MOST_ALIAS_QUERIES {
@@ -55,6 +63,7 @@ pub async fn gather(
                         servers: vec![Vec::new(); cut.servers.len()],
                         asked_at: unix_now(),
                     });
+                    trusts.push(zone_trust(validation, &cut.delegation.zone).await);
                     cuts.push(cut);
                     cuts.len() - 1
                 }
@@ -63,7 +72,7 @@ pub async fn gather(
         }
         asked.append(&mut next);
         // Ask each zone's servers about the names placed in it this round.
-        for (zone, cut) in seen.iter_mut().zip(&cuts) {
+        for ((zone, cut), trust) in seen.iter_mut().zip(&cuts).zip(&trusts) {
             let fresh: Vec<Name> = zone
                 .names
                 .iter()
@@ -76,11 +85,18 @@ pub async fn gather(
             let Ok(apex) = Name::from_ascii(&cut.delegation.zone) else {
                 continue;
             };
-            let said =
-                join_all(cut.servers.iter().map(|(ns, address)| {
-                    ask_server(walker, ns, *address, &apex, &fresh, patience)
-                }))
-                .await;
+            let said = join_all(cut.servers.iter().map(|(ns, address)| {
+                ask_server(
+                    walker,
+                    ns,
+                    *address,
+                    &apex,
+                    &fresh,
+                    patience,
+                    trust.as_ref(),
+                )
+            }))
+            .await;
             for (server, answers) in zone.servers.iter_mut().zip(said) {
                 server.extend(answers);
             }
@@ -91,6 +107,16 @@ pub async fn gather(
         next.truncate(MOST_ALIAS_TARGETS.saturating_sub(asked.len() - climb.len()));
     }
     Ok(seen)
+}
+
+/// Where the validator's walk stands at `zone` (with its trailing dot), when validating.
+async fn zone_trust(validation: Option<(&Validator, &Transport)>, zone: &str) -> Option<ZoneTrust> {
+    let (validator, transport) = validation?;
+    let apex = Name::from_ascii(zone).ok()?;
+    Some(ZoneTrust {
+        trust: validator.trust_for(transport, &apex).await,
+        now: validator.now(),
+    })
 }
 
 /// The zone cut that answers for `name`, or none for a name that is not one.
@@ -128,6 +154,7 @@ async fn ask_server(
     apex: &Name,
     names: &[Name],
     patience: Duration,
+    zone_trust: Option<&ZoneTrust>,
 ) -> Vec<ServerAnswers> {
     if !walker.may_ask(address.ip()) {
         let not_asked = ServerAnswers {
@@ -147,7 +174,7 @@ async fn ask_server(
             // Held for the name's few queries: a server is asked about a bounded number of
             // names at once, however many names of a run it serves.
             let _permit = permits.acquire_owned().await;
-            probe(ns, address, apex, name, patience).await
+            probe(ns, address, apex, name, patience, zone_trust).await
         }
     }))
     .await

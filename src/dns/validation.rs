@@ -11,14 +11,14 @@ use futures::future::join_all;
 use hickory_resolver::proto::dnssec::rdata::DNSSECRData;
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
-use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder};
 use tokio::sync::OnceCell;
 
-use crate::caa::answers::{Answer, CaaRecord, MOST_ALIAS_QUERIES, MOST_ALIASES};
+use crate::caa::answers::{Answer, CaaRecord, MOST_ALIAS_QUERIES};
 use crate::dnssec::Security;
 use crate::dnssec::anchors::TrustAnchor;
 use crate::dnssec::chain::{
-    Answered, Cut, DenialProof, DsAnswer, Signed, Trust, anchored, answer_security, descend, rrsets,
+    Answered, Cut, DenialProof, DsAnswer, Signed, Trust, anchored, answer_security, descend,
+    follow_aliases, rrsets,
 };
 
 use super::transport::Transport;
@@ -88,40 +88,18 @@ impl Validator {
             let answered = rrsets(&reply.sections.answers);
             let proof = DenialProof::from_authority(&reply.sections.authority);
             // The alias chain the reply holds, each link under its own zone's keys.
-            let mut current = at.clone();
-            let mut visited = vec![current.clone()];
-            loop {
-                // A DNAME above the name first: the CNAME a resolver synthesises from it is
-                // unsigned, and validated through the DNAME (RFC 6672 §5.3.1).
-                let dname = answered.iter().find(|rrset| {
-                    rrset.rtype == RecordType::DNAME
-                        && rrset.owner.zone_of(&current)
-                        && rrset.owner != current
-                });
-                let next = dname.or_else(|| {
-                    answered
-                        .iter()
-                        .find(|rrset| rrset.owner == current && rrset.rtype == RecordType::CNAME)
-                });
-                let Some(alias) = next else {
-                    break;
-                };
+            let aliases = follow_aliases(&answered, &at, RecordType::CAA);
+            for alias in &aliases.links {
                 let link = self.rrset_security(transport, alias, &proof).await;
                 security = security.weakest(link);
-                // A loop, or a chain longer than resolvers follow: the lookup itself fails
-                // (`alias-loop`, `alias-chain-too-long`); nothing to validate.
-                let target = alias_target(alias, &current)
-                    .filter(|target| !visited.contains(target) && visited.len() <= MOST_ALIASES);
-                let Some(target) = target else {
-                    return (security.weakest(Security::Indeterminate), None);
-                };
-                visited.push(target.clone());
-                current = target;
             }
-            if let Some(caa) = answered
-                .iter()
-                .find(|rrset| rrset.owner == current && rrset.rtype == RecordType::CAA)
-            {
+            // A loop, or a chain longer than resolvers follow: the lookup itself fails
+            // (`alias-loop`, `alias-chain-too-long`); nothing to validate.
+            if aliases.broken {
+                return (security.weakest(Security::Indeterminate), None);
+            }
+            let current = aliases.end;
+            if let Some(caa) = aliases.found {
                 let answer = Answer::Records(caa.records.iter().filter_map(caa_record).collect());
                 let link = self.rrset_security(transport, caa, &proof).await;
                 return (security.weakest(link), Some(answer));
@@ -175,8 +153,14 @@ impl Validator {
         )
     }
 
-    /// The trust at `name`, walked once per run.
-    async fn trust_for(&self, transport: &Transport, name: &Name) -> Trust {
+    /// The time signatures are judged at (Unix seconds).
+    pub fn now(&self) -> u32 {
+        self.now
+    }
+
+    /// The trust at `name`, walked once per run: `check --source --dnssec` validates each
+    /// authoritative server's answers under it.
+    pub async fn trust_for(&self, transport: &Transport, name: &Name) -> Trust {
         let cell = Arc::clone(bounded(&self.trusted).entry(name.clone()).or_default());
         // A walk that could not be had (a fetch failed) is not kept: the next lookup walks
         // again.
@@ -320,21 +304,4 @@ fn ds_answer(reply: &Reply, candidate: &Name) -> DsAnswer {
         ResponseCode::NXDomain => DsAnswer::Nonexistent(proof()),
         _ => DsAnswer::Unanswered,
     }
-}
-
-/// Where an alias sends the lookup of `current`: a CNAME's target, or a DNAME's substitution.
-fn alias_target(alias: &Signed, current: &Name) -> Option<Name> {
-    alias.records.iter().find_map(|record| match &record.data {
-        RData::CNAME(cname) => Some(cname.0.clone()),
-        // hickory keeps a DNAME's data raw: its target, uncompressed (RFC 6672 §2.5).
-        RData::Unknown { code, rdata } if *code == RecordType::DNAME => {
-            let target = Name::read(&mut BinDecoder::new(&rdata.anything)).ok()?;
-            let kept = usize::from(current.num_labels().checked_sub(alias.owner.num_labels())?);
-            Name::from_labels(current.iter().take(kept))
-                .ok()?
-                .append_domain(&target)
-                .ok()
-        }
-        _ => None,
-    })
 }

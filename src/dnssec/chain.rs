@@ -5,6 +5,9 @@
 
 use hickory_resolver::proto::dnssec::rdata::{DNSKEY, DNSSECRData, DS, NSEC, RRSIG};
 use hickory_resolver::proto::rr::{Name, RData, Record, RecordType};
+use hickory_resolver::proto::serialize::binary::{BinDecodable, BinDecoder};
+
+use crate::caa::answers::MOST_ALIASES;
 
 use super::denial::{
     Nsec3, is_delegation, nsec_proves_nodata, nsec_proves_nxdomain, nsec3_opt_out_covers,
@@ -368,6 +371,16 @@ pub fn walk_down(
     )
 }
 
+/// The zone and keys of a walk that reached them; else the security everything below has.
+fn keys_of(trust: &Trust) -> Result<(&Name, &[DNSKEY]), Security> {
+    match trust {
+        Trust::Keys { zone, keys } => Ok((zone, keys)),
+        Trust::Insecure => Err(Security::Insecure),
+        Trust::Bogus(bogus) => Err(Security::Bogus(bogus.clone())),
+        Trust::Indeterminate => Err(Security::Indeterminate),
+    }
+}
+
 fn bogus(zone: &Name, kind: BogusKind) -> Trust {
     Trust::Bogus(Bogus {
         zone: zone.to_ascii(),
@@ -395,6 +408,140 @@ pub enum Answered {
     NxDomain(DenialProof),
 }
 
+/// An answer's alias chain from the name asked, as a resolver follows it (RFC 6672 §5.3.1: a
+/// DNAME above the name first, the CNAME a resolver synthesises from it being unsigned; else a
+/// CNAME at the name).
+#[derive(Debug)]
+pub struct Aliases<'a> {
+    /// Each alias RRset followed, in order.
+    pub links: Vec<&'a Signed>,
+    /// Where the chain ends: the name asked when there is no alias.
+    pub end: Name,
+    /// The RRset of the type asked at the end, if the answer holds it.
+    pub found: Option<&'a Signed>,
+    /// The chain loops, or is longer than `most` steps: the lookup fails on it.
+    pub broken: bool,
+}
+
+/// Follows the aliases of `answered` from `qname`, at most `MOST_ALIASES` steps.
+pub fn follow_aliases<'a>(answered: &'a [Signed], qname: &Name, qtype: RecordType) -> Aliases<'a> {
+    let mut links = Vec::new();
+    let mut current = qname.clone();
+    let mut visited = vec![current.clone()];
+    loop {
+        let dname = answered.iter().find(|rrset| {
+            rrset.rtype == RecordType::DNAME
+                && rrset.owner.zone_of(&current)
+                && rrset.owner != current
+        });
+        let next = dname.or_else(|| {
+            answered
+                .iter()
+                .find(|rrset| rrset.owner == current && rrset.rtype == RecordType::CNAME)
+        });
+        let Some(alias) = next else {
+            break;
+        };
+        links.push(alias);
+        let target = alias_target(alias, &current)
+            .filter(|target| !visited.contains(target) && visited.len() <= MOST_ALIASES);
+        let Some(target) = target else {
+            return Aliases {
+                links,
+                end: current,
+                found: None,
+                broken: true,
+            };
+        };
+        visited.push(target.clone());
+        current = target;
+    }
+    let found = answered
+        .iter()
+        .find(|rrset| rrset.owner == current && rrset.rtype == qtype);
+    Aliases {
+        links,
+        end: current,
+        found,
+        broken: false,
+    }
+}
+
+/// Where an alias sends the lookup of `current`: a CNAME's target, or a DNAME's substitution.
+fn alias_target(alias: &Signed, current: &Name) -> Option<Name> {
+    alias.records.iter().find_map(|record| match &record.data {
+        RData::CNAME(cname) => Some(cname.0.clone()),
+        // hickory keeps a DNAME's data raw: its target, uncompressed (RFC 6672 §2.5).
+        RData::Unknown { code, rdata } if *code == RecordType::DNAME => {
+            let target = Name::read(&mut BinDecoder::new(&rdata.anything)).ok()?;
+            let kept = usize::from(current.num_labels().checked_sub(alias.owner.num_labels())?);
+            Name::from_labels(current.iter().take(kept))
+                .ok()?
+                .append_domain(&target)
+                .ok()
+        }
+        _ => None,
+    })
+}
+
+/// What an authoritative server's reply came to, for `reply_security`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// NOERROR: records, or NODATA.
+    NoError,
+    NxDomain,
+}
+
+/// RFC 4035 §5.3 and §5.4 for one authoritative server's reply about `qname` (`answers` and
+/// `authority`, as served with DO set), under the keys of the zone `trust` stands at: each
+/// alias RRset of the zone's the reply holds, then the end of its chain when the zone answers
+/// for it: the RRset of `qtype`, or the denial. As secure as its weakest part; records owned
+/// outside the zone are no part of it (a resolver scrubs them).
+pub fn reply_security(
+    trust: &Trust,
+    qname: &Name,
+    qtype: RecordType,
+    outcome: Outcome,
+    answers: &[Record],
+    authority: &[Record],
+    now: u32,
+) -> Security {
+    let zone = match keys_of(trust) {
+        Ok((zone, _)) => zone,
+        Err(security) => return security,
+    };
+    let in_zone = |records: &[Record]| -> Vec<Record> {
+        records
+            .iter()
+            .filter(|record| zone.zone_of(&record.name))
+            .cloned()
+            .collect()
+    };
+    let answered = rrsets(&in_zone(answers));
+    let proof = DenialProof::from_authority(&in_zone(authority));
+    let aliases = follow_aliases(&answered, qname, qtype);
+    let mut security = Security::Secure;
+    for link in &aliases.links {
+        let records = Answered::Records((*link).clone(), proof.clone());
+        security = security.weakest(answer_security(
+            trust,
+            &link.owner,
+            link.rtype,
+            &records,
+            now,
+        ));
+    }
+    let end = match (aliases.found, outcome) {
+        _ if aliases.broken => return security,
+        (Some(rrset), _) => Answered::Records(rrset.clone(), proof),
+        // The chain leaves the zone: its servers answer for the rest.
+        (None, _) if !zone.zone_of(&aliases.end) => return security,
+        (None, Outcome::NoError) => Answered::NoData(proof),
+        (None, Outcome::NxDomain) => Answered::NxDomain(proof),
+    };
+    security.weakest(answer_security(trust, &aliases.end, qtype, &end, now))
+}
+
 /// RFC 4035 §5.3 and §5.4: the security of an answer for `qname` and `qtype`, given where the
 /// walk down to its zone stands.
 pub fn answer_security(
@@ -404,11 +551,9 @@ pub fn answer_security(
     answer: &Answered,
     now: u32,
 ) -> Security {
-    let (zone, keys) = match trust {
-        Trust::Keys { zone, keys } => (zone, keys),
-        Trust::Insecure => return Security::Insecure,
-        Trust::Bogus(bogus) => return Security::Bogus(bogus.clone()),
-        Trust::Indeterminate => return Security::Indeterminate,
+    let (zone, keys) = match keys_of(trust) {
+        Ok(keys) => keys,
+        Err(security) => return security,
     };
     let checked = match answer {
         Answered::Records(rrset, proof) => rrset
@@ -753,6 +898,107 @@ mod tests {
             Record::from_rdata(name("test."), 3600, RData::DNSSEC(DNSSECRData::DS(unknown)));
         cut.ds = DsAnswer::Present(root.signed(vec![record], NOW - 3600, NOW + 3600));
         assert_eq!(anchored(&root, &[cut]), Trust::Insecure);
+    }
+
+    /// A signed RRset as a server serves it: its records, then its RRSIG records.
+    fn served(rrset: &Signed) -> Vec<Record> {
+        let rrsigs = rrset.rrsigs.iter().map(|rrsig| {
+            Record::from_rdata(
+                rrset.owner.clone(),
+                300,
+                RData::DNSSEC(DNSSECRData::RRSIG(rrsig.clone())),
+            )
+        });
+        rrset.records.iter().cloned().chain(rrsigs).collect()
+    }
+
+    #[test]
+    fn a_server_s_reply_is_validated_whole_its_aliases_its_answer_or_its_denial() {
+        let (zone, trust) = example_test();
+        let (www, alias) = (name("www.example.test."), name("alias.example.test."));
+        let caa = zone.signed(
+            caa_rrset(&www, &["letsencrypt.org"]),
+            NOW - 3600,
+            NOW + 3600,
+        );
+        let security = |answers: &[Record], authority: &[Record], outcome| {
+            reply_security(
+                &trust,
+                &www,
+                RecordType::CAA,
+                outcome,
+                answers,
+                authority,
+                NOW,
+            )
+        };
+        assert_eq!(
+            security(&served(&caa), &[], Outcome::NoError),
+            Security::Secure
+        );
+        // The same records without their signature: a stripped server.
+        let Security::Bogus(stripped) = security(&caa.records, &[], Outcome::NoError) else {
+            panic!("bogus expected");
+        };
+        assert_eq!(stripped.kind.code(), "signature-missing");
+        // NODATA proven by the NSEC at the name; without it, the denial is broken.
+        let nsec = zone.signed(
+            vec![nsec_record(
+                "www.example.test.",
+                "example.test.",
+                &[RecordType::A],
+            )],
+            NOW - 3600,
+            NOW + 3600,
+        );
+        assert_eq!(
+            security(&[], &served(&nsec), Outcome::NoError),
+            Security::Secure
+        );
+        assert!(matches!(
+            security(&[], &[], Outcome::NoError),
+            Security::Bogus(_)
+        ));
+        // A CNAME out of the zone: its own signature is all this zone's servers answer for.
+        let cname = |owner: &Name, target: &str| {
+            let data = RData::CNAME(hickory_resolver::proto::rr::rdata::CNAME(name(target)));
+            zone.signed(
+                vec![Record::from_rdata(owner.clone(), 300, data)],
+                NOW - 3600,
+                NOW + 3600,
+            )
+        };
+        let away = cname(&www, "www.elsewhere.test.");
+        assert_eq!(
+            security(&served(&away), &[], Outcome::NoError),
+            Security::Secure
+        );
+        // A CNAME within the zone, unsigned: the chain is as weak as that link.
+        let mut inside = served(&cname(&www, "alias.example.test."));
+        inside.retain(|record| record.record_type() != RecordType::RRSIG);
+        let target = zone.signed(
+            caa_rrset(&alias, &["letsencrypt.org"]),
+            NOW - 3600,
+            NOW + 3600,
+        );
+        inside.extend(served(&target));
+        assert!(matches!(
+            security(&inside, &[], Outcome::NoError),
+            Security::Bogus(_)
+        ));
+        // Under an insecure delegation, nothing is asked of the reply.
+        assert_eq!(
+            reply_security(
+                &Trust::Insecure,
+                &www,
+                RecordType::CAA,
+                Outcome::NoError,
+                &caa.records,
+                &[],
+                NOW
+            ),
+            Security::Insecure
+        );
     }
 
     #[test]

@@ -123,6 +123,7 @@ async fn a_probe_gathers_what_the_source_rules_judge() {
         &zone,
         &Name::from_ascii("denied.example.test.").unwrap(),
         PATIENCE,
+        None,
     )
     .await;
     // The loopback server is on loopback, as the roots of a test universe are.
@@ -133,6 +134,7 @@ async fn a_probe_gathers_what_the_source_rules_judge() {
         &zone,
         &Name::from_ascii("servfail.example.test.").unwrap(),
         PATIENCE,
+        None,
     )
     .await;
     let codes: Vec<&str> = server_findings(&failing, true)
@@ -155,6 +157,7 @@ async fn a_tag_hickory_refuses_is_read_beside_the_good_records_not_taken_for_sil
             &zone,
             &Name::from_ascii(name).unwrap(),
             PATIENCE,
+            None,
         )
         .await;
         assert_eq!(server_findings(&said, true), [], "{name}: {said:?}");

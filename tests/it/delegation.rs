@@ -211,7 +211,7 @@ async fn gathered_sources_show_a_stale_secondary_in_half_the_draws() {
         "example.test".into(),
         "test".into(),
     ];
-    let zones = gather(&walker, &climb, Duration::from_millis(500))
+    let zones = gather(&walker, &climb, Duration::from_millis(500), None)
         .await
         .unwrap();
     let names: Vec<&Vec<String>> = zones.iter().map(|zone| &zone.names).collect();
@@ -400,7 +400,7 @@ async fn each_faulty_server_is_named_by_its_finding() {
         "faulty.test".into(),
         "test".into(),
     ];
-    let zones = gather(&walker, &climb, Duration::from_millis(300))
+    let zones = gather(&walker, &climb, Duration::from_millis(300), None)
         .await
         .unwrap();
     let requester = lets_encrypt();
@@ -479,7 +479,7 @@ www CAA 0 issue \"sectigo.com\"
         "example.test".into(),
         "test".into(),
     ];
-    let zones = gather(&walker, &climb, Duration::from_millis(300))
+    let zones = gather(&walker, &climb, Duration::from_millis(300), None)
         .await
         .unwrap();
     let requester = lets_encrypt();

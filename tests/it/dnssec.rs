@@ -80,7 +80,7 @@ async fn trust(universe: &SignedUniverse) -> Trust {
             dnskey: Some(dnskey),
         });
     }
-    let anchor = [universe.root_key.public_key().clone()];
+    let anchor = [universe.root_key.dnskey.public_key().clone()];
     let vouchers = Vouchers {
         ds: &[],
         keys: &anchor,
@@ -223,7 +223,7 @@ async fn validated(universe: &SignedUniverse, name: &str, days_later: u32) -> Se
     let anchor = TrustAnchor {
         zone: Name::root(),
         ds: Vec::new(),
-        keys: vec![universe.root_key.public_key().clone()],
+        keys: vec![universe.root_key.dnskey.public_key().clone()],
     };
     let validator = Validator::new(vec![anchor], now() + days_later * 86_400);
     validator
@@ -451,11 +451,171 @@ async fn a_name_under_no_trust_anchor_is_insecure() {
     let elsewhere = TrustAnchor {
         zone: Name::from_ascii("private.").unwrap(),
         ds: Vec::new(),
-        keys: vec![universe.root_key.public_key().clone()],
+        keys: vec![universe.root_key.dnskey.public_key().clone()],
     };
     let validator = Validator::new(vec![elsewhere], now());
     let (security, _) = validator
         .validate(&transport, &Name::from_ascii("www.example.test.").unwrap())
         .await;
     assert_eq!(security, Security::Insecure);
+}
+
+// `check --source --dnssec`: each authoritative server's answers validated under the zone's
+// keys, the keys walked to through the resolver from the trust anchor.
+
+/// A signed root, `test.` and `example.test.`, the last on a server for each of `faults` (none:
+/// serving it as signed), with a CAA record at www; and a resolver in front of them all.
+fn signed_sources(
+    faults: &[Option<crate::support::authority::Fault>],
+) -> (crate::support::authority::Universe, SocketAddr) {
+    use crate::support::authority::UniverseBuilder;
+
+    let servers: Vec<String> = (1..=faults.len())
+        .map(|at| format!("ns{at}.example.test"))
+        .collect();
+    let servers: Vec<&str> = servers.iter().map(String::as_str).collect();
+    let mut builder = UniverseBuilder::under_test(&[("example.test", &servers)]);
+    let mut zone = "@ SOA ns1 hostmaster 7 3600 600 86400 300\n".to_owned();
+    for server in &servers {
+        let address = builder.address(server);
+        zone.push_str(&format!("@ NS {server}.\n{server}. A {address}\n"));
+    }
+    zone.push_str("www CAA 0 issue \"letsencrypt.org\"\n");
+    builder.zone("example.test", &zone, &servers);
+    for (server, fault) in servers.iter().zip(faults) {
+        if let Some(fault) = fault {
+            builder.fault(server, fault.clone());
+        }
+    }
+    builder.sign(".").sign("test").sign("example.test");
+    let resolver = builder.resolver("resolver.test");
+    let universe = builder.start();
+    let resolver = SocketAddr::new(resolver.into(), universe.port());
+    // Signatures that expire do so a second after the start.
+    std::thread::sleep(Duration::from_millis(2_100));
+    (universe, resolver)
+}
+
+/// `certready check www.example.test --source` walking `universe` through `resolver`, with
+/// `extra` options; with `--dnssec` among them, the root's key is the trust anchor.
+async fn check_source(
+    universe: &crate::support::authority::Universe,
+    resolver: SocketAddr,
+    extra: &[&str],
+) -> std::process::Output {
+    use crate::support::{certready, scratch_file};
+
+    let anchor = scratch_file("root.key", universe.anchor_file().as_bytes());
+    let resolver = resolver.to_string();
+    let walk = universe.walk_args();
+    let mut args = vec![
+        "check",
+        "www.example.test",
+        "--no-name-policy",
+        "--nameserver",
+        &resolver,
+        "--source",
+    ];
+    if extra.contains(&"--dnssec") {
+        args.extend(["--trust-anchor", anchor.to_str().unwrap()]);
+    }
+    args.extend(walk.iter().map(String::as_str));
+    args.extend(extra);
+    certready(&args).await
+}
+
+/// Each server's finding codes in the report's first zone.
+fn server_findings(report: &serde_json::Value) -> Vec<Vec<String>> {
+    report["sources"][0]["servers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|server| {
+            server["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|finding| finding["code"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_source_dnssec_names_the_server_serving_the_zone_unsigned_expired_or_by_another_key()
+{
+    use crate::support::authority::Fault;
+    use crate::support::{json_lines, stderr};
+
+    let (universe, resolver) = signed_sources(&[
+        None,
+        Some(Fault::ServesUnsigned),
+        Some(Fault::SignaturesExpiring),
+        Some(Fault::SignsWithAnotherKey),
+    ]);
+    let output = check_source(&universe, resolver, &["--dnssec", "--json"]).await;
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = &json_lines(&output)[0];
+    assert_eq!(report["verdict"], "allowed");
+    assert_eq!(report["consistency"], "consistent");
+    assert_eq!(dnssec_states(report), ["secure", "secure", "secure"]);
+    assert_eq!(report["sources"][0]["zone"], "example.test.");
+    assert_eq!(
+        server_findings(report),
+        [
+            vec![],
+            vec!["dnssec-stripped"],
+            vec!["dnssec-expired"],
+            vec!["dnssec-bogus"]
+        ]
+    );
+    let servers = &report["sources"][0]["servers"];
+    // Passed over, as the CA's resolver passes over them: only ns1 decides.
+    let verdicts: Vec<Option<&str>> = (0..4).map(|at| servers[at]["verdict"].as_str()).collect();
+    assert_eq!(verdicts, [Some("allowed"), None, None, None]);
+    let another_key = servers[3]["findings"][0]["detail"].as_str().unwrap();
+    assert!(
+        another_key.starts_with("example.test.: www.example.test. CAA is signed by key tag "),
+        "{another_key}"
+    );
+
+    let output = check_source(&universe, resolver, &["--dnssec", "--verbose"]).await;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    for line in [
+        "      ns2.example.test.        127.0.0.",
+        "        dnssec-expired: every signature it serves has expired, the latest at ",
+        "        dnssec-bogus: example.test.: www.example.test. CAA is signed by key tag ",
+        "    the CA: every server that answers leads to allowed: so will every perspective",
+    ] {
+        assert!(text.contains(line), "{line:?} in\n{text}");
+    }
+
+    // Without --dnssec the signatures are read, not verified: another key goes unseen.
+    let output = check_source(&universe, resolver, &["--json"]).await;
+    assert_eq!(
+        server_findings(&json_lines(&output)[0]),
+        [
+            vec![],
+            vec!["dnssec-stripped"],
+            vec!["dnssec-expired"],
+            vec![]
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_source_dnssec_fails_when_no_server_of_a_signed_zone_validates() {
+    use crate::support::authority::Fault;
+    use crate::support::{json_lines, stderr};
+
+    let (universe, resolver) =
+        signed_sources(&[Some(Fault::ServesUnsigned), Some(Fault::SignaturesExpiring)]);
+    let output = check_source(&universe, resolver, &["--dnssec", "--json"]).await;
+    let report = &json_lines(&output)[0];
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert_eq!(report["verdict"], "error");
+    assert_eq!(
+        server_findings(report),
+        [vec!["dnssec-stripped"], vec!["dnssec-expired"]]
+    );
 }

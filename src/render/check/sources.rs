@@ -67,6 +67,7 @@ pub fn detail(finding: &SourceFinding) -> String {
             "every signature it serves has expired, the latest at {}",
             rfc3339(i64::from(*expired))
         ),
+        SourceFinding::DnssecBogus(bogus) => printable(&bogus.to_string()),
         SourceFinding::GlueMismatch { ns, glue, own } => format!(
             "{}: glue {:?}, its own records {:?}",
             printable(ns),
@@ -93,7 +94,7 @@ pub fn likely(view: &SourceView) -> String {
     let remotes = view.remotes;
     match view.consistency {
         Consistency::Consistent => format!(
-            "every server leads to {}: so will every perspective",
+            "every server that answers leads to {}: so will every perspective",
             view.verdict.as_str()
         ),
         Consistency::Inconsistent => {
@@ -181,6 +182,15 @@ pub fn table(view: &SourceView) -> Vec<String> {
         }
         for server in &zone.servers {
             lines.push(format!("  {}", server_line(server)));
+            // What a signature finding says (when, which key) is what the zone's owner acts on.
+            for finding in server.findings.iter().filter(|finding| {
+                matches!(
+                    finding,
+                    SourceFinding::DnssecExpired { .. } | SourceFinding::DnssecBogus(_)
+                )
+            }) {
+                lines.push(format!("    {}: {}", finding.code(), detail(finding)));
+            }
         }
     }
     lines

@@ -35,6 +35,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use hickory_server::Server;
+use hickory_server::dnssec::NxProofKind;
 use hickory_server::net::runtime::{Time, TokioRuntimeProvider};
 use hickory_server::net::xfer::Protocol;
 use hickory_server::proto::op::{Edns, Metadata, ResponseCode};
@@ -42,10 +43,11 @@ use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordSet, Recor
 use hickory_server::proto::serialize::txt::Parser;
 use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
 use hickory_server::store::in_memory::InMemoryZoneHandler;
-use hickory_server::zone_handler::{AxfrPolicy, Catalog, MessageResponseBuilder, ZoneType};
+use hickory_server::zone_handler::{AxfrPolicy, MessageResponseBuilder, ZoneHandler, ZoneType};
 use tokio::net::{TcpListener, UdpSocket};
 
 use super::no_response;
+use super::signed::{Routing, ZoneKey};
 use super::tls::Runner;
 
 /// The last octet of the first server's address (127.0.0.10); 1 and 53 are left alone.
@@ -78,7 +80,16 @@ pub enum Fault {
     /// answers an NS query at a cut as if the zone were its own): the canary that says whether
     /// the wrapper's referrals are still needed.
     HickoryReferrals,
+    /// Serve the signed zones it holds without their signatures (`UniverseBuilder::sign`).
+    ServesUnsigned,
+    /// Sign the signed zones it holds with signatures that expire a second after it starts.
+    SignaturesExpiring,
+    /// Sign the signed zones it holds with a key of its own, which the zone does not publish.
+    SignsWithAnotherKey,
 }
+
+/// How long signatures are valid for, from the start, unless a fault says otherwise.
+const SIGNATURES_VALID: Duration = Duration::from_secs(7 * 86_400);
 
 /// A query a server saw.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,6 +116,10 @@ struct Spec {
 #[derive(Default)]
 pub struct UniverseBuilder {
     servers: Vec<Spec>,
+    /// The zones signed, each with its key.
+    keys: Vec<(LowerName, ZoneKey)>,
+    /// Servers that hold every zone as first declared (`resolver`).
+    resolvers: Vec<String>,
 }
 
 impl UniverseBuilder {
@@ -184,6 +199,25 @@ ns.nic.test. A {nic}
         self
     }
 
+    /// Signs zone `origin` wherever it is served, with one key made for it; its parent zone
+    /// (the nearest zone above it that some server holds) gets its DS record. Faults change
+    /// what one server serves (`ServesUnsigned`, `SignaturesExpiring`, `SignsWithAnotherKey`).
+    pub fn sign(&mut self, origin: &str) -> &mut Self {
+        let origin = LowerName::new(&Name::from_str(&absolute(origin)).expect("a zone origin"));
+        self.keys.retain(|(signed, _)| *signed != origin);
+        self.keys.push((origin, ZoneKey::generate()));
+        self
+    }
+
+    /// Declares a server that answers as a non-validating resolver in front of the universe
+    /// would: every zone as first declared, signed as declared, and a DS question from the
+    /// zone above the cut. `--nameserver` for `--dnssec`.
+    pub fn resolver(&mut self, name: &str) -> Ipv4Addr {
+        let address = self.server(name);
+        self.resolvers.push(absolute(name));
+        address
+    }
+
     /// The address a declared server was given.
     pub fn address(&mut self, server: &str) -> Ipv4Addr {
         self.spec(server).address
@@ -203,14 +237,78 @@ ns.nic.test. A {nic}
             .unwrap_or_else(|| panic!("{name} is not declared (UniverseBuilder::server)"))
     }
 
+    /// Each zone's first declared version to every resolver; each signed zone's DS into its
+    /// parent; each server's signed zones signed as its faults say.
+    fn sign_zones(&mut self) {
+        let mut first: Vec<Zone> = Vec::new();
+        for spec in self
+            .servers
+            .iter()
+            .filter(|spec| !self.resolvers.contains(&spec.name))
+        {
+            for zone in &spec.zones {
+                if first.iter().all(|held| held.origin != zone.origin) {
+                    first.push(zone.clone());
+                }
+            }
+        }
+        for spec in &mut self.servers {
+            if self.resolvers.contains(&spec.name) {
+                spec.zones = first.clone();
+            }
+        }
+        for (child, key) in &self.keys {
+            let parent = first
+                .iter()
+                .map(|zone| &zone.origin)
+                .filter(|zone| *zone != child && zone.zone_of(child))
+                .max_by_key(|zone| zone.num_labels())
+                .cloned();
+            let ds = key.ds_record(&Name::from(child.clone()));
+            for zone in self.servers.iter_mut().flat_map(|spec| &mut spec.zones) {
+                if Some(&zone.origin) == parent.as_ref() {
+                    zone.records
+                        .entry(RrKey::new(child.clone(), RecordType::DS))
+                        .or_insert_with(|| RecordSet::new(ds.name.clone(), RecordType::DS, 0))
+                        .insert(ds.clone(), 0);
+                }
+            }
+        }
+        for spec in &mut self.servers {
+            for zone in &mut spec.zones {
+                let Some((_, key)) = self.keys.iter().find(|(signed, _)| *signed == zone.origin)
+                else {
+                    continue;
+                };
+                let has = |fault: &Fault| spec.faults.contains(fault);
+                zone.signing = if has(&Fault::ServesUnsigned) {
+                    None
+                } else if has(&Fault::SignaturesExpiring) {
+                    Some((key.clone(), Duration::from_secs(1)))
+                } else if has(&Fault::SignsWithAnotherKey) {
+                    Some((ZoneKey::generate(), SIGNATURES_VALID))
+                } else {
+                    Some((key.clone(), SIGNATURES_VALID))
+                };
+            }
+        }
+    }
+
     /// Starts every server on the universe's port; returns once all listen.
-    pub fn start(self) -> Universe {
+    pub fn start(mut self) -> Universe {
+        self.sign_zones();
+        let root_key = self
+            .keys
+            .iter()
+            .find(|(origin, _)| origin.is_root())
+            .map(|(_, key)| key.clone());
         let servers: Vec<Running> = self
             .servers
             .iter()
             .map(|spec| Running {
                 name: spec.name.clone(),
                 address: spec.address,
+                resolver: self.resolvers.contains(&spec.name),
                 shared: Arc::new(Shared {
                     served: Mutex::new(Arc::new(Served::new(spec.zones.clone()))),
                     seen: Mutex::default(),
@@ -252,6 +350,7 @@ ns.nic.test. A {nic}
         Universe {
             port,
             servers,
+            root_key,
             _runner: runner,
         }
     }
@@ -293,12 +392,16 @@ async fn bind_all(
 pub struct Universe {
     port: u16,
     servers: Vec<Running>,
+    /// The root's key, when the root is signed.
+    root_key: Option<ZoneKey>,
     _runner: Runner,
 }
 
 struct Running {
     name: String,
     address: Ipv4Addr,
+    /// A resolver (`UniverseBuilder::resolver`): in no root hints, though it holds the root.
+    resolver: bool,
     shared: Arc<Shared>,
 }
 
@@ -337,10 +440,11 @@ impl Universe {
             .servers
             .iter()
             .filter(|running| {
-                lock(&running.shared.served)
-                    .zones
-                    .iter()
-                    .any(|zone| zone.origin.is_root())
+                !running.resolver
+                    && lock(&running.shared.served)
+                        .zones
+                        .iter()
+                        .any(|zone| zone.origin.is_root())
             })
             .collect();
         let mut hints = format!(
@@ -356,6 +460,14 @@ impl Universe {
         hints
     }
 
+    /// A trust-anchor file with the root's key (the root signed), for `--trust-anchor`.
+    pub fn anchor_file(&self) -> String {
+        self.root_key
+            .as_ref()
+            .expect("the root is signed (UniverseBuilder::sign)")
+            .anchor_file()
+    }
+
     /// The queries `server` saw, in arrival order.
     pub fn queries(&self, server: &str) -> Vec<SeenQuery> {
         lock(&self.running(server).shared.seen).clone()
@@ -364,9 +476,15 @@ impl Universe {
     /// Has `server` serve zone `origin` as `text` says from now on (records and serial), in
     /// place of the version it served, or as a zone it did not serve.
     pub fn set_zone(&self, server: &str, origin: &str, text: &str) {
-        let zone = Zone::parse(origin, text);
+        let mut zone = Zone::parse(origin, text);
         let shared = &self.running(server).shared;
         let mut served = lock(&shared.served);
+        // Signed as the version it replaces was.
+        zone.signing = served
+            .zones
+            .iter()
+            .find(|held| held.origin == zone.origin)
+            .and_then(|held| held.signing.clone());
         let mut zones: Vec<Zone> = served
             .zones
             .iter()
@@ -402,6 +520,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 struct Zone {
     origin: LowerName,
     records: BTreeMap<RrKey, RecordSet>,
+    /// The key it is signed with and for how long, if it is signed.
+    signing: Option<(ZoneKey, Duration)>,
 }
 
 impl Zone {
@@ -413,32 +533,40 @@ impl Zone {
         Self {
             origin: LowerName::new(&name),
             records,
+            signing: None,
         }
     }
 }
 
-/// A server's zones, and the catalog hickory serves them from.
+/// A server's zones, and the catalogs hickory serves them from.
 struct Served {
     zones: Vec<Zone>,
-    catalog: Catalog,
+    routing: Routing,
 }
 
 impl Served {
     fn new(zones: Vec<Zone>) -> Self {
-        let mut catalog = Catalog::new();
+        let mut handlers: Vec<(LowerName, Arc<dyn ZoneHandler>)> = Vec::new();
         for zone in &zones {
             let origin = Name::from(zone.origin.clone());
-            let handler = InMemoryZoneHandler::<TokioRuntimeProvider>::new(
-                origin,
+            let signed = zone.signing.is_some();
+            let mut handler = InMemoryZoneHandler::<TokioRuntimeProvider>::new(
+                origin.clone(),
                 zone.records.clone(),
                 ZoneType::Primary,
                 AxfrPolicy::Deny,
-                None,
+                signed.then_some(NxProofKind::Nsec),
             )
             .unwrap_or_else(|error| panic!("zone {}: {error}", zone.origin));
-            catalog.upsert(zone.origin.clone(), vec![Arc::new(handler)]);
+            if let Some((key, validity)) = &zone.signing {
+                key.sign(&mut handler, &origin, *validity);
+            }
+            handlers.push((zone.origin.clone(), Arc::new(handler)));
         }
-        Self { zones, catalog }
+        Self {
+            zones,
+            routing: Routing::new(&handlers),
+        }
     }
 
     /// A referral, if `name` is at or below a zone cut of the deepest zone served that holds
@@ -500,7 +628,8 @@ impl RequestHandler for Handler {
         let served = Arc::clone(&lock(&self.shared.served));
         let Ok(info) = request.request_info() else {
             return served
-                .catalog
+                .routing
+                .catalog_for(request)
                 .handle_request::<R, T>(request, response_handle)
                 .await;
         };
@@ -550,7 +679,8 @@ impl RequestHandler for Handler {
             return respond(request, response_handle, metadata, &ns, &glue, true).await;
         }
         served
-            .catalog
+            .routing
+            .catalog_for(request)
             .handle_request::<R, T>(request, response_handle)
             .await
     }

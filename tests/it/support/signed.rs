@@ -53,30 +53,91 @@ pub struct ZoneSpec<'a> {
     pub signing: Signing,
 }
 
+/// A zone's key, made at test time: ECDSA P-256, one combined key (flags 257).
+#[derive(Clone)]
+pub struct ZoneKey {
+    pkcs8: Vec<u8>,
+    pub dnskey: DNSKEY,
+}
+
+impl ZoneKey {
+    pub fn generate() -> ZoneKey {
+        let pkcs8 = EcdsaSigningKey::generate_pkcs8(ALGORITHM).unwrap();
+        let key = EcdsaSigningKey::from_pkcs8(&pkcs8, ALGORITHM).unwrap();
+        ZoneKey {
+            dnskey: DNSKEY::with_flags(257, key.to_public_key().unwrap()),
+            pkcs8: pkcs8.secret_pkcs8_der().to_vec(),
+        }
+    }
+
+    /// Signs `handler`'s zone `origin` with this key, its signatures valid for `validity`
+    /// from now.
+    pub fn sign(
+        &self,
+        handler: &mut InMemoryZoneHandler<TokioRuntimeProvider>,
+        origin: &Name,
+        validity: Duration,
+    ) {
+        let pkcs8 = PrivatePkcs8KeyDer::from(self.pkcs8.clone());
+        let signing_key = EcdsaSigningKey::from_pkcs8(&pkcs8, ALGORITHM).unwrap();
+        let signer = DnssecSigner::new(
+            self.dnskey.clone(),
+            Box::new(signing_key),
+            origin.clone(),
+            validity,
+        );
+        handler.add_zone_signing_key_mut(signer).unwrap();
+        handler.secure_zone_mut().unwrap();
+    }
+
+    /// The DS record of zone `zone` with this key, SHA-256.
+    pub fn ds_record(&self, zone: &Name) -> Record {
+        use hickory_server::proto::dnssec::Verifier;
+        let key = &self.dnskey;
+        let ds = DS::new(
+            key.calculate_key_tag().unwrap(),
+            key.algorithm(),
+            DigestType::SHA256,
+            key.to_digest(zone, DigestType::SHA256)
+                .unwrap()
+                .as_ref()
+                .to_vec(),
+        );
+        Record::from_rdata(zone.clone(), 300, RData::DNSSEC(DNSSECRData::DS(ds)))
+    }
+
+    /// A trust-anchor file with this key as the root's, as `--trust-anchor` takes it.
+    pub fn anchor_file(&self) -> String {
+        use base64::Engine;
+        use hickory_server::proto::dnssec::{PublicKey, Verifier};
+        format!(
+            ". IN DNSKEY 257 3 {} {}\n",
+            u8::from(self.dnskey.algorithm()),
+            base64::engine::general_purpose::STANDARD
+                .encode(self.dnskey.public_key().public_bytes())
+        )
+    }
+}
+
+const ALGORITHM: Algorithm = Algorithm::ECDSAP256SHA256;
+
 /// The universe, served.
 pub struct SignedUniverse {
     pub addr: std::net::SocketAddr,
     /// The root's key: the trust anchor.
-    pub root_key: DNSKEY,
+    pub root_key: ZoneKey,
     _server: Server<Routing>,
 }
 
 impl SignedUniverse {
     /// Signs every zone (children's DS records put in their parents first) and serves them.
     pub async fn start(zones: &[ZoneSpec<'_>]) -> SignedUniverse {
-        let algorithm = Algorithm::ECDSAP256SHA256;
-        let keys: Vec<(Name, PrivatePkcs8KeyDer<'static>, DNSKEY)> = zones
+        let keys: Vec<(Name, ZoneKey)> = zones
             .iter()
-            .map(|spec| {
-                let origin = Name::from_ascii(spec.origin).unwrap();
-                let pkcs8 = EcdsaSigningKey::generate_pkcs8(algorithm).unwrap();
-                let key = EcdsaSigningKey::from_pkcs8(&pkcs8, algorithm).unwrap();
-                let dnskey = DNSKEY::with_flags(257, key.to_public_key().unwrap());
-                (origin, pkcs8, dnskey)
-            })
+            .map(|spec| (Name::from_ascii(spec.origin).unwrap(), ZoneKey::generate()))
             .collect();
         let mut handlers: Vec<(LowerName, Arc<dyn ZoneHandler>)> = Vec::new();
-        for (spec, (origin, pkcs8, dnskey)) in zones.iter().zip(keys.iter()) {
+        for (spec, (origin, key)) in zones.iter().zip(keys.iter()) {
             let text = format!("$TTL 300\n{}", spec.text);
             let (_, records) = Parser::new(text.as_str(), None, Some(origin.clone()))
                 .parse()
@@ -99,10 +160,10 @@ impl SignedUniverse {
             )
             .unwrap_or_else(|error| panic!("zone {origin}: {error}"));
             // The DS of each signed child zone, in the zone right above it.
-            for ((child, _, child_key), child_spec) in keys.iter().zip(zones) {
+            for ((child, child_key), child_spec) in keys.iter().zip(zones) {
                 let parent = keys
                     .iter()
-                    .map(|(zone, _, _)| zone)
+                    .map(|(zone, _)| zone)
                     .filter(|zone| *zone != child && zone.zone_of(child))
                     .max_by_key(|zone| zone.num_labels());
                 if parent != Some(origin) {
@@ -110,13 +171,10 @@ impl SignedUniverse {
                 }
                 match child_spec.signing {
                     Signing::Signed { .. } | Signing::Expiring => {
-                        handler.upsert_mut(ds_record(child, child_key), 0)
+                        handler.upsert_mut(child_key.ds_record(child), 0)
                     }
                     Signing::DsOfAnotherKey => {
-                        let other = EcdsaSigningKey::generate_pkcs8(algorithm).unwrap();
-                        let other = EcdsaSigningKey::from_pkcs8(&other, algorithm).unwrap();
-                        let other = DNSKEY::with_flags(257, other.to_public_key().unwrap());
-                        handler.upsert_mut(ds_record(child, &other), 0)
+                        handler.upsert_mut(ZoneKey::generate().ds_record(child), 0)
                     }
                     Signing::Unsigned => true,
                 };
@@ -128,43 +186,19 @@ impl SignedUniverse {
                 Signing::Unsigned => None,
             };
             if let Some(validity) = validity {
-                let signing_key = EcdsaSigningKey::from_pkcs8(pkcs8, algorithm).unwrap();
-                let signer = DnssecSigner::new(
-                    dnskey.clone(),
-                    Box::new(signing_key),
-                    origin.clone(),
-                    validity,
-                );
-                handler.add_zone_signing_key_mut(signer).unwrap();
-                handler.secure_zone_mut().unwrap();
+                key.sign(&mut handler, origin, validity);
             }
             handlers.push((LowerName::new(origin), Arc::new(handler)));
         }
-        let catalog = |left_out: Option<&LowerName>| {
-            let mut catalog = Catalog::new();
-            for (origin, handler) in &handlers {
-                if Some(origin) != left_out {
-                    catalog.upsert(origin.clone(), vec![Arc::clone(handler)]);
-                }
-            }
-            catalog
-        };
-        let routing = Routing {
-            full: catalog(None),
-            above: handlers
-                .iter()
-                .map(|(origin, _)| (origin.clone(), catalog(Some(origin))))
-                .collect(),
-        };
-        let mut server = Server::new(routing);
+        let mut server = Server::new(Routing::new(&handlers));
         let (udp, tcp) = bind_udp_and_tcp().await;
         let addr = udp.local_addr().unwrap();
         server.register_socket(udp);
         server.register_listener(tcp, Duration::from_secs(10), 64 * 1024);
         let root_key = keys
             .iter()
-            .find(|(origin, _, _)| origin.is_root())
-            .map(|(_, _, key)| key.clone())
+            .find(|(origin, _)| origin.is_root())
+            .map(|(_, key)| key.clone())
             .expect("a root zone");
         SignedUniverse {
             addr,
@@ -177,14 +211,7 @@ impl SignedUniverse {
 impl SignedUniverse {
     /// A trust-anchor file with the root's key, as `--trust-anchor` takes it.
     pub fn anchor_file(&self) -> String {
-        use base64::Engine;
-        use hickory_server::proto::dnssec::{PublicKey, Verifier};
-        format!(
-            ". IN DNSKEY 257 3 {} {}\n",
-            u8::from(self.root_key.algorithm()),
-            base64::engine::general_purpose::STANDARD
-                .encode(self.root_key.public_key().public_bytes())
-        )
+        self.root_key.anchor_file()
     }
 
     /// A resolver in front of the universe that strips DNSSEC: every RRSIG removed from the
@@ -247,26 +274,49 @@ enum Forwarding {
     EmptyWithoutDo,
 }
 
-/// The DS record of `zone`'s key, SHA-256.
-fn ds_record(zone: &Name, key: &DNSKEY) -> Record {
-    use hickory_server::proto::dnssec::Verifier;
-    let ds = DS::new(
-        key.calculate_key_tag().unwrap(),
-        key.algorithm(),
-        DigestType::SHA256,
-        key.to_digest(zone, DigestType::SHA256)
-            .unwrap()
-            .as_ref()
-            .to_vec(),
-    );
-    Record::from_rdata(zone.clone(), 300, RData::DNSSEC(DNSSECRData::DS(ds)))
-}
-
 /// Answers each question from the zone that holds its answer; a DS question for a zone's apex
-/// from the zones without it.
-struct Routing {
+/// from the zones without it, when one above it is served (the parent's DS, as a resolver
+/// would find it).
+pub struct Routing {
     full: Catalog,
     above: HashMap<LowerName, Catalog>,
+}
+
+impl Routing {
+    pub fn new(handlers: &[(LowerName, Arc<dyn ZoneHandler>)]) -> Routing {
+        let catalog = |left_out: Option<&LowerName>| {
+            let mut catalog = Catalog::new();
+            for (origin, handler) in handlers {
+                if Some(origin) != left_out {
+                    catalog.upsert(origin.clone(), vec![Arc::clone(handler)]);
+                }
+            }
+            catalog
+        };
+        let has_parent = |origin: &LowerName| {
+            handlers
+                .iter()
+                .any(|(other, _)| other != origin && other.zone_of(origin))
+        };
+        Routing {
+            full: catalog(None),
+            above: handlers
+                .iter()
+                .filter(|(origin, _)| has_parent(origin))
+                .map(|(origin, _)| (origin.clone(), catalog(Some(origin))))
+                .collect(),
+        }
+    }
+
+    /// The catalog that answers `request`.
+    pub fn catalog_for(&self, request: &Request) -> &Catalog {
+        request
+            .request_info()
+            .ok()
+            .filter(|info| info.query.query_type() == RecordType::DS)
+            .and_then(|info| self.above.get(info.query.name()))
+            .unwrap_or(&self.full)
+    }
 }
 
 #[async_trait::async_trait]
@@ -276,13 +326,7 @@ impl RequestHandler for Routing {
         request: &Request,
         response_handle: R,
     ) -> ResponseInfo {
-        let catalog = request
-            .request_info()
-            .ok()
-            .filter(|info| info.query.query_type() == RecordType::DS)
-            .and_then(|info| self.above.get(info.query.name()))
-            .unwrap_or(&self.full);
-        catalog
+        self.catalog_for(request)
             .handle_request::<R, T>(request, response_handle)
             .await
     }
