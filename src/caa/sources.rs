@@ -1000,6 +1000,21 @@ pub struct SourceView {
     pub verdict: Verdict,
 }
 
+impl SourceView {
+    /// Whether anything is wrong with a zone or one of its servers, or some name server's
+    /// address could not be found: worth showing even when every perspective allows.
+    pub fn has_findings(&self) -> bool {
+        self.zones.iter().any(|zone| {
+            !zone.findings.is_empty()
+                || !zone.unaddressed.is_empty()
+                || zone
+                    .servers
+                    .iter()
+                    .any(|server| !server.findings.is_empty())
+        })
+    }
+}
+
 /// Judges what was gathered for `climb` (full name first), for `remotes` remote perspectives.
 pub fn view_sources(
     climb: &[String],

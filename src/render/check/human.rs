@@ -38,9 +38,12 @@ pub fn render(diagnosis: &Diagnosis, requester: &Requester, style: HumanStyle) -
     if check.is_hypothetical() {
         out.push_str(" (hypothetical)");
     }
+    // `--source` shows what is wrong with a server even when the others let every
+    // perspective allow: it is what fails the renewal once they change.
+    let servers_at_fault = matches!(&diagnosis.sources, Some(Ok(view)) if view.has_findings());
     let detailed = match style.detail {
         Detail::Quiet => false,
-        Detail::Normal => verdict != Verdict::Allowed,
+        Detail::Normal => verdict != Verdict::Allowed || servers_at_fault,
         Detail::Verbose => true,
     };
     if !detailed {
