@@ -30,6 +30,7 @@ use crate::dns::validation::Validator;
 use crate::dns::{Resolver, Transport, system_nameservers};
 use crate::dnssec::anchors::{iana_root, read_trust_anchors};
 use crate::endpoint::Host;
+use crate::escape::printable;
 use crate::exit::ExitStatus;
 use crate::render::{Format, HumanStyle};
 use crate::runner::RunPlan;
@@ -394,10 +395,12 @@ fn read_text_file<T, E: std::fmt::Display>(
     path: &std::path::Path,
     parse: impl FnOnce(&str) -> Result<T, E>,
 ) -> Result<T, UsageError> {
+    // The file's own text may be quoted in the parser's complaint: escaped, as any untrusted
+    // text on a terminal.
     let unreadable = |reason: String| UsageError::Unreadable {
         what,
-        path: path.display().to_string(),
-        reason,
+        path: printable(&path.display().to_string()),
+        reason: printable(&reason),
     };
     let bytes = read_input(&Source::File(path.to_owned()))
         .map_err(|error| unreadable(error.to_string()))?;

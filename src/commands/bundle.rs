@@ -33,7 +33,7 @@ pub enum ReadFailure {
     Io(#[from] std::io::Error),
     #[error("it is a directory")]
     Directory,
-    #[error("it is larger than {MOST_BYTES} bytes; a PEM bundle is a few kilobytes")]
+    #[error("it is larger than {MOST_BYTES} bytes, far more than such a file holds")]
     TooLarge,
 }
 

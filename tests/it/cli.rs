@@ -245,6 +245,38 @@ async fn refused_input_lines_are_counted_in_the_summary() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_trust_anchor_or_root_hints_file_that_cannot_be_read_is_named_and_never_echoed_raw() {
+    use crate::support::scratch_file;
+    let hostile = scratch_file("hostile.key", b"\x1b[31mred. IN DS 1 2 3 4\n");
+    let hostile = hostile.to_str().unwrap();
+    for args in [
+        vec!["--dnssec", "--trust-anchor", hostile, "example.com"],
+        vec!["--source", "--root-hints", hostile, "example.com"],
+    ] {
+        let error = usage_error(&args).await;
+        assert!(error.contains(hostile), "{error}");
+        assert!(
+            !error.contains('\x1b') && error.contains("\\u{001b}"),
+            "{error}"
+        );
+    }
+    let error = usage_error(&["--dnssec", "--trust-anchor", "/dev/zero", "example.com"]).await;
+    assert!(
+        error.contains("cannot read --trust-anchor /dev/zero: it is larger than 1048576 bytes"),
+        "{error}"
+    );
+    let empty = scratch_file("empty.key", b"");
+    let error = usage_error(&[
+        "--dnssec",
+        "--trust-anchor",
+        empty.to_str().unwrap(),
+        "example.com",
+    ])
+    .await;
+    assert!(error.ends_with("no DS or DNSKEY record\n"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn corner_flags_are_normalised_or_refused() {
     usage_error(&["--nameserver", "127.0.0.1:0", "example.com"]).await;
     usage_error(&["--source", "--authoritative-port", "0", "example.com"]).await;
