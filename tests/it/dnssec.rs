@@ -618,4 +618,10 @@ async fn check_source_dnssec_fails_when_no_server_of_a_signed_zone_validates() {
         server_findings(report),
         [vec!["dnssec-stripped"], vec!["dnssec-expired"]]
     );
+    let output = check_source(&universe, resolver, &["--dnssec"]).await;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        text.contains("    the CA: no server of example.test. gives an answer the CA's resolver takes: every perspective fails\n"),
+        "{text}"
+    );
 }

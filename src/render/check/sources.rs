@@ -92,7 +92,16 @@ fn list(names: &[String]) -> String {
 /// The CA's likely behaviour in one line.
 pub fn likely(view: &SourceView) -> String {
     let remotes = view.remotes;
+    let mute = view
+        .zones
+        .iter()
+        .filter(|_| view.verdict == Verdict::Error)
+        .find(|zone| zone.servers.iter().all(|server| server.leads_to.is_none()));
     match view.consistency {
+        Consistency::Consistent if let Some(zone) = mute => format!(
+            "no server of {} gives an answer the CA's resolver takes: every perspective fails",
+            printable(&zone.zone)
+        ),
         Consistency::Consistent => format!(
             "every server that answers leads to {}: so will every perspective",
             view.verdict.as_str()
