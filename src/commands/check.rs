@@ -120,8 +120,17 @@ impl Checker {
     /// not be validated fails as undetermined (never "no records"). Through a resolver that
     /// strips DNSSEC, every lookup is undetermined, and stderr says so once.
     async fn validate(&self, validator: &Validator, lookups: &mut [Lookup], deadline: Instant) {
+        // A resolver that answered none of the climb will not answer validation's questions
+        // either: the name is undetermined already, and asking again only holds the run up.
+        if lookups.iter().all(unanswered) {
+            for lookup in lookups.iter_mut() {
+                lookup.dnssec = Some(Security::Indeterminate);
+            }
+            return;
+        }
         let transport = self.resolver.transport();
-        if validator.strips(transport).await {
+        let strips = timeout_at(deadline, validator.strips(transport)).await;
+        if strips == Ok(true) {
             if !self.stripping_named.swap(true, Ordering::Relaxed) {
                 warn(
                     "the resolver strips DNSSEC records (no RRSIG with the trust anchor's DNSKEY, though DO was set): --dnssec cannot validate through it; ask another with --nameserver",
@@ -187,6 +196,14 @@ pub fn refuse_wildcard_line<J: Job>(
         class: None,
         text: job.render_invalid(line?, &name.to_string(), &reason),
     })
+}
+
+/// A lookup the resolver never answered: no reply in time, or no reaching it.
+fn unanswered(lookup: &Lookup) -> bool {
+    matches!(
+        &lookup.answer,
+        Answer::Failed(failure) if matches!(failure.kind, FailureKind::Timeout | FailureKind::Unreachable)
+    )
 }
 
 /// Whether two answers say the same: the same CAA records in any order, or the same negative.

@@ -625,3 +625,48 @@ async fn check_source_dnssec_fails_when_no_server_of_a_signed_zone_validates() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_dnssec_asks_a_resolver_that_answered_nothing_no_more() {
+    use crate::support::{Behaviour, DnsServer, Fault, certready, json_lines};
+
+    let mut behaviour = Behaviour::default();
+    for name in ["dead.example.test", "example.test", "test"] {
+        behaviour = behaviour.fault(name, Fault::Silent);
+    }
+    let server = DnsServer::start(behaviour).await;
+    let nameserver = server.nameserver();
+    let mut counts = Vec::new();
+    for dnssec in [false, true] {
+        let before = server.stats.query_count();
+        let mut args = vec![
+            "check",
+            "dead.example.test",
+            "--no-name-policy",
+            "--nameserver",
+            &nameserver,
+            "--timeout",
+            "0.2",
+            "--retries",
+            "0",
+            "--json",
+        ];
+        if dnssec {
+            args.push("--dnssec");
+        }
+        let output = certready(&args).await;
+        assert_eq!(output.status.code(), Some(3));
+        let report = &json_lines(&output)[0];
+        assert_eq!(report["lookups"][0]["outcome"], "timeout");
+        if dnssec {
+            assert_eq!(
+                dnssec_states(report),
+                ["indeterminate", "indeterminate", "indeterminate"]
+            );
+        }
+        counts.push(server.stats.query_count() - before);
+    }
+    // Validation's questions (the anchor's DNSKEY, each DS, the CAA with DO) would only wait
+    // out their timeouts again.
+    assert_eq!(counts[0], counts[1], "{counts:?}");
+}
