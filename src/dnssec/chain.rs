@@ -88,8 +88,9 @@ enum Denied {
     Proven,
     /// NSEC3 hashed too often to be worth checking: insecure (RFC 9276 §3.2).
     TooCostly,
-    /// A name proven absent only by an opt-out NSEC3 span: an unsigned delegation may lie
-    /// there, so the denial is insecure (RFC 5155 §9.2, as Unbound rates it).
+    /// A name proven absent (or without the type) only by an opt-out NSEC3 span: an unsigned
+    /// delegation may lie there, so the denial is insecure (RFC 5155 §9.2, as Unbound rates
+    /// it).
     OptedOut,
 }
 
@@ -241,8 +242,18 @@ impl DenialProof {
             }
             false
         } else {
-            nsec_proves_nodata(&nsecs, qname, qtype)
+            if nsec_proves_nodata(&nsecs, qname, qtype)
                 || nsec3_proves_nodata(&nsec3s, zone, qname, qtype)
+            {
+                return Ok(Denied::Proven);
+            }
+            // RFC 5155 §7.1: an empty non-terminal with only unsigned delegations below it
+            // may have no NSEC3 of its own; what covers it opts out, so the NODATA is
+            // insecure (§9.2), as Unbound rates it.
+            if nsec3_opt_out_covers(&nsec3s, zone, qname) {
+                return Ok(Denied::OptedOut);
+            }
+            false
         };
         if proven {
             Ok(Denied::Proven)
@@ -1002,7 +1013,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc_5155_9_2_a_name_denied_only_by_an_opt_out_span_is_insecure() {
+    fn rfc_5155_9_2_a_name_or_type_denied_only_by_an_opt_out_span_is_insecure() {
         use crate::dnssec::test_keys::nsec3_chain;
         let (zone, trust) = example_test();
         let names: [(&str, &[RecordType]); 3] = [
@@ -1026,6 +1037,32 @@ mod tests {
             answer_security(&trust, &absent, RecordType::CAA, &nxdomain(true), NOW),
             Security::Insecure
         );
+        // The same span answering NODATA for an empty non-terminal without its own NSEC3
+        // (RFC 5155 §7.1): insecure under opt-out, broken without.
+        let nodata = |answered: Answered| match answered {
+            Answered::NxDomain(proof) => Answered::NoData(proof),
+            other => other,
+        };
+        assert_eq!(
+            answer_security(
+                &trust,
+                &absent,
+                RecordType::CAA,
+                &nodata(nxdomain(true)),
+                NOW
+            ),
+            Security::Insecure
+        );
+        assert!(matches!(
+            answer_security(
+                &trust,
+                &absent,
+                RecordType::CAA,
+                &nodata(nxdomain(false)),
+                NOW
+            ),
+            Security::Bogus(_)
+        ));
     }
 
     #[test]
