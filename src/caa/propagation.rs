@@ -289,6 +289,7 @@ mod tests {
             names: names.iter().map(|name| name.to_string()).collect(),
             servers,
             asked_at: 1_800_000_000,
+            broken_chain: None,
         };
         vec![
             zone(

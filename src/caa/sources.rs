@@ -625,6 +625,10 @@ pub struct ZoneSeen {
     pub servers: Vec<Vec<ServerAnswers>>,
     /// When its servers were asked (Unix time): their signatures are judged in force then.
     pub asked_at: u32,
+    /// With `--dnssec`: why the chain of trust down to the zone does not validate (a DS
+    /// matching none of its keys, expired signatures over its keys): no server of it gives an
+    /// answer the CA's resolver takes, whatever each serves.
+    pub broken_chain: Option<Bogus>,
 }
 
 impl ZoneSeen {
@@ -639,6 +643,16 @@ impl ZoneSeen {
         let unknown = |detail: &str| {
             vec![Asked::Failed(Failure::new(FailureKind::Unreachable, detail)); self.names.len()]
         };
+        if let Some(bogus) = &self.broken_chain {
+            let failed = Failure::new(FailureKind::DnssecBogus, bogus.to_string());
+            return ZoneAnswers {
+                names: self.names.clone(),
+                servers: vec![
+                    vec![Asked::Failed(failed); self.names.len()];
+                    self.servers.len().max(1)
+                ],
+            };
+        }
         let mut servers: Vec<Vec<Asked>> = (0..self.servers.len())
             .map(|index| {
                 if self.unasked(index) {
@@ -1100,6 +1114,7 @@ fn zone_view(
         .collect();
     let mut findings: Vec<SourceFinding> = ns_mismatch(&zone.delegation).into_iter().collect();
     findings.extend(glue_mismatches(&zone.delegation));
+    findings.extend(zone.broken_chain.clone().map(SourceFinding::DnssecBogus));
     ZoneView {
         zone: zone.delegation.zone.clone(),
         names: zone.names.clone(),
@@ -1556,6 +1571,7 @@ mod tests {
                 asked("2001:db8::54", "ns2.example.test.", false),
             ],
             asked_at: 1_800_000_000,
+            broken_chain: None,
         };
         // ns1's IPv6 address is the same server, asked over IPv4; ns2 is asked nowhere.
         assert!(!zone.unasked(0) && !zone.unasked(1) && zone.unasked(2));
@@ -1581,6 +1597,7 @@ mod tests {
             names: vec!["www.example.test".into()],
             servers: vec![vec![ns1]],
             asked_at: 1_800_000_000,
+            broken_chain: None,
         };
         assert_eq!(zone.unaddressed(), ["ns2.elsewhere.test."]);
         let climb = ["www.example.test".to_owned()];
@@ -1610,6 +1627,7 @@ mod tests {
                 signed("192.0.2.3", &[(NOW - 120, NOW - 60)]),
             ],
             asked_at: NOW,
+            broken_chain: None,
         };
         assert!(zone.is_signed());
         assert_eq!(zone.dnssec_lame(0), None);
@@ -1692,6 +1710,7 @@ mod tests {
                 validated("192.0.2.5", false, Security::Insecure),
             ],
             asked_at: NOW,
+            broken_chain: None,
         };
         assert_eq!(zone.dnssec_lame(0), None);
         assert_eq!(zone.dnssec_lame(1), Some(SourceFinding::DnssecStripped));

@@ -92,15 +92,15 @@ impl Said {
     /// complete), not a referral, an error or a truncated reply.
     pub fn asked_caa(&self, name: &Name, zone_trust: Option<&ZoneTrust>) -> Asked {
         let mut asked = self.asked();
-        let outcome = match self.rcode {
-            ResponseCode::NoError => Outcome::NoError,
-            ResponseCode::NXDomain => Outcome::NxDomain,
+        let outcome = match (&self.chain, self.rcode) {
+            (Ok((_, Some(_))), _) => Outcome::Onward,
+            (_, ResponseCode::NoError) => Outcome::NoError,
+            (_, ResponseCode::NXDomain) => Outcome::NxDomain,
             _ => return asked,
         };
         if let (Some(zone_trust), Asked::Replied { security, .. }) = (zone_trust, &mut asked)
             && self.authoritative
             && !self.truncated
-            && !self.referral
         {
             *security = Some(reply_security(
                 &zone_trust.trust,

@@ -15,6 +15,8 @@ use super::transport::Transport;
 use super::validation::Validator;
 use crate::caa::answers::MOST_ALIAS_QUERIES;
 use crate::caa::sources::{Asked, ServerAnswers, Step, StepEnd, ZoneSeen, step_of, used_answer};
+use crate::dnssec::Bogus;
+use crate::dnssec::chain::Trust;
 
 /// Alias targets asked at most for one name's climb, whichever servers pointed to them.
 const MOST_ALIAS_TARGETS: usize = 16;
@@ -57,13 +59,15 @@ pub async fn gather(
             {
                 Some(at) => at,
                 None => {
+                    let (trust, broken_chain) = zone_trust(validation, &cut.delegation.zone).await;
                     seen.push(ZoneSeen {
                         delegation: cut.delegation.clone(),
                         names: Vec::new(),
                         servers: vec![Vec::new(); cut.servers.len()],
                         asked_at: unix_now(),
+                        broken_chain,
                     });
-                    trusts.push(zone_trust(validation, &cut.delegation.zone).await);
+                    trusts.push(trust);
                     cuts.push(cut);
                     cuts.len() - 1
                 }
@@ -109,14 +113,31 @@ pub async fn gather(
     Ok(seen)
 }
 
-/// Where the validator's walk stands at `zone` (with its trailing dot), when validating.
-async fn zone_trust(validation: Option<(&Validator, &Transport)>, zone: &str) -> Option<ZoneTrust> {
-    let (validator, transport) = validation?;
-    let apex = Name::from_ascii(zone).ok()?;
-    Some(ZoneTrust {
-        trust: validator.trust_for(transport, &apex).await,
-        now: validator.now(),
-    })
+/// Where the validator's walk stands at `zone` (with its trailing dot), when validating: the
+/// trust each server's answers are validated under (the zone's keys, or a proven unsigned
+/// delegation), or why the chain down to it is broken. A walk that could not be had leaves
+/// the servers' signatures judged by their dates, as without `--dnssec`.
+async fn zone_trust(
+    validation: Option<(&Validator, &Transport)>,
+    zone: &str,
+) -> (Option<ZoneTrust>, Option<Bogus>) {
+    let Some((validator, transport)) = validation else {
+        return (None, None);
+    };
+    let Ok(apex) = Name::from_ascii(zone) else {
+        return (None, None);
+    };
+    match validator.trust_for(transport, &apex).await {
+        Trust::Bogus(bogus) => (None, Some(bogus)),
+        Trust::Indeterminate => (None, None),
+        trust => (
+            Some(ZoneTrust {
+                trust,
+                now: validator.now(),
+            }),
+            None,
+        ),
+    }
 }
 
 /// The zone cut that answers for `name`, or none for a name that is not one.

@@ -430,7 +430,7 @@ pub struct Aliases<'a> {
     pub end: Name,
     /// The RRset of the type asked at the end, if the answer holds it.
     pub found: Option<&'a Signed>,
-    /// The chain loops, or is longer than `most` steps: the lookup fails on it.
+    /// The chain loops, or is longer than `MOST_ALIASES` steps: the lookup fails on it.
     pub broken: bool,
 }
 
@@ -501,13 +501,18 @@ pub enum Outcome {
     /// NOERROR: records, or NODATA.
     NoError,
     NxDomain,
+    /// The alias chain goes on at a name this reply does not answer for (asked of its own
+    /// servers): only the chain's links are this reply's to vouch for.
+    Onward,
 }
 
 /// RFC 4035 §5.3 and §5.4 for one authoritative server's reply about `qname` (`answers` and
 /// `authority`, as served with DO set), under the keys of the zone `trust` stands at: each
 /// alias RRset of the zone's the reply holds, then the end of its chain when the zone answers
-/// for it: the RRset of `qtype`, or the denial. As secure as its weakest part; records owned
-/// outside the zone are no part of it (a resolver scrubs them).
+/// for it: the RRset of `qtype`, or the denial. As secure as its weakest part. Records owned
+/// outside the zone are no part of it (a resolver scrubs them), nor are RRsets a zone below
+/// it signed, or names below a delegation it refers to: a server of both zones may answer
+/// across the cut, and the zone below vouches for its own.
 pub fn reply_security(
     trust: &Trust,
     qname: &Name,
@@ -528,7 +533,25 @@ pub fn reply_security(
             .cloned()
             .collect()
     };
-    let answered = rrsets(&in_zone(answers));
+    let signed_below = |rrset: &Signed| {
+        !rrset.rrsigs.is_empty()
+            && rrset.rrsigs.iter().all(|rrsig| {
+                let signer = &rrsig.input().signer_name;
+                signer != zone && zone.zone_of(signer)
+            })
+    };
+    let (below, answered): (Vec<Signed>, Vec<Signed>) = rrsets(&in_zone(answers))
+        .into_iter()
+        .partition(signed_below);
+    let beyond_a_cut = |name: &Name| {
+        below.iter().any(|rrset| rrset.owner == *name)
+            || authority.iter().any(|record| {
+                record.record_type() == RecordType::NS
+                    && record.name != *zone
+                    && zone.zone_of(&record.name)
+                    && record.name.zone_of(name)
+            })
+    };
     let proof = DenialProof::from_authority(&in_zone(authority));
     let aliases = follow_aliases(&answered, qname, qtype);
     let mut security = Security::Secure;
@@ -545,8 +568,11 @@ pub fn reply_security(
     let end = match (aliases.found, outcome) {
         _ if aliases.broken => return security,
         (Some(rrset), _) => Answered::Records(rrset.clone(), proof),
-        // The chain leaves the zone: its servers answer for the rest.
-        (None, _) if !zone.zone_of(&aliases.end) => return security,
+        // The chain leaves the zone: the servers of the rest answer for it.
+        (None, Outcome::Onward) => return security,
+        (None, _) if !zone.zone_of(&aliases.end) || beyond_a_cut(&aliases.end) => {
+            return security;
+        }
         (None, Outcome::NoError) => Answered::NoData(proof),
         (None, Outcome::NxDomain) => Answered::NxDomain(proof),
     };
@@ -995,6 +1021,36 @@ mod tests {
         inside.extend(served(&target));
         assert!(matches!(
             security(&inside, &[], Outcome::NoError),
+            Security::Bogus(_)
+        ));
+        // A CNAME into a child zone whose servers this one's share: the child signed its
+        // CAA RRset, and vouches for it; a referral to the child leaves the end to it too.
+        let child = Zone::new("child.example.test.");
+        let into_child = cname(&www, "www.child.example.test.");
+        let target = name("www.child.example.test.");
+        let mut across = served(&into_child);
+        across.extend(served(&child.signed(
+            caa_rrset(&target, &["letsencrypt.org"]),
+            NOW - 3600,
+            NOW + 3600,
+        )));
+        assert_eq!(security(&across, &[], Outcome::NoError), Security::Secure);
+        let referral = [Record::from_rdata(
+            name("child.example.test."),
+            300,
+            RData::NS(hickory_resolver::proto::rr::rdata::NS(name(
+                "ns.child.example.test.",
+            ))),
+        )];
+        assert_eq!(
+            security(&served(&into_child), &referral, Outcome::NoError),
+            Security::Secure
+        );
+        // A chain that goes on at a name the reply does not answer for: its links alone.
+        let onward = served(&cname(&www, "elsewhere.example.test."));
+        assert_eq!(security(&onward, &[], Outcome::Onward), Security::Secure);
+        assert!(matches!(
+            security(&onward, &[], Outcome::NoError),
             Security::Bogus(_)
         ));
         // Under an insecure delegation, nothing is asked of the reply.

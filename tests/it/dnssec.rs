@@ -463,12 +463,23 @@ async fn a_name_under_no_trust_anchor_is_insecure() {
 // `check --source --dnssec`: each authoritative server's answers validated under the zone's
 // keys, the keys walked to through the resolver from the trust anchor.
 
+/// How the test universe of `signed_sources` is broken beyond its servers' faults.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Breakage {
+    None,
+    /// The resolver in front strips signatures.
+    StrippingResolver,
+    /// test.'s DS for example.test. is of another key.
+    WrongDs,
+}
+
 /// A signed root, `test.` and `example.test.`, the last on a server for each of `faults` (none:
 /// serving it as signed), with a CAA record at www; and a resolver in front of them all.
 fn signed_sources(
     faults: &[Option<crate::support::authority::Fault>],
+    breakage: Breakage,
 ) -> (crate::support::authority::Universe, SocketAddr) {
-    use crate::support::authority::UniverseBuilder;
+    use crate::support::authority::{Fault, UniverseBuilder};
 
     let servers: Vec<String> = (1..=faults.len())
         .map(|at| format!("ns{at}.example.test"))
@@ -487,8 +498,16 @@ fn signed_sources(
             builder.fault(server, fault.clone());
         }
     }
-    builder.sign(".").sign("test").sign("example.test");
+    builder.sign(".").sign("test");
+    if breakage == Breakage::WrongDs {
+        builder.sign_with_a_wrong_ds("example.test");
+    } else {
+        builder.sign("example.test");
+    }
     let resolver = builder.resolver("resolver.test");
+    if breakage == Breakage::StrippingResolver {
+        builder.fault("resolver.test", Fault::StripsSignatures);
+    }
     let universe = builder.start();
     let resolver = SocketAddr::new(resolver.into(), universe.port());
     // Signatures that expire do so a second after the start.
@@ -547,12 +566,15 @@ async fn check_source_dnssec_names_the_server_serving_the_zone_unsigned_expired_
     use crate::support::authority::Fault;
     use crate::support::{json_lines, stderr};
 
-    let (universe, resolver) = signed_sources(&[
-        None,
-        Some(Fault::ServesUnsigned),
-        Some(Fault::SignaturesExpiring),
-        Some(Fault::SignsWithAnotherKey),
-    ]);
+    let (universe, resolver) = signed_sources(
+        &[
+            None,
+            Some(Fault::ServesUnsigned),
+            Some(Fault::SignaturesExpiring),
+            Some(Fault::SignsWithAnotherKey),
+        ],
+        Breakage::None,
+    );
     let output = check_source(&universe, resolver, &["--dnssec", "--json"]).await;
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let report = &json_lines(&output)[0];
@@ -608,8 +630,10 @@ async fn check_source_dnssec_fails_when_no_server_of_a_signed_zone_validates() {
     use crate::support::authority::Fault;
     use crate::support::{json_lines, stderr};
 
-    let (universe, resolver) =
-        signed_sources(&[Some(Fault::ServesUnsigned), Some(Fault::SignaturesExpiring)]);
+    let (universe, resolver) = signed_sources(
+        &[Some(Fault::ServesUnsigned), Some(Fault::SignaturesExpiring)],
+        Breakage::None,
+    );
     let output = check_source(&universe, resolver, &["--dnssec", "--json"]).await;
     let report = &json_lines(&output)[0];
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
@@ -622,6 +646,50 @@ async fn check_source_dnssec_fails_when_no_server_of_a_signed_zone_validates() {
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         text.contains("    the CA: no server of example.test. gives an answer the CA's resolver takes: every perspective fails\n"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_source_dnssec_through_a_stripping_resolver_judges_signatures_by_their_dates() {
+    use crate::support::authority::Fault;
+    use crate::support::{json_lines, stderr};
+
+    let (universe, resolver) = signed_sources(
+        &[None, Some(Fault::ServesUnsigned)],
+        Breakage::StrippingResolver,
+    );
+    let output = check_source(&universe, resolver, &["--dnssec", "--json"]).await;
+    let report = &json_lines(&output)[0];
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert_eq!(stderr(&output).matches("strips DNSSEC").count(), 1);
+    assert_eq!(report["lookups"][0]["outcome"], "dnssec-indeterminate");
+    // Neither the zone nor every server bogus: the server serving the zone unsigned is
+    // named, as without --dnssec.
+    assert_eq!(server_findings(report), [vec![], vec!["dnssec-stripped"]]);
+    assert_eq!(report["sources"][0]["findings"], serde_json::json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_source_dnssec_names_a_broken_chain_once_for_the_zone_not_each_server() {
+    use crate::support::{json_lines, stderr};
+
+    let (universe, resolver) = signed_sources(&[None, None], Breakage::WrongDs);
+    let output = check_source(&universe, resolver, &["--dnssec", "--json"]).await;
+    let report = &json_lines(&output)[0];
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert_eq!(report["verdict"], "error");
+    let zone = &report["sources"][0];
+    assert_eq!(zone["findings"][0]["code"], "dnssec-bogus", "{zone}");
+    let detail = zone["findings"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains("the DS at the parent (key tag"), "{detail}");
+    assert_eq!(server_findings(report), [Vec::<String>::new(), vec![]]);
+    let output = check_source(&universe, resolver, &["--dnssec"]).await;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        text.contains(
+            "    example.test.\n      dnssec-bogus: example.test.: the DS at the parent (key tag"
+        ),
         "{text}"
     );
 }

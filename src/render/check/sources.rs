@@ -96,7 +96,9 @@ pub fn likely(view: &SourceView) -> String {
         .zones
         .iter()
         .filter(|_| view.verdict == Verdict::Error)
-        .find(|zone| zone.servers.iter().all(|server| server.leads_to.is_none()));
+        .find(|zone| {
+            !zone.servers.is_empty() && zone.servers.iter().all(|server| server.leads_to.is_none())
+        });
     match view.consistency {
         Consistency::Consistent if let Some(zone) = mute => format!(
             "no server of {} gives an answer the CA's resolver takes: every perspective fails",

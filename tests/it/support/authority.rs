@@ -38,6 +38,7 @@ use hickory_server::Server;
 use hickory_server::dnssec::NxProofKind;
 use hickory_server::net::runtime::{Time, TokioRuntimeProvider};
 use hickory_server::net::xfer::Protocol;
+use hickory_server::proto::dnssec::rdata::DNSSECRData;
 use hickory_server::proto::op::{Edns, Metadata, ResponseCode};
 use hickory_server::proto::rr::{LowerName, Name, RData, Record, RecordSet, RecordType, RrKey};
 use hickory_server::proto::serialize::txt::Parser;
@@ -86,6 +87,9 @@ pub enum Fault {
     SignaturesExpiring,
     /// Sign the signed zones it holds with a key of its own, which the zone does not publish.
     SignsWithAnotherKey,
+    /// Serve the signed zones it holds with their DNSKEY records but no signatures, as a
+    /// resolver that strips DNSSEC hands them on.
+    StripsSignatures,
 }
 
 /// How long signatures are valid for, from the start, unless a fault says otherwise.
@@ -116,8 +120,9 @@ struct Spec {
 #[derive(Default)]
 pub struct UniverseBuilder {
     servers: Vec<Spec>,
-    /// The zones signed, each with its key.
-    keys: Vec<(LowerName, ZoneKey)>,
+    /// The zones signed, each with its key and the key its parent's DS is of (the same, unless
+    /// `sign_with_a_wrong_ds`).
+    keys: Vec<(LowerName, ZoneKey, ZoneKey)>,
     /// Servers that hold every zone as first declared (`resolver`).
     resolvers: Vec<String>,
 }
@@ -203,9 +208,20 @@ ns.nic.test. A {nic}
     /// (the nearest zone above it that some server holds) gets its DS record. Faults change
     /// what one server serves (`ServesUnsigned`, `SignaturesExpiring`, `SignsWithAnotherKey`).
     pub fn sign(&mut self, origin: &str) -> &mut Self {
+        let key = ZoneKey::generate();
+        self.signed(origin, key.clone(), key)
+    }
+
+    /// Signs zone `origin` as `sign` does, but its parent's DS is of another key: the chain
+    /// of trust to it is broken, whatever its servers serve.
+    pub fn sign_with_a_wrong_ds(&mut self, origin: &str) -> &mut Self {
+        self.signed(origin, ZoneKey::generate(), ZoneKey::generate())
+    }
+
+    fn signed(&mut self, origin: &str, key: ZoneKey, ds_of: ZoneKey) -> &mut Self {
         let origin = LowerName::new(&Name::from_str(&absolute(origin)).expect("a zone origin"));
-        self.keys.retain(|(signed, _)| *signed != origin);
-        self.keys.push((origin, ZoneKey::generate()));
+        self.keys.retain(|(signed, _, _)| *signed != origin);
+        self.keys.push((origin, key, ds_of));
         self
     }
 
@@ -257,14 +273,14 @@ ns.nic.test. A {nic}
                 spec.zones = first.clone();
             }
         }
-        for (child, key) in &self.keys {
+        for (child, _, ds_of) in &self.keys {
             let parent = first
                 .iter()
                 .map(|zone| &zone.origin)
                 .filter(|zone| *zone != child && zone.zone_of(child))
                 .max_by_key(|zone| zone.num_labels())
                 .cloned();
-            let ds = key.ds_record(&Name::from(child.clone()));
+            let ds = ds_of.ds_record(&Name::from(child.clone()));
             for zone in self.servers.iter_mut().flat_map(|spec| &mut spec.zones) {
                 if Some(&zone.origin) == parent.as_ref() {
                     zone.records
@@ -276,12 +292,27 @@ ns.nic.test. A {nic}
         }
         for spec in &mut self.servers {
             for zone in &mut spec.zones {
-                let Some((_, key)) = self.keys.iter().find(|(signed, _)| *signed == zone.origin)
+                let Some((_, key, _)) = self
+                    .keys
+                    .iter()
+                    .find(|(signed, _, _)| *signed == zone.origin)
                 else {
                     continue;
                 };
                 let has = |fault: &Fault| spec.faults.contains(fault);
                 zone.signing = if has(&Fault::ServesUnsigned) {
+                    None
+                } else if has(&Fault::StripsSignatures) {
+                    let origin = Name::from(zone.origin.clone());
+                    let dnskey = Record::from_rdata(
+                        origin.clone(),
+                        300,
+                        RData::DNSSEC(DNSSECRData::DNSKEY(key.dnskey.clone())),
+                    );
+                    zone.records
+                        .entry(RrKey::new(zone.origin.clone(), RecordType::DNSKEY))
+                        .or_insert_with(|| RecordSet::new(origin, RecordType::DNSKEY, 0))
+                        .insert(dnskey, 0);
                     None
                 } else if has(&Fault::SignaturesExpiring) {
                     Some((key.clone(), Duration::from_secs(1)))
@@ -300,8 +331,8 @@ ns.nic.test. A {nic}
         let root_key = self
             .keys
             .iter()
-            .find(|(origin, _)| origin.is_root())
-            .map(|(_, key)| key.clone());
+            .find(|(origin, _, _)| origin.is_root())
+            .map(|(_, key, _)| key.clone());
         let servers: Vec<Running> = self
             .servers
             .iter()
