@@ -723,6 +723,8 @@ impl ZoneSeen {
         if answered.is_empty() {
             return None;
         }
+        // What validation could judge; an answer only another zone's keys can vouch for is
+        // judged by its signatures' dates, as without `--dnssec`.
         let validated: Vec<(&Security, bool)> = answered
             .iter()
             .filter_map(|asked| match asked {
@@ -730,7 +732,7 @@ impl ZoneSeen {
                     security: Some(security),
                     rrsigs,
                     ..
-                } => Some((security, !rrsigs.is_empty())),
+                } if *security != Security::Indeterminate => Some((security, !rrsigs.is_empty())),
                 _ => None,
             })
             .collect();
@@ -1708,6 +1710,8 @@ mod tests {
                     }),
                 ),
                 validated("192.0.2.5", false, Security::Insecure),
+                // Another zone's answer, not judged here: its signatures' dates are.
+                validated("192.0.2.6", false, Security::Indeterminate),
             ],
             asked_at: NOW,
             broken_chain: None,
@@ -1724,12 +1728,13 @@ mod tests {
         assert_eq!(another_key.kind.code(), "no-matching-key");
         // Validated insecure: unsigned and proven so, though other servers sign.
         assert_eq!(zone.dnssec_lame(4), None);
+        assert_eq!(zone.dnssec_lame(5), Some(SourceFinding::DnssecStripped));
         let answers = zone.answers();
         let usable: Vec<bool> = answers
             .servers
             .iter()
             .map(|said| step_of(&said[0]).is_some())
             .collect();
-        assert_eq!(usable, [true, false, false, false, true]);
+        assert_eq!(usable, [true, false, false, false, true, false]);
     }
 }

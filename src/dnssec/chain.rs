@@ -510,9 +510,9 @@ pub enum Outcome {
 /// `authority`, as served with DO set), under the keys of the zone `trust` stands at: each
 /// alias RRset of the zone's the reply holds, then the end of its chain when the zone answers
 /// for it: the RRset of `qtype`, or the denial. As secure as its weakest part. Records owned
-/// outside the zone are no part of it (a resolver scrubs them), nor are RRsets a zone below
-/// it signed, or names below a delegation it refers to: a server of both zones may answer
-/// across the cut, and the zone below vouches for its own.
+/// outside the zone are no part of it (a resolver scrubs them); an answer a zone below it
+/// signed or denied (a server of both zones may answer across the cut) is indeterminate
+/// here: that zone's keys vouch for it.
 pub fn reply_security(
     trust: &Trust,
     qname: &Name,
@@ -533,24 +533,28 @@ pub fn reply_security(
             .cloned()
             .collect()
     };
+    // RRsets a zone below this one signed (a signer at or above the owner): that zone's to
+    // vouch for, not this one's; a server of both may answer across the cut.
     let signed_below = |rrset: &Signed| {
         !rrset.rrsigs.is_empty()
             && rrset.rrsigs.iter().all(|rrsig| {
                 let signer = &rrsig.input().signer_name;
-                signer != zone && zone.zone_of(signer)
+                signer != zone && zone.zone_of(signer) && signer.zone_of(&rrset.owner)
             })
     };
     let (below, answered): (Vec<Signed>, Vec<Signed>) = rrsets(&in_zone(answers))
         .into_iter()
         .partition(signed_below);
-    let beyond_a_cut = |name: &Name| {
-        below.iter().any(|rrset| rrset.owner == *name)
-            || authority.iter().any(|record| {
-                record.record_type() == RecordType::NS
-                    && record.name != *zone
-                    && zone.zone_of(&record.name)
-                    && record.name.zone_of(name)
-            })
+    // A denial spoken by a zone below (its SOA's owner, or its proof's signer).
+    let denied_below = |name: &Name| {
+        authority.iter().any(|record| {
+            let speaker = match &record.data {
+                RData::DNSSEC(DNSSECRData::RRSIG(rrsig)) => &rrsig.input().signer_name,
+                RData::SOA(_) => &record.name,
+                _ => return false,
+            };
+            speaker != zone && zone.zone_of(speaker) && speaker.zone_of(name)
+        })
     };
     let proof = DenialProof::from_authority(&in_zone(authority));
     let aliases = follow_aliases(&answered, qname, qtype);
@@ -570,8 +574,13 @@ pub fn reply_security(
         (Some(rrset), _) => Answered::Records(rrset.clone(), proof),
         // The chain leaves the zone: the servers of the rest answer for it.
         (None, Outcome::Onward) => return security,
-        (None, _) if !zone.zone_of(&aliases.end) || beyond_a_cut(&aliases.end) => {
-            return security;
+        (None, _) if !zone.zone_of(&aliases.end) => return security,
+        // Another zone's answer, which this zone's keys cannot judge: not known here.
+        (None, _)
+            if below.iter().any(|rrset| rrset.owner == aliases.end)
+                || denied_below(&aliases.end) =>
+        {
+            return security.weakest(Security::Indeterminate);
         }
         (None, Outcome::NoError) => Answered::NoData(proof),
         (None, Outcome::NxDomain) => Answered::NxDomain(proof),
@@ -1024,7 +1033,7 @@ mod tests {
             Security::Bogus(_)
         ));
         // A CNAME into a child zone whose servers this one's share: the child signed its
-        // CAA RRset, and vouches for it; a referral to the child leaves the end to it too.
+        // CAA RRset (or its denial), and only its keys can vouch for it.
         let child = Zone::new("child.example.test.");
         let into_child = cname(&www, "www.child.example.test.");
         let target = name("www.child.example.test.");
@@ -1034,18 +1043,37 @@ mod tests {
             NOW - 3600,
             NOW + 3600,
         )));
-        assert_eq!(security(&across, &[], Outcome::NoError), Security::Secure);
-        let referral = [Record::from_rdata(
-            name("child.example.test."),
-            300,
-            RData::NS(hickory_resolver::proto::rr::rdata::NS(name(
-                "ns.child.example.test.",
-            ))),
-        )];
         assert_eq!(
-            security(&served(&into_child), &referral, Outcome::NoError),
-            Security::Secure
+            security(&across, &[], Outcome::NoError),
+            Security::Indeterminate
         );
+        let child_nsec = child.signed(
+            vec![nsec_record(
+                "www.child.example.test.",
+                "child.example.test.",
+                &[RecordType::A],
+            )],
+            NOW - 3600,
+            NOW + 3600,
+        );
+        assert_eq!(
+            security(&served(&into_child), &served(&child_nsec), Outcome::NoError),
+            Security::Indeterminate
+        );
+        // A signature naming a signer below the zone is never a pass: not the owner's zone,
+        // it is no signature of this zone's; a zone at the owner, only its keys can judge.
+        let signed_by = |signer: &str| {
+            let mut resigned = caa.clone();
+            let mut input = resigned.rrsigs[0].input().clone();
+            input.signer_name = name(signer);
+            resigned.rrsigs = vec![RRSIG::from_sig(input, resigned.rrsigs[0].sig().to_vec())];
+            security(&served(&resigned), &[], Outcome::NoError)
+        };
+        assert!(matches!(
+            signed_by("other.example.test."),
+            Security::Bogus(_)
+        ));
+        assert_eq!(signed_by("www.example.test."), Security::Indeterminate);
         // A chain that goes on at a name the reply does not answer for: its links alone.
         let onward = served(&cname(&www, "elsewhere.example.test."));
         assert_eq!(security(&onward, &[], Outcome::Onward), Security::Secure);

@@ -692,6 +692,10 @@ async fn check_source_dnssec_names_a_broken_chain_once_for_the_zone_not_each_ser
         ),
         "{text}"
     );
+    assert!(
+        text.contains("    the CA: no server of example.test. gives an answer the CA's resolver takes: every perspective fails\n"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -97,7 +97,13 @@ pub fn likely(view: &SourceView) -> String {
         .iter()
         .filter(|_| view.verdict == Verdict::Error)
         .find(|zone| {
-            !zone.servers.is_empty() && zone.servers.iter().all(|server| server.leads_to.is_none())
+            let broken_chain = zone
+                .findings
+                .iter()
+                .any(|finding| matches!(finding, SourceFinding::DnssecBogus(_)));
+            broken_chain
+                || (!zone.servers.is_empty()
+                    && zone.servers.iter().all(|server| server.leads_to.is_none()))
         });
     match view.consistency {
         Consistency::Consistent if let Some(zone) = mute => format!(
