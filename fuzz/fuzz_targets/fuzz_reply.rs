@@ -5,11 +5,17 @@
 //! was asked for (every record then read by hickory); the rest is the reply.
 //!
 //! Beyond "no panic": an Extended DNS Error as shown to people must be printable ASCII (the
-//! server's extra text goes through `zone_escape`), and the full RCODE has 12 bits.
+//! server's extra text goes through `zone_escape`), and the full RCODE has 12 bits. With DNSSEC
+//! asked for, the sections are validated as a server's reply is (`reply_security`: alias
+//! chains, signatures, NSEC and NSEC3 proofs) under a fixed key of `example.test.`.
 
 #![no_main]
 
 use certready::dns::wire::{Ask, decode_reply, wire_name};
+use certready::dnssec::chain::{Outcome, Trust, reply_security};
+use hickory_resolver::proto::dnssec::rdata::DNSKEY;
+use hickory_resolver::proto::dnssec::{Algorithm, PublicKeyBuf};
+use hickory_resolver::proto::rr::{Name, RecordType};
 use libfuzzer_sys::fuzz_target;
 
 /// Names a query may have asked for. The seeds ask for `www.example.test` (index 1).
@@ -39,6 +45,27 @@ fuzz_target!(|data: &[u8]| {
                 text.bytes().all(|b| (b' '..=b'~').contains(&b)),
                 "extended error not printable ASCII: {text:?}"
             );
+        }
+        if ask.dnssec {
+            let zone = Name::from_ascii("example.test.").expect("a fixed name");
+            let key = PublicKeyBuf::new(vec![7; 64], Algorithm::ECDSAP256SHA256);
+            let trust = Trust::Keys {
+                zone,
+                keys: vec![DNSKEY::with_flags(257, key)],
+            };
+            let qname = Name::from_ascii(format!("{}.", ASKED[usize::from(pick & 0x7f) % ASKED.len()]))
+                .unwrap_or_else(|_| Name::root());
+            for outcome in [Outcome::NoError, Outcome::NxDomain, Outcome::Onward] {
+                let _ = reply_security(
+                    &trust,
+                    &qname,
+                    RecordType::CAA,
+                    outcome,
+                    &reply.sections.answers,
+                    &reply.sections.authority,
+                    1_800_000_000,
+                );
+            }
         }
     }
 });

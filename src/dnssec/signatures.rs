@@ -149,8 +149,10 @@ fn canonical_rrset(records: &[Record]) -> Vec<Record> {
         .map(|record| {
             let mut record = record.clone();
             record.ttl = 0;
+            // (Empty data stays as it is: hickory's `NULL::with` refuses it.)
             if let RData::Unknown { code, rdata } = &record.data
                 && *code == RecordType::DNAME
+                && !rdata.anything.is_empty()
             {
                 // An uncompressed wire name: its length octets (at most 63) are no letters.
                 let lowercase: Vec<u8> = rdata.anything.to_ascii_lowercase();
@@ -344,5 +346,25 @@ mod tests {
             matches!(found, Err(BogusKind::NoMatchingKey { .. })),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn an_empty_dname_is_no_panic() {
+        let key = TestKey::zone_signing(&zone());
+        let empty = RData::Unknown {
+            code: RecordType::DNAME,
+            rdata: NULL::new(),
+        };
+        let records = vec![Record::from_rdata(www(), 300, empty)];
+        let verified = verify_rrset(
+            &zone(),
+            &www(),
+            RecordType::DNAME,
+            &records,
+            &[],
+            &[key.dnskey()],
+            NOW,
+        );
+        assert!(verified.is_err());
     }
 }
