@@ -22,7 +22,7 @@ use super::transport::tcp_roundtrip;
 use super::wire::{AnswerRecord, Ask, Sections, UDP_PAYLOAD, decode_reply, wire_name_of};
 use crate::caa::answers::{Alias, CaaRecord, Failure};
 use crate::caa::sources::{Asked, ServerAnswers};
-use crate::dnssec::chain::{Outcome, Trust, reply_security};
+use crate::dnssec::chain::{Outcome, Signed, Trust, reply_security, rrsets};
 
 /// How a question is carried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -184,6 +184,23 @@ pub async fn ask(
         Ok(Ok(reply)) => reply,
     };
     read(&reply, id, &sent_name, question)
+}
+
+/// A zone's DNSKEY RRset with its signatures as one server serves it (over TCP: key sets are
+/// large); none when it gave none.
+pub async fn server_dnskey(server: SocketAddr, zone: &Name, patience: Duration) -> Option<Signed> {
+    let question = Question {
+        name: zone.clone(),
+        rtype: RecordType::DNSKEY,
+        edns: true,
+        carrier: Carrier::Tcp,
+        bailiwick: Some(zone.clone()),
+        dnssec: true,
+    };
+    let said = ask(server, &question, patience).await.ok()?;
+    rrsets(&said.answers)
+        .into_iter()
+        .find(|rrset| rrset.owner == *zone && rrset.rtype == RecordType::DNSKEY)
 }
 
 /// Why an exchange failed once sent: refused (a closed port, ICMP port unreachable), or

@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures::future::join_all;
 use hickory_resolver::proto::rr::Name;
 
-use super::authority::{ZoneTrust, probe};
+use super::authority::{ZoneTrust, probe, server_dnskey};
 use super::delegation::{WalkFailure, Walker, ZoneCut};
 use super::transport::Transport;
 use super::validation::Validator;
@@ -38,7 +38,8 @@ pub async fn gather(
 ) -> Result<Vec<ZoneSeen>, WalkFailure> {
     let mut seen: Vec<ZoneSeen> = Vec::new();
     let mut cuts: Vec<ZoneCut> = Vec::new();
-    let mut trusts: Vec<Option<ZoneTrust>> = Vec::new();
+    // Per zone, per server: the trust its answers are validated under.
+    let mut trusts: Vec<Vec<Option<ZoneTrust>>> = Vec::new();
     let mut asked: Vec<String> = Vec::new();
     let mut next: Vec<String> = climb.to_vec();
     for round in 0..=MOST_ALIAS_QUERIES {
@@ -59,7 +60,8 @@ pub async fn gather(
             {
                 Some(at) => at,
                 None => {
-                    let (trust, broken_chain) = zone_trust(validation, &cut.delegation.zone).await;
+                    let (trusts_of_servers, broken_chain) =
+                        zone_trusts(walker, validation, &cut, patience).await;
                     seen.push(ZoneSeen {
                         delegation: cut.delegation.clone(),
                         names: Vec::new(),
@@ -67,7 +69,7 @@ pub async fn gather(
                         asked_at: unix_now(),
                         broken_chain,
                     });
-                    trusts.push(trust);
+                    trusts.push(trusts_of_servers);
                     cuts.push(cut);
                     cuts.len() - 1
                 }
@@ -76,7 +78,7 @@ pub async fn gather(
         }
         asked.append(&mut next);
         // Ask each zone's servers about the names placed in it this round.
-        for ((zone, cut), trust) in seen.iter_mut().zip(&cuts).zip(&trusts) {
+        for ((zone, cut), trusts) in seen.iter_mut().zip(&cuts).zip(&trusts) {
             let fresh: Vec<Name> = zone
                 .names
                 .iter()
@@ -89,17 +91,22 @@ pub async fn gather(
             let Ok(apex) = Name::from_ascii(&cut.delegation.zone) else {
                 continue;
             };
-            let said = join_all(cut.servers.iter().map(|(ns, address)| {
-                ask_server(
-                    walker,
-                    ns,
-                    *address,
-                    &apex,
-                    &fresh,
-                    patience,
-                    trust.as_ref(),
-                )
-            }))
+            let said = join_all(
+                cut.servers
+                    .iter()
+                    .zip(trusts)
+                    .map(|((ns, address), trust)| {
+                        ask_server(
+                            walker,
+                            ns,
+                            *address,
+                            &apex,
+                            &fresh,
+                            patience,
+                            trust.as_ref(),
+                        )
+                    }),
+            )
             .await;
             for (server, answers) in zone.servers.iter_mut().zip(said) {
                 server.extend(answers);
@@ -113,30 +120,52 @@ pub async fn gather(
     Ok(seen)
 }
 
-/// Where the validator's walk stands at `zone` (with its trailing dot), when validating: the
-/// trust each server's answers are validated under (the zone's keys, or a proven unsigned
-/// delegation), or why the chain down to it is broken. A walk that could not be had leaves
-/// the servers' signatures judged by their dates, as without `--dnssec`.
-async fn zone_trust(
+/// With `--dnssec`: the trust each server of `cut`'s zone has its answers validated under
+/// (the zone's keys, or a proven unsigned delegation), or why the chain down to the zone is
+/// broken. When the zone's keys as the resolver handed them do not validate, each server's
+/// own DNSKEY RRset is tried (a stale secondary's keys may be the ones cached): the chain is
+/// broken only when no server's keys validate, and a server whose keys do not is bogus. A
+/// walk that could not be had leaves the servers' signatures judged by their dates, as
+/// without `--dnssec`.
+async fn zone_trusts(
+    walker: &Walker,
     validation: Option<(&Validator, &Transport)>,
-    zone: &str,
-) -> (Option<ZoneTrust>, Option<Bogus>) {
+    cut: &ZoneCut,
+    patience: Duration,
+) -> (Vec<Option<ZoneTrust>>, Option<Bogus>) {
+    let unvalidated = || vec![None; cut.servers.len()];
     let Some((validator, transport)) = validation else {
-        return (None, None);
+        return (unvalidated(), None);
     };
-    let Ok(apex) = Name::from_ascii(zone) else {
-        return (None, None);
+    let Ok(apex) = Name::from_ascii(&cut.delegation.zone) else {
+        return (unvalidated(), None);
+    };
+    let under = |trust: Trust| match trust {
+        Trust::Indeterminate => None,
+        trust => Some(ZoneTrust {
+            trust,
+            now: validator.now(),
+        }),
     };
     match validator.trust_for(transport, &apex).await {
-        Trust::Bogus(bogus) => (None, Some(bogus)),
-        Trust::Indeterminate => (None, None),
-        trust => (
-            Some(ZoneTrust {
-                trust,
-                now: validator.now(),
-            }),
-            None,
-        ),
+        Trust::Bogus(bogus) if bogus.zone == apex.to_ascii() => {
+            let own = join_all(cut.servers.iter().map(|(_, address)| async {
+                let dnskey = if walker.may_ask(address.ip()) {
+                    server_dnskey(*address, &apex, patience).await
+                } else {
+                    None
+                };
+                validator.trust_with_keys(transport, &apex, dnskey).await
+            }))
+            .await;
+            if own.iter().any(|trust| matches!(trust, Trust::Keys { .. })) {
+                (own.into_iter().map(under).collect(), None)
+            } else {
+                (unvalidated(), Some(bogus))
+            }
+        }
+        Trust::Bogus(bogus) => (unvalidated(), Some(bogus)),
+        trust => (vec![under(trust); cut.servers.len()], None),
     }
 }
 

@@ -175,6 +175,35 @@ impl Validator {
         walked.map_or(Trust::Indeterminate, Trust::clone)
     }
 
+    /// The trust at `zone` were its DNSKEY RRset `dnskey`, as one of its servers serves it:
+    /// the last step of the walk (RFC 4035 §5.1, §5.2) taken with these keys. Where the keys
+    /// the resolver handed over do not validate, one server's may (a stale secondary's keys
+    /// cached), and the CA's resolver tries another server.
+    pub async fn trust_with_keys(
+        &self,
+        transport: &Transport,
+        zone: &Name,
+        dnskey: Option<Signed>,
+    ) -> Trust {
+        if let Some(anchor) = self.anchors.iter().find(|anchor| anchor.zone == *zone) {
+            return anchored(zone, anchor.vouchers(), dnskey.as_ref(), self.now);
+        }
+        if zone.is_root() {
+            return Trust::Insecure;
+        }
+        let above = self.trust_for(transport, &zone.base_name()).await;
+        let ds = match self.fetched(transport, zone, RecordType::DS).await {
+            Some(reply) => ds_answer(&reply, zone),
+            None => DsAnswer::Unanswered,
+        };
+        let cut = Cut {
+            zone: zone.clone(),
+            ds,
+            dnskey,
+        };
+        descend(above, &cut, self.now)
+    }
+
     /// The trust at `name`: from the anchor above it, down each label (RFC 4035 §5.1, §5.2).
     async fn walk_to(&self, transport: &Transport, name: &Name) -> Trust {
         // A name under no trust anchor is insecure, as a validator treats it (RFC 4033 §5:

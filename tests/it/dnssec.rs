@@ -471,6 +471,8 @@ enum Breakage {
     StrippingResolver,
     /// test.'s DS for example.test. is of another key.
     WrongDs,
+    /// The resolver in front hands over example.test.'s keys from before a rollover.
+    StaleKeysAtResolver,
 }
 
 /// A signed root, `test.` and `example.test.`, the last on a server for each of `faults` (none:
@@ -505,8 +507,14 @@ fn signed_sources(
         builder.sign("example.test");
     }
     let resolver = builder.resolver("resolver.test");
-    if breakage == Breakage::StrippingResolver {
-        builder.fault("resolver.test", Fault::StripsSignatures);
+    match breakage {
+        Breakage::StrippingResolver => {
+            builder.fault("resolver.test", Fault::StripsSignatures);
+        }
+        Breakage::StaleKeysAtResolver => {
+            builder.fault("resolver.test", Fault::SignsWithAnotherKey("example.test"));
+        }
+        _ => {}
     }
     let universe = builder.start();
     let resolver = SocketAddr::new(resolver.into(), universe.port());
@@ -571,7 +579,7 @@ async fn check_source_dnssec_names_the_server_serving_the_zone_unsigned_expired_
             None,
             Some(Fault::ServesUnsigned),
             Some(Fault::SignaturesExpiring),
-            Some(Fault::SignsWithAnotherKey),
+            Some(Fault::SignsWithAnotherKey("example.test")),
         ],
         Breakage::None,
     );
@@ -696,6 +704,33 @@ async fn check_source_dnssec_names_a_broken_chain_once_for_the_zone_not_each_ser
         text.contains("    the CA: no server of example.test. gives an answer the CA's resolver takes: every perspective fails\n"),
         "{text}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_source_dnssec_tries_each_server_s_own_keys_when_the_resolver_s_do_not_validate() {
+    use crate::support::authority::Fault;
+    use crate::support::{json_lines, stderr};
+
+    let (universe, resolver) = signed_sources(
+        &[None, Some(Fault::SignsWithAnotherKey("example.test"))],
+        Breakage::StaleKeysAtResolver,
+    );
+    let output = check_source(&universe, resolver, &["--dnssec", "--json"]).await;
+    let report = &json_lines(&output)[0];
+    // Through the resolver the zone's keys are the stale ones: its lookups are bogus, and the
+    // verdict is not allowed. Asked directly, ns1's keys validate and ns2's do not.
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert_eq!(report["lookups"][0]["outcome"], "dnssec-bogus");
+    assert_eq!(report["sources"][0]["findings"], serde_json::json!([]));
+    assert_eq!(server_findings(report), [vec![], vec!["dnssec-bogus"]]);
+    let detail = report["sources"][0]["servers"][1]["findings"][0]["detail"]
+        .as_str()
+        .unwrap();
+    assert!(
+        detail.contains("the DS at the parent (key tag") && detail.contains("matches none"),
+        "{detail}"
+    );
+    assert_eq!(report["sources"][0]["servers"][0]["verdict"], "allowed");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -85,8 +85,9 @@ pub enum Fault {
     ServesUnsigned,
     /// Sign the signed zones it holds with signatures that expire a second after it starts.
     SignaturesExpiring,
-    /// Sign the signed zones it holds with a key of its own, which the zone does not publish.
-    SignsWithAnotherKey,
+    /// Sign this zone (`example.test`) with a key of its own, which the zone's other servers
+    /// do not publish: a secondary still serving the keys from before a rollover.
+    SignsWithAnotherKey(&'static str),
     /// Serve the signed zones it holds with their DNSKEY records but no signatures, as a
     /// resolver that strips DNSSEC hands them on.
     StripsSignatures,
@@ -206,7 +207,8 @@ ns.nic.test. A {nic}
 
     /// Signs zone `origin` wherever it is served, with one key made for it; its parent zone
     /// (the nearest zone above it that some server holds) gets its DS record. Faults change
-    /// what one server serves (`ServesUnsigned`, `SignaturesExpiring`, `SignsWithAnotherKey`).
+    /// what one server serves (`ServesUnsigned`, `SignaturesExpiring`, `SignsWithAnotherKey`,
+    /// `StripsSignatures`).
     pub fn sign(&mut self, origin: &str) -> &mut Self {
         let key = ZoneKey::generate();
         self.signed(origin, key.clone(), key)
@@ -316,7 +318,10 @@ ns.nic.test. A {nic}
                     None
                 } else if has(&Fault::SignaturesExpiring) {
                     Some((key.clone(), Duration::from_secs(1)))
-                } else if has(&Fault::SignsWithAnotherKey) {
+                } else if spec.faults.iter().any(|fault| {
+                    matches!(fault, Fault::SignsWithAnotherKey(origin)
+                        if absolute(origin) == zone.origin.to_string())
+                }) {
                     Some((ZoneKey::generate(), SIGNATURES_VALID))
                 } else {
                     Some((key.clone(), SIGNATURES_VALID))
