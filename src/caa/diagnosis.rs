@@ -34,17 +34,42 @@ impl Diagnosis {
     /// meet; an error when the walk from the root failed); else the resolver's.
     ///
     /// A lookup that `--dnssec` found bogus or could not validate decides with the sources
-    /// too: the servers asked directly are not validated, and no verdict is "allowed" when the
-    /// signatures fail.
+    /// too, unless every server's answer was validated under its zone's keys: servers judged
+    /// by their signatures' dates alone vouch for no signature, and no verdict is "allowed"
+    /// when the signatures may fail.
     pub fn verdict(&self) -> Verdict {
         match &self.sources {
-            Some(Ok(view)) if view.verdict == Verdict::Allowed && self.dnssec_failed() => {
+            Some(Ok(view))
+                if view.verdict == Verdict::Allowed && !view.validated && self.dnssec_failed() =>
+            {
                 Verdict::Error
             }
             Some(Ok(view)) => view.verdict,
             Some(Err(_)) => Verdict::Error,
             None => self.check.evaluation.verdict,
         }
+    }
+
+    /// Attaches what `--source` found. When the servers asked directly lead the CA to allow
+    /// while the resolver's lookup failed, the failure is the resolver's own (its cache, its
+    /// validation, its network): the CA asks the servers itself and issues, so neither the
+    /// CA's failing answer nor the DNS operator's repair applies.
+    pub fn with_sources(mut self, sources: Option<Result<SourceView, String>>) -> Self {
+        self.sources = sources;
+        if let Basis::LookupFailed(lookup) = self.check.evaluation.basis
+            && self.sources.is_some()
+            && self.verdict() == Verdict::Allowed
+        {
+            self.ca_answer = None;
+            self.advice.retain(|advice| {
+                !matches!(
+                    advice,
+                    Advice::LookupFailed { .. } | Advice::CaFailsTheSameWay { .. }
+                )
+            });
+            self.advice.insert(0, Advice::ResolverAlone { lookup });
+        }
+        self
     }
 
     /// Whether the resolver's verdict is an error that DNSSEC validation decided.
@@ -94,6 +119,9 @@ pub enum Advice {
     LookupFailed { lookup: usize, dnssec: bool },
     /// The CA's own lookup fails the same way: only the DNS operator can fix it.
     CaFailsTheSameWay { lookup: usize },
+    /// The lookup failed through the resolver alone: asked directly, the servers lead the CA
+    /// to allow (`--source`).
+    ResolverAlone { lookup: usize },
     /// The relevant records come through an alias into another domain.
     AliasedElsewhere { lookup: usize },
     /// A critical record to remove could stay with its flags cleared.
@@ -116,6 +144,7 @@ impl Advice {
             Advice::TldDoesNotExist { .. } => "tld-does-not-exist",
             Advice::LookupFailed { .. } => "lookup-failed",
             Advice::CaFailsTheSameWay { .. } => "ca-fails-the-same-way",
+            Advice::ResolverAlone { .. } => "resolver-alone",
             Advice::AliasedElsewhere { .. } => "aliased-elsewhere",
             Advice::ClearTheCriticalFlagInstead { .. } => "clear-the-critical-flag-instead",
             Advice::AccountUriDropped => "accounturi-dropped",
@@ -382,11 +411,12 @@ mod tests {
         assert!(!restricts_account(b"letsencrypt.org"));
     }
 
-    #[test]
-    fn a_dnssec_failure_holds_even_when_the_servers_asked_directly_allow() {
+    fn servers_allowing(
+        validated: bool,
+    ) -> Option<Result<crate::caa::sources::SourceView, String>> {
         use crate::caa::perspectives::Outcomes;
         use crate::caa::sources::{Consistency, SourceView};
-        let allowing = SourceView {
+        Some(Ok(SourceView {
             zones: Vec::new(),
             outcomes: Outcomes {
                 allowed: 1.0,
@@ -396,7 +426,11 @@ mod tests {
             chance_of_issuance: 1.0,
             remotes: 4,
             verdict: Verdict::Allowed,
-        };
+            validated,
+        }))
+    }
+
+    fn dnssec_bogus() -> Check {
         let lookups = vec![
             Lookup::new(
                 "www.example.com",
@@ -406,13 +440,33 @@ mod tests {
             Lookup::new("com", Answer::NoData),
         ];
         let name = CheckName::parse("www.example.com").unwrap();
+        Check::judge(name, lookups, &[], &Requester::platform("letsencrypt.org"))
+    }
+
+    #[test]
+    fn a_dnssec_failure_holds_when_the_servers_asked_directly_allow_unvalidated() {
         let requester = Requester::platform("letsencrypt.org");
-        let mut bogus = diagnose(Check::judge(name, lookups, &[], &requester), &requester);
-        bogus.sources = Some(Ok(allowing.clone()));
+        let bogus = diagnose(dnssec_bogus(), &requester).with_sources(servers_allowing(false));
         assert_eq!(bogus.verdict(), Verdict::Error);
-        // A failure of another kind leaves the servers' verdict.
-        let mut servfail = diagnose(servfail(None), &requester);
-        servfail.sources = Some(Ok(allowing));
-        assert_eq!(servfail.verdict(), Verdict::Allowed);
+        assert!(bogus.ca_answer.is_some());
+        assert!(
+            bogus
+                .advice
+                .iter()
+                .any(|advice| matches!(advice, Advice::CaFailsTheSameWay { .. }))
+        );
+    }
+
+    #[test]
+    fn a_failure_through_the_resolver_alone_is_no_ca_failure() {
+        let requester = Requester::platform("letsencrypt.org");
+        // Servers validated under their zones' keys outweigh the resolver's validation; a
+        // failure of another kind leaves the servers' verdict.
+        for check in [dnssec_bogus(), servfail(None)] {
+            let diagnosis = diagnose(check, &requester).with_sources(servers_allowing(true));
+            assert_eq!(diagnosis.verdict(), Verdict::Allowed);
+            assert_eq!(diagnosis.ca_answer, None);
+            assert_eq!(diagnosis.advice, [Advice::ResolverAlone { lookup: 0 }]);
+        }
     }
 }

@@ -759,6 +759,22 @@ impl ZoneSeen {
         Some(SourceFinding::DnssecExpired { expired: latest })
     }
 
+    /// With `--dnssec`: whether every reply of its servers that the draws take was validated
+    /// under the zone's keys, none judged by its signatures' dates alone.
+    pub fn is_validated(&self) -> bool {
+        self.servers
+            .iter()
+            .flatten()
+            .map(used_answer)
+            .filter(|asked| step_of(asked).is_some())
+            .all(|asked| match asked {
+                Asked::Replied { security, .. } => security
+                    .as_ref()
+                    .is_some_and(|security| *security != Security::Indeterminate),
+                _ => true,
+            })
+    }
+
     /// Whether the server at `index` could not be asked from here (no route), and neither
     /// could any other address of its name server.
     pub fn unasked(&self, index: usize) -> bool {
@@ -1014,6 +1030,11 @@ pub struct SourceView {
     /// The remote perspectives the chance is for.
     pub remotes: u32,
     pub verdict: Verdict,
+    /// With `--dnssec`: every answer the draws take was validated under its zone's keys
+    /// (secure, insecure or bogus), so the servers' verdict stands on its own whatever the
+    /// resolver's validation said. False without `--dnssec`, or when some answer was judged
+    /// by its signatures' dates alone.
+    pub validated: bool,
 }
 
 impl SourceView {
@@ -1042,6 +1063,7 @@ pub fn view_sources(
 ) -> SourceView {
     let answers: Vec<ZoneAnswers> = zones.iter().map(ZoneSeen::answers).collect();
     let outcomes = source_outcomes(climb, wildcard, &answers, requester);
+    let validated = zones.iter().all(ZoneSeen::is_validated);
     let newest = newest_servers(zones, &answers);
     let zones = zones
         .iter()
@@ -1067,6 +1089,7 @@ pub fn view_sources(
         remotes,
         verdict: outcomes.worst(),
         outcomes,
+        validated,
     }
 }
 
@@ -1736,5 +1759,13 @@ mod tests {
             .map(|said| step_of(&said[0]).is_some())
             .collect();
         assert_eq!(usable, [true, false, false, false, true, false]);
+        // Server 6's answer was judged by its dates alone: the zone is not validated whole.
+        assert!(!zone.is_validated());
+        let mut judged_by_keys = zone.clone();
+        judged_by_keys.servers.pop();
+        assert!(judged_by_keys.is_validated());
+        let mut without_dnssec = judged_by_keys;
+        without_dnssec.servers = vec![vec![healthy("192.0.2.1", &["letsencrypt.org"], 7)]];
+        assert!(!without_dnssec.is_validated());
     }
 }

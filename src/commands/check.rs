@@ -317,8 +317,7 @@ impl Job for CheckJob {
             crate::caa::verdict::Basis::NamePolicy(_) => None,
             _ => self.checker.sources(&check.name).await,
         };
-        let mut diagnosis = diagnose(check, &self.checker.requester);
-        diagnosis.sources = sources;
+        let diagnosis = diagnose(check, &self.checker.requester).with_sources(sources);
         let verdict = diagnosis.verdict();
         Performed {
             class: Some(verdict),

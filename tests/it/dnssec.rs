@@ -717,10 +717,15 @@ async fn check_source_dnssec_tries_each_server_s_own_keys_when_the_resolver_s_do
     );
     let output = check_source(&universe, resolver, &["--dnssec", "--json"]).await;
     let report = &json_lines(&output)[0];
-    // Through the resolver the zone's keys are the stale ones: its lookups are bogus, and the
-    // verdict is not allowed. Asked directly, ns1's keys validate and ns2's do not.
-    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    // Through the resolver the zone's keys are the stale ones: its lookups are bogus. Asked
+    // directly, ns1's keys validate and ns2's do not: the CA passes over ns2 and issues, so
+    // the failure is the resolver's alone.
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(report["verdict"], "allowed");
     assert_eq!(report["lookups"][0]["outcome"], "dnssec-bogus");
+    assert_eq!(report["ca_answer"], serde_json::Value::Null);
+    let advice = report["advice"][0].as_str().unwrap();
+    assert!(advice.contains("failed only through"), "{advice}");
     assert_eq!(report["sources"][0]["findings"], serde_json::json!([]));
     assert_eq!(server_findings(report), [vec![], vec!["dnssec-bogus"]]);
     let detail = report["sources"][0]["servers"][1]["findings"][0]["detail"]
@@ -731,6 +736,17 @@ async fn check_source_dnssec_tries_each_server_s_own_keys_when_the_resolver_s_do
         "{detail}"
     );
     assert_eq!(report["sources"][0]["servers"][0]["verdict"], "allowed");
+    // The human report says whose failure it is, and whose reasons it gives.
+    let output = check_source(&universe, resolver, &["--dnssec"]).await;
+    let text = String::from_utf8_lossy(&output.stdout);
+    for said in [
+        "www.example.test: allowed\n  Through the resolver this name is error; asked directly, its authoritative servers lead every one of the CA's perspectives to allowed.",
+        "\n  why, through the resolver\n",
+        "failed only through",
+    ] {
+        assert!(text.contains(said), "{said} not in:\n{text}");
+    }
+    assert!(!text.contains("what this means"), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,7 +3,7 @@
 //! the JSON `advice` field and the human report. DNS data in it is escaped.
 
 use crate::caa::Requester;
-use crate::caa::answers::{Answer, FailureKind};
+use crate::caa::answers::{Answer, FailureKind, Lookup};
 use crate::caa::diagnosis::{Advice, CaAnswer, CaDnsProblem, Diagnosis};
 use crate::caa::policy::Refusal;
 use crate::caa::zone::zone_line;
@@ -32,6 +32,14 @@ fn sentence(diagnosis: &Diagnosis, advice: &Advice, requester: &Requester) -> St
             "No CAA record change fixes this: the CA's lookup for {} fails the same way, so it will not issue until the DNS operator repairs it.",
             check.lookups[*lookup].name
         ),
+        Advice::ResolverAlone { lookup } => {
+            let lookup = &check.lookups[*lookup];
+            format!(
+                "The lookup for {} failed only through {}: the CA's resolvers ask the authoritative servers themselves, and asked directly they lead the CA to allow. The failure is this resolver's own (a stale cache, its validation or its network): clients that use it may fail; the CA does not.",
+                lookup.name,
+                resolver_of(lookup)
+            )
+        }
         Advice::AliasedElsewhere { lookup } => {
             let lookup = &check.lookups[*lookup];
             let (name, target) = (&lookup.name, lookup.records_owner());
@@ -91,15 +99,20 @@ fn policy_advice(refusal: &Refusal, base: &str, ca: &str) -> String {
 }
 
 /// Rules 8 to 14, as an operator would hear them: what most likely broke and who can fix it.
+/// The resolver a lookup was asked of, as a report names it.
+fn resolver_of(lookup: &Lookup) -> String {
+    lookup
+        .server
+        .map_or_else(|| "the resolver".to_owned(), |server| server.to_string())
+}
+
 fn failure_cause(check: &crate::caa::Check, index: usize, dnssec: bool) -> String {
     let lookup = &check.lookups[index];
     let name = &lookup.name;
     let Answer::Failed(failure) = &lookup.answer else {
         return String::new();
     };
-    let server = lookup
-        .server
-        .map_or_else(|| "the resolver".to_owned(), |server| server.to_string());
+    let server = resolver_of(lookup);
     match failure.kind {
         FailureKind::ServFail if dnssec => format!(
             "DNSSEC validation failed for {name}: its signatures, or the DS record at its parent, are broken or expired. The zone's operator must re-sign the zone or correct the DS record."

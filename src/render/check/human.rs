@@ -11,6 +11,7 @@ use crate::caa::answers::{Answer, Lookup};
 use crate::caa::diagnosis::Diagnosis;
 use crate::caa::finding::Finding;
 use crate::caa::fix::{Change, names_the_ca};
+use crate::caa::sources::Consistency;
 use crate::caa::tags::Property;
 use crate::caa::verdict::{Basis, Verdict};
 use crate::caa::zone::zone_line;
@@ -55,9 +56,13 @@ pub fn render(diagnosis: &Diagnosis, requester: &Requester, style: HumanStyle) -
         let _ = write!(out, "\n  {}", headline(check, requester));
     } else {
         // --source: the servers asked directly do not all say what the resolver said.
+        let reached_by = match &diagnosis.sources {
+            Some(Ok(view)) if view.consistency == Consistency::Consistent => "every one",
+            _ => "some",
+        };
         let _ = write!(
             out,
-            "\n  Through the resolver this name is {}; asked directly, its authoritative servers lead some of the CA's perspectives to {}.",
+            "\n  Through the resolver this name is {}; asked directly, its authoritative servers lead {reached_by} of the CA's perspectives to {}.",
             resolver_verdict.as_str(),
             verdict.as_str()
         );
@@ -101,7 +106,13 @@ pub fn render(diagnosis: &Diagnosis, requester: &Requester, style: HumanStyle) -
         }
         None => {}
     }
-    section(&mut out, &palette, "why");
+    // The reasons are the resolver's lookups': said so when the servers lead elsewhere.
+    let why = if verdict == resolver_verdict {
+        "why"
+    } else {
+        "why, through the resolver"
+    };
+    section(&mut out, &palette, why);
     for reason in reasons(check, requester) {
         let _ = write!(out, "\n    {reason}");
     }
