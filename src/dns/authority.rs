@@ -22,7 +22,7 @@ use super::transport::tcp_roundtrip;
 use super::wire::{AnswerRecord, Ask, Sections, UDP_PAYLOAD, decode_reply, wire_name_of};
 use crate::caa::answers::{Alias, CaaRecord, Failure};
 use crate::caa::sources::{Asked, ServerAnswers};
-use crate::dnssec::chain::{Outcome, Signed, Trust, reply_security, rrsets};
+use crate::dnssec::chain::{Outcome, Signed, Trust, reply_security, rrset_of};
 
 /// How a question is carried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -186,21 +186,29 @@ pub async fn ask(
     read(&reply, id, &sent_name, question)
 }
 
-/// A zone's DNSKEY RRset with its signatures as one server serves it (over TCP: key sets are
-/// large); none when it gave none.
+/// A zone's DNSKEY RRset with its signatures as one server serves it, asked as a resolver
+/// asks: over UDP, then over TCP when the answer is truncated (key sets are large) or UDP
+/// fails; none when the server gave none with authority.
 pub async fn server_dnskey(server: SocketAddr, zone: &Name, patience: Duration) -> Option<Signed> {
-    let question = Question {
+    let mut question = Question {
         name: zone.clone(),
         rtype: RecordType::DNSKEY,
         edns: true,
-        carrier: Carrier::Tcp,
-        bailiwick: Some(zone.clone()),
+        carrier: Carrier::Udp,
+        bailiwick: None,
         dnssec: true,
     };
-    let said = ask(server, &question, patience).await.ok()?;
-    rrsets(&said.answers)
-        .into_iter()
-        .find(|rrset| rrset.owner == *zone && rrset.rtype == RecordType::DNSKEY)
+    let said = match ask(server, &question, patience).await {
+        Ok(said) if !said.truncated => said,
+        _ => {
+            question.carrier = Carrier::Tcp;
+            ask(server, &question, patience).await.ok()?
+        }
+    };
+    if said.rcode != ResponseCode::NoError || !said.authoritative {
+        return None;
+    }
+    rrset_of(&said.answers, zone, RecordType::DNSKEY)
 }
 
 /// Why an exchange failed once sent: refused (a closed port, ICMP port unreachable), or

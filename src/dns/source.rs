@@ -122,11 +122,12 @@ pub async fn gather(
 
 /// With `--dnssec`: the trust each server of `cut`'s zone has its answers validated under
 /// (the zone's keys, or a proven unsigned delegation), or why the chain down to the zone is
-/// broken. When the zone's keys as the resolver handed them do not validate, each server's
-/// own DNSKEY RRset is tried (a stale secondary's keys may be the ones cached): the chain is
-/// broken only when no server's keys validate, and a server whose keys do not is bogus. A
-/// walk that could not be had leaves the servers' signatures judged by their dates, as
-/// without `--dnssec`.
+/// broken. When the zone's keys as the resolver handed them do not validate, each server is
+/// asked for its own DNSKEY RRset, as the CA's resolver tries server after server until a key
+/// set validates and then judges every server's answers under it: a server's own keys when
+/// they validate, else another server's that do. The chain is broken only when no server's
+/// keys validate. A walk that could not be had leaves the servers' signatures judged by their
+/// dates, as without `--dnssec`.
 async fn zone_trusts(
     walker: &Walker,
     validation: Option<(&Validator, &Transport)>,
@@ -149,20 +150,35 @@ async fn zone_trusts(
     };
     match validator.trust_for(transport, &apex).await {
         Trust::Bogus(bogus) if bogus.zone == apex.to_ascii() => {
-            let own = join_all(cut.servers.iter().map(|(_, address)| async {
-                let dnskey = if walker.may_ask(address.ip()) {
+            let own: Vec<Trust> = join_all(cut.servers.iter().map(|(_, address)| async {
+                if !walker.may_ask(address.ip()) {
+                    return Trust::Indeterminate;
+                }
+                let fetch = async {
+                    // A server is asked about a bounded number of things at once.
+                    let _permit = walker.permits(*address).acquire_owned().await;
                     server_dnskey(*address, &apex, patience).await
-                } else {
-                    None
                 };
-                validator.trust_with_keys(transport, &apex, dnskey).await
+                validator
+                    .trust_with_server_keys(transport, &apex, *address, fetch)
+                    .await
             }))
             .await;
-            if own.iter().any(|trust| matches!(trust, Trust::Keys { .. })) {
-                (own.into_iter().map(under).collect(), None)
-            } else {
-                (unvalidated(), Some(bogus))
-            }
+            let validating = |trust: &Trust| matches!(trust, Trust::Keys { .. });
+            let Some(keys) = own.iter().find(|trust| validating(trust)).cloned() else {
+                return (unvalidated(), Some(bogus));
+            };
+            let trusts = own
+                .into_iter()
+                .map(|trust| {
+                    under(if validating(&trust) {
+                        trust
+                    } else {
+                        keys.clone()
+                    })
+                })
+                .collect();
+            (trusts, None)
         }
         Trust::Bogus(bogus) => (unvalidated(), Some(bogus)),
         trust => (vec![under(trust); cut.servers.len()], None),

@@ -5,6 +5,7 @@
 //! `crate::dnssec` judge.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::future::join_all;
@@ -18,7 +19,7 @@ use crate::dnssec::Security;
 use crate::dnssec::anchors::TrustAnchor;
 use crate::dnssec::chain::{
     Answered, Cut, DenialProof, DsAnswer, Signed, Trust, anchored, answer_security, descend,
-    follow_aliases, rrsets,
+    follow_aliases, rrset_of, rrsets,
 };
 
 use super::transport::Transport;
@@ -30,6 +31,9 @@ type Fetched = Option<Reply>;
 /// One answer per name and type, filled by the first lookup that gets it.
 type Asked = Mutex<HashMap<(Name, RecordType), Arc<OnceCell<Reply>>>>;
 
+/// One trust per key, filled by the first lookup that finds it.
+type Trusted<K> = Mutex<HashMap<K, Arc<OnceCell<Trust>>>>;
+
 /// Validates lookups for one run.
 #[derive(Debug)]
 pub struct Validator {
@@ -40,7 +44,9 @@ pub struct Validator {
     asked: Asked,
     /// The trust found at each name walked to, each walked once: a run's lookups share their
     /// zones, and each walk checks signatures.
-    trusted: Mutex<HashMap<Name, Arc<OnceCell<Trust>>>>,
+    trusted: Trusted<Name>,
+    /// The trust each server's own DNSKEY RRset gives its zone, by zone and server.
+    server_trusted: Trusted<(Name, SocketAddr)>,
 }
 
 impl Validator {
@@ -50,6 +56,7 @@ impl Validator {
             now,
             asked: Mutex::default(),
             trusted: Mutex::default(),
+            server_trusted: Mutex::default(),
         }
     }
 
@@ -175,18 +182,39 @@ impl Validator {
         walked.map_or(Trust::Indeterminate, Trust::clone)
     }
 
-    /// The trust at `zone` were its DNSKEY RRset `dnskey`, as one of its servers serves it:
-    /// the last step of the walk (RFC 4035 §5.1, §5.2) taken with these keys. Where the keys
-    /// the resolver handed over do not validate, one server's may (a stale secondary's keys
-    /// cached), and the CA's resolver tries another server.
-    pub async fn trust_with_keys(
+    /// The trust at `zone` under the DNSKEY RRset that its server `server` serves, which
+    /// `fetch` asks for; found once per run and server (a fetch that gave nothing is not kept).
+    /// Where the keys the resolver handed over do not validate, one server's may (a stale
+    /// secondary's keys cached), and the CA's resolver tries another server.
+    pub async fn trust_with_server_keys(
         &self,
         transport: &Transport,
         zone: &Name,
-        dnskey: Option<Signed>,
+        server: SocketAddr,
+        fetch: impl Future<Output = Option<Signed>>,
     ) -> Trust {
+        let cell = Arc::clone(
+            bounded(&self.server_trusted)
+                .entry((zone.clone(), server))
+                .or_default(),
+        );
+        let found = cell
+            .get_or_try_init(|| async {
+                let dnskey = fetch.await.ok_or(())?;
+                match self.trust_with_keys(transport, zone, dnskey).await {
+                    Trust::Indeterminate => Err(()),
+                    trust => Ok(trust),
+                }
+            })
+            .await;
+        found.map_or(Trust::Indeterminate, Trust::clone)
+    }
+
+    /// The trust at `zone` were its DNSKEY RRset `dnskey`: the last step of the walk (RFC 4035
+    /// §5.1, §5.2) taken with these keys.
+    async fn trust_with_keys(&self, transport: &Transport, zone: &Name, dnskey: Signed) -> Trust {
         if let Some(anchor) = self.anchors.iter().find(|anchor| anchor.zone == *zone) {
-            return anchored(zone, anchor.vouchers(), dnskey.as_ref(), self.now);
+            return anchored(zone, anchor.vouchers(), Some(&dnskey), self.now);
         }
         if zone.is_root() {
             return Trust::Insecure;
@@ -199,7 +227,7 @@ impl Validator {
         let cut = Cut {
             zone: zone.clone(),
             ds,
-            dnskey,
+            dnskey: Some(dnskey),
         };
         descend(above, &cut, self.now)
     }
@@ -253,9 +281,7 @@ impl Validator {
     /// A zone's DNSKEY RRset with its signatures, if it came back.
     async fn dnskey(&self, transport: &Transport, zone: &Name) -> Option<Signed> {
         let reply = self.fetched(transport, zone, RecordType::DNSKEY).await?;
-        rrsets(&reply.sections.answers)
-            .into_iter()
-            .find(|rrset| rrset.owner == *zone && rrset.rtype == RecordType::DNSKEY)
+        rrset_of(&reply.sections.answers, zone, RecordType::DNSKEY)
     }
 
     /// A DS or DNSKEY answer, asked once per run.
@@ -326,9 +352,7 @@ fn caa_record(record: &Record) -> Option<CaaRecord> {
 fn ds_answer(reply: &Reply, candidate: &Name) -> DsAnswer {
     let proof = || DenialProof::from_authority(&reply.sections.authority);
     match reply.rcode {
-        ResponseCode::NoError => rrsets(&reply.sections.answers)
-            .into_iter()
-            .find(|rrset| rrset.owner == *candidate && rrset.rtype == RecordType::DS)
+        ResponseCode::NoError => rrset_of(&reply.sections.answers, candidate, RecordType::DS)
             .map_or_else(|| DsAnswer::Absent(proof()), DsAnswer::Present),
         ResponseCode::NXDomain => DsAnswer::Nonexistent(proof()),
         _ => DsAnswer::Unanswered,

@@ -42,6 +42,14 @@ impl Signed {
     }
 }
 
+/// The RRset of `owner` and `rtype` in a section, with the RRSIGs over it; none when the
+/// section holds none.
+pub fn rrset_of(records: &[Record], owner: &Name, rtype: RecordType) -> Option<Signed> {
+    rrsets(records)
+        .into_iter()
+        .find(|rrset| rrset.owner == *owner && rrset.rtype == rtype)
+}
+
 /// The RRsets of a section, each with the RRSIGs over it (RFC 4034 §3: an RRSIG covers the
 /// RRset of its owner and its type covered), in the order first met.
 pub fn rrsets(records: &[Record]) -> Vec<Signed> {

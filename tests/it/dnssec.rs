@@ -731,8 +731,10 @@ async fn check_source_dnssec_tries_each_server_s_own_keys_when_the_resolver_s_do
     let detail = report["sources"][0]["servers"][1]["findings"][0]["detail"]
         .as_str()
         .unwrap();
+    // Judged, as the CA's resolver judges it, under the keys that validate (ns1's).
     assert!(
-        detail.contains("the DS at the parent (key tag") && detail.contains("matches none"),
+        detail.contains("www.example.test. CAA is signed by key tag")
+            && detail.contains("which is none of the zone's DNSKEYs"),
         "{detail}"
     );
     assert_eq!(report["sources"][0]["servers"][0]["verdict"], "allowed");
@@ -747,6 +749,33 @@ async fn check_source_dnssec_tries_each_server_s_own_keys_when_the_resolver_s_do
         assert!(text.contains(said), "{said} not in:\n{text}");
     }
     assert!(!text.contains("what this means"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_source_dnssec_judges_each_server_under_keys_that_validate_from_any_server() {
+    use crate::support::authority::Fault;
+    use crate::support::{json_lines, stderr};
+
+    // ns1 refuses TCP (its keys come over UDP), ns2 gives no keys at all, ns3 serves the keys
+    // from before a rollover; the resolver holds those stale keys.
+    let (universe, resolver) = signed_sources(
+        &[
+            Some(Fault::NoTcp),
+            Some(Fault::DropsDnskey),
+            Some(Fault::SignsWithAnotherKey("example.test")),
+        ],
+        Breakage::StaleKeysAtResolver,
+    );
+    let output = check_source(&universe, resolver, &["--dnssec", "--json"]).await;
+    let report = &json_lines(&output)[0];
+    // The CA's resolver, once ns1's keys validate, judges every server's answers under them:
+    // ns2's are secure, ns3's bogus.
+    assert_eq!(report["verdict"], "allowed", "{}", stderr(&output));
+    assert_eq!(report["sources"][0]["findings"], serde_json::json!([]));
+    assert_eq!(
+        server_findings(report),
+        [vec!["tcp-broken"], vec![], vec!["dnssec-bogus"]]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

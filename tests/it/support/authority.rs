@@ -63,6 +63,8 @@ pub enum Fault {
     CaaRcode(ResponseCode),
     /// Never answer CAA queries, over UDP or TCP; other types as the zones say.
     DropsCaa,
+    /// Never answer DNSKEY queries; other types as the zones say.
+    DropsDnskey,
     /// Do not listen on TCP: a connection is refused.
     NoTcp,
     /// Accept TCP connections and close them at once, unread.
@@ -681,7 +683,10 @@ impl RequestHandler for Handler {
         let has = |fault: &Fault| self.faults.contains(fault);
         let mut metadata = Metadata::response_from_request(&request.metadata);
         let caa = qtype == RecordType::CAA;
-        if has(&Fault::Silent) || (caa && has(&Fault::DropsCaa)) {
+        if has(&Fault::Silent)
+            || (caa && has(&Fault::DropsCaa))
+            || (qtype == RecordType::DNSKEY && has(&Fault::DropsDnskey))
+        {
             return no_response(metadata);
         }
         let flipped;
