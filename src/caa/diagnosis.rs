@@ -33,14 +33,16 @@ impl Diagnosis {
     /// The verdict a report gives: with `--source`, the sources' (the worst a perspective can
     /// meet; an error when the walk from the root failed); else the resolver's.
     ///
-    /// A lookup that `--dnssec` found bogus or could not validate decides with the sources
-    /// too, unless every server's answer was validated under its zone's keys: servers judged
-    /// by their signatures' dates alone vouch for no signature, and no verdict is "allowed"
-    /// when the signatures may fail.
+    /// A lookup that failed in a way DNSSEC may explain decides with the sources too, unless
+    /// every server's answer was validated under its zone's keys: servers judged by their
+    /// signatures' dates alone vouch for no signature, and no verdict is "allowed" when the
+    /// signatures may fail.
     pub fn verdict(&self) -> Verdict {
         match &self.sources {
             Some(Ok(view))
-                if view.verdict == Verdict::Allowed && !view.validated && self.dnssec_failed() =>
+                if view.verdict == Verdict::Allowed
+                    && !view.validated
+                    && self.failure_may_be_dnssec() =>
             {
                 Verdict::Error
             }
@@ -51,36 +53,51 @@ impl Diagnosis {
     }
 
     /// Attaches what `--source` found. When the servers asked directly lead the CA to allow
-    /// while the resolver's lookup failed, the failure is the resolver's own (its cache, its
-    /// validation, its network): the CA asks the servers itself and issues, so neither the
-    /// CA's failing answer nor the DNS operator's repair applies.
+    /// while the resolver's lookup failed, the CA's failing answer and the DNS operator's
+    /// repair do not follow: the CA asks the servers itself. If the servers' verdict stands,
+    /// the failure is the resolver's own (its cache, its validation, its network); if it does
+    /// not (unvalidated servers over a failure DNSSEC may explain), what the CA meets is not
+    /// known here.
     pub fn with_sources(mut self, sources: Option<Result<SourceView, String>>) -> Self {
         self.sources = sources;
-        if let Basis::LookupFailed(lookup) = self.check.evaluation.basis
-            && self.sources.is_some()
-            && self.verdict() == Verdict::Allowed
-        {
-            self.ca_answer = None;
-            self.advice.retain(|advice| {
-                !matches!(
-                    advice,
-                    Advice::LookupFailed { .. } | Advice::CaFailsTheSameWay { .. }
-                )
-            });
+        let Basis::LookupFailed(lookup) = self.check.evaluation.basis else {
+            return self;
+        };
+        if !matches!(&self.sources, Some(Ok(view)) if view.verdict == Verdict::Allowed) {
+            return self;
+        }
+        self.ca_answer = None;
+        self.advice
+            .retain(|advice| !matches!(advice, Advice::CaFailsTheSameWay { .. }));
+        if self.verdict() == Verdict::Allowed {
+            self.advice
+                .retain(|advice| !matches!(advice, Advice::LookupFailed { .. }));
             self.advice.insert(0, Advice::ResolverAlone { lookup });
+        } else {
+            let validated_here = self.check.lookups.iter().any(|seen| seen.dnssec.is_some());
+            self.advice.push(Advice::ServersUnvalidated {
+                lookup,
+                validated_here,
+            });
         }
         self
     }
 
-    /// Whether the resolver's verdict is an error that DNSSEC validation decided.
-    fn dnssec_failed(&self) -> bool {
+    /// Whether the resolver's lookup failed in a way DNSSEC may explain: validation here found
+    /// it bogus or could not validate it, or the resolver answered SERVFAIL (what a
+    /// validating resolver answers for bogus data, with an Extended DNS Error saying so or
+    /// without).
+    fn failure_may_be_dnssec(&self) -> bool {
         let Basis::LookupFailed(index) = self.check.evaluation.basis else {
             return false;
         };
         matches!(
             &self.check.lookups[index].answer,
             Answer::Failed(failure)
-                if matches!(failure.kind, FailureKind::DnssecBogus | FailureKind::DnssecIndeterminate)
+                if matches!(
+                    failure.kind,
+                    FailureKind::DnssecBogus | FailureKind::DnssecIndeterminate | FailureKind::ServFail
+                )
         )
     }
 }
@@ -120,8 +137,12 @@ pub enum Advice {
     /// The CA's own lookup fails the same way: only the DNS operator can fix it.
     CaFailsTheSameWay { lookup: usize },
     /// The lookup failed through the resolver alone: asked directly, the servers lead the CA
-    /// to allow (`--source`).
+    /// to allow, their answers validated (`--source`).
     ResolverAlone { lookup: usize },
+    /// Asked directly, the servers lead the CA to allow, but their answers were not validated
+    /// and the lookup's failure may be DNSSEC's: what the CA meets is not known here
+    /// (`--source`); `validated_here` when `--dnssec` was on.
+    ServersUnvalidated { lookup: usize, validated_here: bool },
     /// The relevant records come through an alias into another domain.
     AliasedElsewhere { lookup: usize },
     /// A critical record to remove could stay with its flags cleared.
@@ -145,6 +166,7 @@ impl Advice {
             Advice::LookupFailed { .. } => "lookup-failed",
             Advice::CaFailsTheSameWay { .. } => "ca-fails-the-same-way",
             Advice::ResolverAlone { .. } => "resolver-alone",
+            Advice::ServersUnvalidated { .. } => "servers-unvalidated",
             Advice::AliasedElsewhere { .. } => "aliased-elsewhere",
             Advice::ClearTheCriticalFlagInstead { .. } => "clear-the-critical-flag-instead",
             Advice::AccountUriDropped => "accounturi-dropped",
@@ -444,26 +466,40 @@ mod tests {
     }
 
     #[test]
-    fn a_dnssec_failure_holds_when_the_servers_asked_directly_allow_unvalidated() {
+    fn a_failure_dnssec_may_explain_holds_over_unvalidated_servers_that_allow() {
         let requester = Requester::platform("letsencrypt.org");
-        let bogus = diagnose(dnssec_bogus(), &requester).with_sources(servers_allowing(false));
-        assert_eq!(bogus.verdict(), Verdict::Error);
-        assert!(bogus.ca_answer.is_some());
-        assert!(
-            bogus
-                .advice
-                .iter()
-                .any(|advice| matches!(advice, Advice::CaFailsTheSameWay { .. }))
-        );
+        // Bogus here, SERVFAIL saying DNSSEC failed, and a bare SERVFAIL (what a validating
+        // resolver answers for bogus data): the servers' dates vouch for no signature.
+        for check in [
+            dnssec_bogus(),
+            servfail(extended(6, "DNSSEC Bogus")),
+            servfail(None),
+        ] {
+            let diagnosis = diagnose(check, &requester).with_sources(servers_allowing(false));
+            assert_eq!(diagnosis.verdict(), Verdict::Error);
+            // Whether the CA fails the same way is not known: no CA answer is given.
+            assert_eq!(diagnosis.ca_answer, None);
+            let codes: Vec<&str> = diagnosis.advice.iter().map(Advice::code).collect();
+            assert_eq!(codes, ["lookup-failed", "servers-unvalidated"]);
+        }
     }
 
     #[test]
     fn a_failure_through_the_resolver_alone_is_no_ca_failure() {
         let requester = Requester::platform("letsencrypt.org");
         // Servers validated under their zones' keys outweigh the resolver's validation; a
-        // failure of another kind leaves the servers' verdict.
-        for check in [dnssec_bogus(), servfail(None)] {
-            let diagnosis = diagnose(check, &requester).with_sources(servers_allowing(true));
+        // failure DNSSEC cannot explain leaves the servers' verdict, validated or not.
+        let timeout = || {
+            let mut check = servfail(None);
+            check.lookups[0].answer = Answer::Failed(Failure::new(FailureKind::Timeout, ""));
+            check
+        };
+        for (check, validated) in [
+            (dnssec_bogus(), true),
+            (servfail(None), true),
+            (timeout(), false),
+        ] {
+            let diagnosis = diagnose(check, &requester).with_sources(servers_allowing(validated));
             assert_eq!(diagnosis.verdict(), Verdict::Allowed);
             assert_eq!(diagnosis.ca_answer, None);
             assert_eq!(diagnosis.advice, [Advice::ResolverAlone { lookup: 0 }]);

@@ -759,19 +759,26 @@ impl ZoneSeen {
         Some(SourceFinding::DnssecExpired { expired: latest })
     }
 
-    /// With `--dnssec`: whether every reply of its servers that the draws take was validated
-    /// under the zone's keys, none judged by its signatures' dates alone.
+    /// With `--dnssec`: whether its servers' replies were validated under the zone's keys:
+    /// at least one, and none judged by its signatures' dates alone (replies the draws pass
+    /// over as dnssec-lame count too).
     pub fn is_validated(&self) -> bool {
-        self.servers
+        let replies: Vec<&Option<Security>> = self
+            .servers
             .iter()
             .flatten()
             .map(used_answer)
             .filter(|asked| step_of(asked).is_some())
-            .all(|asked| match asked {
-                Asked::Replied { security, .. } => security
+            .filter_map(|asked| match asked {
+                Asked::Replied { security, .. } => Some(security),
+                _ => None,
+            })
+            .collect();
+        !replies.is_empty()
+            && replies.iter().all(|security| {
+                security
                     .as_ref()
-                    .is_some_and(|security| *security != Security::Indeterminate),
-                _ => true,
+                    .is_some_and(|security| *security != Security::Indeterminate)
             })
     }
 
@@ -1030,10 +1037,10 @@ pub struct SourceView {
     /// The remote perspectives the chance is for.
     pub remotes: u32,
     pub verdict: Verdict,
-    /// With `--dnssec`: every answer the draws take was validated under its zone's keys
-    /// (secure, insecure or bogus), so the servers' verdict stands on its own whatever the
-    /// resolver's validation said. False without `--dnssec`, or when some answer was judged
-    /// by its signatures' dates alone.
+    /// With `--dnssec`: every zone's replies were validated under its keys (secure, insecure
+    /// or bogus), so the servers' verdict stands on its own whatever the resolver's validation
+    /// said. False without `--dnssec`, when a zone gave no reply, or when some reply was
+    /// judged by its signatures' dates alone.
     pub validated: bool,
 }
 

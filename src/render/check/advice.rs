@@ -40,6 +40,22 @@ fn sentence(diagnosis: &Diagnosis, advice: &Advice, requester: &Requester) -> St
                 resolver_of(lookup)
             )
         }
+        Advice::ServersUnvalidated {
+            lookup,
+            validated_here,
+        } => {
+            let lookup = &check.lookups[*lookup];
+            let unvalidated = if *validated_here {
+                "not every answer could be validated under its zone's keys (the keys could not be had, or the resolver strips DNSSEC)"
+            } else {
+                "their signatures were not validated (check again with --dnssec to validate them)"
+            };
+            format!(
+                "Asked directly, the authoritative servers lead the CA to allow, but {unvalidated}. A validating resolver answers SERVFAIL for data that does not validate, so whether the CA fails as {} does for {} is not known from here.",
+                resolver_of(lookup),
+                lookup.name
+            )
+        }
         Advice::AliasedElsewhere { lookup } => {
             let lookup = &check.lookups[*lookup];
             let (name, target) = (&lookup.name, lookup.records_owner());
@@ -98,7 +114,6 @@ fn policy_advice(refusal: &Refusal, base: &str, ca: &str) -> String {
     format!("{what} No CAA record changes this.")
 }
 
-/// Rules 8 to 14, as an operator would hear them: what most likely broke and who can fix it.
 /// The resolver a lookup was asked of, as a report names it.
 fn resolver_of(lookup: &Lookup) -> String {
     lookup
@@ -106,6 +121,7 @@ fn resolver_of(lookup: &Lookup) -> String {
         .map_or_else(|| "the resolver".to_owned(), |server| server.to_string())
 }
 
+/// Rules 8 to 14, as an operator would hear them: what most likely broke and who can fix it.
 fn failure_cause(check: &crate::caa::Check, index: usize, dnssec: bool) -> String {
     let lookup = &check.lookups[index];
     let name = &lookup.name;
