@@ -676,6 +676,10 @@ async fn check_source_dnssec_through_a_stripping_resolver_judges_signatures_by_t
     // named, as without --dnssec.
     assert_eq!(server_findings(report), [vec![], vec!["dnssec-stripped"]]);
     assert_eq!(report["sources"][0]["findings"], serde_json::json!([]));
+    // The servers lead to allowed, but by dates alone: what the CA meets is not known.
+    assert_eq!(report["verdict"], "error");
+    let advice = report["advice"].to_string();
+    assert!(advice.contains("is not known from here"), "{advice}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -51,8 +51,7 @@ fn sentence(diagnosis: &Diagnosis, advice: &Advice, requester: &Requester) -> St
                 "their signatures were not validated (check again with --dnssec to validate them)"
             };
             format!(
-                "Asked directly, the authoritative servers lead the CA to allow, but {unvalidated}. A validating resolver answers SERVFAIL for data that does not validate, so whether the CA fails as {} does for {} is not known from here.",
-                resolver_of(lookup),
+                "Asked directly, the authoritative servers lead the CA to allow, but {unvalidated}: whether the CA's validating resolvers take their answers for {} is not known from here.",
                 lookup.name
             )
         }
