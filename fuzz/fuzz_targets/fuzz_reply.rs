@@ -12,7 +12,7 @@
 #![no_main]
 
 use certready::dns::wire::{Ask, decode_reply, wire_name};
-use certready::dnssec::chain::{Outcome, Trust, reply_security};
+use certready::dnssec::chain::{Outcome, ServerReply, Trust, reply_security};
 use hickory_resolver::proto::dnssec::rdata::DNSKEY;
 use hickory_resolver::proto::dnssec::{Algorithm, PublicKeyBuf};
 use hickory_resolver::proto::rr::{Name, RecordType};
@@ -56,15 +56,14 @@ fuzz_target!(|data: &[u8]| {
             let qname = Name::from_ascii(format!("{}.", ASKED[usize::from(pick & 0x7f) % ASKED.len()]))
                 .unwrap_or_else(|_| Name::root());
             for outcome in [Outcome::NoError, Outcome::NxDomain, Outcome::Onward] {
-                let _ = reply_security(
-                    &trust,
-                    &qname,
-                    RecordType::CAA,
+                let served = ServerReply {
+                    qname: &qname,
+                    qtype: RecordType::CAA,
                     outcome,
-                    &reply.sections.answers,
-                    &reply.sections.authority,
-                    1_800_000_000,
-                );
+                    answers: &reply.sections.answers,
+                    authority: &reply.sections.authority,
+                };
+                let _ = reply_security(&trust, &served, 1_800_000_000);
             }
         }
     }

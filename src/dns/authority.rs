@@ -22,7 +22,7 @@ use super::transport::tcp_roundtrip;
 use super::wire::{AnswerRecord, Ask, Sections, UDP_PAYLOAD, decode_reply, wire_name_of};
 use crate::caa::answers::{Alias, CaaRecord, Failure};
 use crate::caa::sources::{Asked, ServerAnswers};
-use crate::dnssec::chain::{Outcome, Signed, Trust, reply_security, rrset_of};
+use crate::dnssec::chain::{Outcome, ServerReply, Signed, Trust, held_reply_security, rrset_of};
 
 /// How a question is carried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,11 +78,12 @@ pub struct Said {
     pub signed: Sections,
 }
 
-/// `check --source --dnssec`: where the validator's walk from the trust anchor stands at the
-/// zone asked, and the time its signatures are judged at (Unix seconds).
+/// `check --source --dnssec`: what a resolver may hold for the zone asked, walked to from the
+/// trust anchor (a proven unsigned delegation, or every DNSKEY set of it that validates:
+/// `key_sets_held`), and the time signatures are judged at (Unix seconds).
 #[derive(Clone, Debug)]
 pub struct ZoneTrust {
-    pub trust: Trust,
+    pub held: Vec<Trust>,
     pub now: u32,
 }
 
@@ -102,15 +103,14 @@ impl Said {
             && self.authoritative
             && !self.truncated
         {
-            *security = Some(reply_security(
-                &zone_trust.trust,
-                name,
-                RecordType::CAA,
+            let reply = ServerReply {
+                qname: name,
+                qtype: RecordType::CAA,
                 outcome,
-                &self.signed.answers,
-                &self.signed.authority,
-                zone_trust.now,
-            ));
+                answers: &self.signed.answers,
+                authority: &self.signed.authority,
+            };
+            *security = held_reply_security(&zone_trust.held, &reply, zone_trust.now);
         }
         asked
     }

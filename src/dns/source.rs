@@ -16,7 +16,7 @@ use super::validation::Validator;
 use crate::caa::answers::MOST_ALIAS_QUERIES;
 use crate::caa::sources::{Asked, ServerAnswers, Step, StepEnd, ZoneSeen, step_of, used_answer};
 use crate::dnssec::Bogus;
-use crate::dnssec::chain::Trust;
+use crate::dnssec::chain::{Trust, key_sets_held};
 
 /// Alias targets asked at most for one name's climb, whichever servers pointed to them.
 const MOST_ALIAS_TARGETS: usize = 16;
@@ -38,8 +38,8 @@ pub async fn gather(
 ) -> Result<Vec<ZoneSeen>, WalkFailure> {
     let mut seen: Vec<ZoneSeen> = Vec::new();
     let mut cuts: Vec<ZoneCut> = Vec::new();
-    // Per zone, per server: the trust its answers are validated under.
-    let mut trusts: Vec<Vec<Option<ZoneTrust>>> = Vec::new();
+    // Per zone: what its servers' answers are validated under.
+    let mut trusts: Vec<Option<ZoneTrust>> = Vec::new();
     let mut asked: Vec<String> = Vec::new();
     let mut next: Vec<String> = climb.to_vec();
     for round in 0..=MOST_ALIAS_QUERIES {
@@ -60,8 +60,8 @@ pub async fn gather(
             {
                 Some(at) => at,
                 None => {
-                    let (trusts_of_servers, broken_chain) =
-                        zone_trusts(walker, validation, &cut, patience).await;
+                    let (trust, broken_chain) =
+                        zone_trust(walker, validation, &cut, patience).await;
                     seen.push(ZoneSeen {
                         delegation: cut.delegation.clone(),
                         names: Vec::new(),
@@ -69,7 +69,7 @@ pub async fn gather(
                         asked_at: unix_now(),
                         broken_chain,
                     });
-                    trusts.push(trusts_of_servers);
+                    trusts.push(trust);
                     cuts.push(cut);
                     cuts.len() - 1
                 }
@@ -78,7 +78,7 @@ pub async fn gather(
         }
         asked.append(&mut next);
         // Ask each zone's servers about the names placed in it this round.
-        for ((zone, cut), trusts) in seen.iter_mut().zip(&cuts).zip(&trusts) {
+        for ((zone, cut), trust) in seen.iter_mut().zip(&cuts).zip(&trusts) {
             let fresh: Vec<Name> = zone
                 .names
                 .iter()
@@ -91,22 +91,17 @@ pub async fn gather(
             let Ok(apex) = Name::from_ascii(&cut.delegation.zone) else {
                 continue;
             };
-            let said = join_all(
-                cut.servers
-                    .iter()
-                    .zip(trusts)
-                    .map(|((ns, address), trust)| {
-                        ask_server(
-                            walker,
-                            ns,
-                            *address,
-                            &apex,
-                            &fresh,
-                            patience,
-                            trust.as_ref(),
-                        )
-                    }),
-            )
+            let said = join_all(cut.servers.iter().map(|(ns, address)| {
+                ask_server(
+                    walker,
+                    ns,
+                    *address,
+                    &apex,
+                    &fresh,
+                    patience,
+                    trust.as_ref(),
+                )
+            }))
             .await;
             for (server, answers) in zone.servers.iter_mut().zip(said) {
                 server.extend(answers);
@@ -120,68 +115,67 @@ pub async fn gather(
     Ok(seen)
 }
 
-/// With `--dnssec`: the trust each server of `cut`'s zone has its answers validated under
-/// (the zone's keys, or a proven unsigned delegation), or why the chain down to the zone is
-/// broken. When the zone's keys as the resolver handed them do not validate, each server is
-/// asked for its own DNSKEY RRset, as the CA's resolver tries server after server until a key
-/// set validates and then judges every server's answers under it: a server's own keys when
-/// they validate, else another server's that do. The chain is broken only when no server's
-/// keys validate. A walk that could not be had leaves the servers' signatures judged by their
-/// dates, as without `--dnssec`.
-async fn zone_trusts(
+/// With `--dnssec`: what a resolver may hold for `cut`'s zone, which every server's answers
+/// are judged under, or why the chain down to the zone is broken. A resolver holds the
+/// DNSKEY RRset of whichever server it asked, and asks another when a set does not validate:
+/// so every set that validates, the resolver's and each server's own, may be held, and an
+/// answer is as secure as under the weakest (`key_sets_held`). The chain is broken when keys
+/// were had and none validates. A walk that could not be had, or keys that no server gave,
+/// leave the servers' signatures judged by their dates, as without `--dnssec`.
+async fn zone_trust(
     walker: &Walker,
     validation: Option<(&Validator, &Transport)>,
     cut: &ZoneCut,
     patience: Duration,
-) -> (Vec<Option<ZoneTrust>>, Option<Bogus>) {
-    let unvalidated = || vec![None; cut.servers.len()];
+) -> (Option<ZoneTrust>, Option<Bogus>) {
     let Some((validator, transport)) = validation else {
-        return (unvalidated(), None);
+        return (None, None);
     };
     let Ok(apex) = Name::from_ascii(&cut.delegation.zone) else {
-        return (unvalidated(), None);
+        return (None, None);
     };
-    let under = |trust: Trust| match trust {
-        Trust::Indeterminate => None,
-        trust => Some(ZoneTrust {
-            trust,
+    let held = |held: Vec<Trust>| {
+        Some(ZoneTrust {
+            held,
             now: validator.now(),
-        }),
+        })
     };
-    match validator.trust_for(transport, &apex).await {
-        Trust::Bogus(bogus) if bogus.zone == apex.to_ascii() => {
-            let own: Vec<Trust> = join_all(cut.servers.iter().map(|(_, address)| async {
-                if !walker.may_ask(address.ip()) {
-                    return Trust::Indeterminate;
-                }
-                let fetch = async {
-                    // A server is asked about a bounded number of things at once.
-                    let _permit = walker.permits(*address).acquire_owned().await;
-                    server_dnskey(*address, &apex, patience).await
-                };
-                validator
-                    .trust_with_server_keys(transport, &apex, *address, fetch)
-                    .await
-            }))
-            .await;
-            let validating = |trust: &Trust| matches!(trust, Trust::Keys { .. });
-            let Some(keys) = own.iter().find(|trust| validating(trust)).cloned() else {
-                return (unvalidated(), Some(bogus));
-            };
-            let trusts = own
-                .into_iter()
-                .map(|trust| {
-                    under(if validating(&trust) {
-                        trust
-                    } else {
-                        keys.clone()
-                    })
-                })
-                .collect();
-            (trusts, None)
+    let resolvers = validator.trust_for(transport, &apex).await;
+    let at_apex = match &resolvers {
+        Trust::Keys { zone, .. } => *zone == apex,
+        Trust::Bogus(bogus) => bogus.zone == apex.to_ascii(),
+        Trust::Insecure | Trust::Indeterminate => false,
+    };
+    if !at_apex {
+        return match resolvers {
+            Trust::Bogus(bogus) => (None, Some(bogus)),
+            Trust::Indeterminate => (None, None),
+            trust => (held(vec![trust]), None),
+        };
+    }
+    let own: Vec<Trust> = join_all(cut.servers.iter().map(|(_, address)| async {
+        if !walker.may_ask(address.ip()) {
+            return Trust::Indeterminate;
         }
-        Trust::Bogus(bogus) => (unvalidated(), Some(bogus)),
-        trust => (vec![under(trust); cut.servers.len()], None),
+        let fetch = async {
+            // A server is asked about a bounded number of things at once.
+            let _permit = walker.permits(*address).acquire_owned().await;
+            server_dnskey(*address, &apex, patience).await
+        };
+        validator
+            .trust_with_server_keys(transport, &apex, *address, fetch)
+            .await
+    }))
+    .await;
+    let sets = key_sets_held(std::iter::once(&resolvers).chain(&own));
+    if !sets.is_empty() {
+        return (held(sets), None);
+    }
+    match resolvers {
+        Trust::Bogus(bogus) if own.iter().any(|trust| matches!(trust, Trust::Bogus(_))) => {
+            (None, Some(bogus))
+        }
+        _ => (None, None),
     }
 }
 

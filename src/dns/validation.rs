@@ -29,10 +29,10 @@ use super::wire::{Ask, Reply, read_caa, wire_name_of};
 type Fetched = Option<Reply>;
 
 /// One answer per name and type, filled by the first lookup that gets it.
-type Asked = Mutex<HashMap<(Name, RecordType), Arc<OnceCell<Reply>>>>;
+type Asked = Found<(Name, RecordType), Reply>;
 
-/// One trust per key, filled by the first lookup that finds it.
-type Trusted<K> = Mutex<HashMap<K, Arc<OnceCell<Trust>>>>;
+/// One value per key, filled by the first lookup that finds it.
+type Found<K, V> = Mutex<HashMap<K, Arc<OnceCell<V>>>>;
 
 /// Validates lookups for one run.
 #[derive(Debug)]
@@ -44,9 +44,9 @@ pub struct Validator {
     asked: Asked,
     /// The trust found at each name walked to, each walked once: a run's lookups share their
     /// zones, and each walk checks signatures.
-    trusted: Trusted<Name>,
-    /// The trust each server's own DNSKEY RRset gives its zone, by zone and server.
-    server_trusted: Trusted<(Name, SocketAddr)>,
+    trusted: Found<Name, Trust>,
+    /// Each server's own DNSKEY RRset of its zone, by zone and server, asked once.
+    server_keys: Found<(Name, SocketAddr), Option<Signed>>,
 }
 
 impl Validator {
@@ -56,7 +56,7 @@ impl Validator {
             now,
             asked: Mutex::default(),
             trusted: Mutex::default(),
-            server_trusted: Mutex::default(),
+            server_keys: Mutex::default(),
         }
     }
 
@@ -183,9 +183,9 @@ impl Validator {
     }
 
     /// The trust at `zone` under the DNSKEY RRset that its server `server` serves, which
-    /// `fetch` asks for; found once per run and server (a fetch that gave nothing is not kept).
-    /// Where the keys the resolver handed over do not validate, one server's may (a stale
-    /// secondary's keys cached), and the CA's resolver tries another server.
+    /// `fetch` asks for once per run and server (a server that gave none is not asked again:
+    /// a silent server would otherwise cost every name of its zone a wait); none given is
+    /// indeterminate.
     pub async fn trust_with_server_keys(
         &self,
         transport: &Transport,
@@ -194,20 +194,14 @@ impl Validator {
         fetch: impl Future<Output = Option<Signed>>,
     ) -> Trust {
         let cell = Arc::clone(
-            bounded(&self.server_trusted)
+            bounded(&self.server_keys)
                 .entry((zone.clone(), server))
                 .or_default(),
         );
-        let found = cell
-            .get_or_try_init(|| async {
-                let dnskey = fetch.await.ok_or(())?;
-                match self.trust_with_keys(transport, zone, dnskey).await {
-                    Trust::Indeterminate => Err(()),
-                    trust => Ok(trust),
-                }
-            })
-            .await;
-        found.map_or(Trust::Indeterminate, Trust::clone)
+        match cell.get_or_init(|| fetch).await {
+            Some(dnskey) => self.trust_with_keys(transport, zone, dnskey.clone()).await,
+            None => Trust::Indeterminate,
+        }
     }
 
     /// The trust at `zone` were its DNSKEY RRset `dnskey`: the last step of the walk (RFC 4035

@@ -503,6 +503,48 @@ fn alias_target(alias: &Signed, current: &Name) -> Option<Name> {
     })
 }
 
+/// The key sets a resolver may hold for one zone, among the trusts found for it (the
+/// resolver's, and each server's own DNSKEY RRset's): every distinct set that validates. A
+/// resolver validates under the set it fetched from whichever server it asked, and asks
+/// another server when a set does not validate (RFC 4035 §5); mid-rollover, a stale
+/// secondary serves another set that may validate too.
+pub fn key_sets_held<'a>(trusts: impl IntoIterator<Item = &'a Trust>) -> Vec<Trust> {
+    let mut held: Vec<Trust> = Vec::new();
+    for trust in trusts {
+        let Trust::Keys { keys, .. } = trust else {
+            continue;
+        };
+        let same_set = |other: &Trust| {
+            matches!(other, Trust::Keys { keys: others, .. }
+                if others.len() == keys.len() && keys.iter().all(|key| others.contains(key)))
+        };
+        if !held.iter().any(same_set) {
+            held.push(trust.clone());
+        }
+    }
+    held
+}
+
+/// A server's reply judged under every key set a resolver may hold for its zone
+/// (`key_sets_held`): as secure as under the weakest, since the CA's resolver may hold any of
+/// them. None with no set to judge under.
+pub fn held_reply_security(held: &[Trust], reply: &ServerReply, now: u32) -> Option<Security> {
+    held.iter()
+        .map(|trust| reply_security(trust, reply, now))
+        .reduce(Security::weakest)
+}
+
+/// One authoritative server's reply about `qname` and `qtype` (its answer and authority
+/// sections, as served with DO set), and what it came to.
+#[derive(Clone, Copy, Debug)]
+pub struct ServerReply<'a> {
+    pub qname: &'a Name,
+    pub qtype: RecordType,
+    pub outcome: Outcome,
+    pub answers: &'a [Record],
+    pub authority: &'a [Record],
+}
+
 /// What an authoritative server's reply came to, for `reply_security`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -514,22 +556,20 @@ pub enum Outcome {
     Onward,
 }
 
-/// RFC 4035 §5.3 and §5.4 for one authoritative server's reply about `qname` (`answers` and
-/// `authority`, as served with DO set), under the keys of the zone `trust` stands at: each
-/// alias RRset of the zone's the reply holds, then the end of its chain when the zone answers
-/// for it: the RRset of `qtype`, or the denial. As secure as its weakest part. Records owned
-/// outside the zone are no part of it (a resolver scrubs them); an answer a zone below it
-/// signed or denied (a server of both zones may answer across the cut) is indeterminate
-/// here: that zone's keys vouch for it.
-pub fn reply_security(
-    trust: &Trust,
-    qname: &Name,
-    qtype: RecordType,
-    outcome: Outcome,
-    answers: &[Record],
-    authority: &[Record],
-    now: u32,
-) -> Security {
+/// RFC 4035 §5.3 and §5.4 for one authoritative server's reply, under the keys of the zone
+/// `trust` stands at: each alias RRset of the zone's the reply holds, then the end of its
+/// chain when the zone answers for it: the RRset of `qtype`, or the denial. As secure as its
+/// weakest part. Records owned outside the zone are no part of it (a resolver scrubs them);
+/// an answer a zone below it signed or denied (a server of both zones may answer across the
+/// cut) is indeterminate here: that zone's keys vouch for it.
+pub fn reply_security(trust: &Trust, reply: &ServerReply, now: u32) -> Security {
+    let ServerReply {
+        qname,
+        qtype,
+        outcome,
+        answers,
+        authority,
+    } = *reply;
     let zone = match keys_of(trust) {
         Ok((zone, _)) => zone,
         Err(security) => return security,
@@ -737,13 +777,76 @@ mod tests {
     /// A root (the anchor), `test.` and `example.test.`, each signed and delegated with a DS:
     /// example.test. and where the walk down to it stands.
     fn example_test() -> (Zone, Trust) {
-        let (root, tld, zone) = (
+        let (root, tld, zone) = root_test_example();
+        let trust = anchored(&root, &[tld.cut_below(&root), zone.cut_below(&tld)]);
+        (zone, trust)
+    }
+
+    /// A root, `test.` and `example.test.`, each with keys of its own.
+    fn root_test_example() -> (Zone, Zone, Zone) {
+        (
             Zone::new("."),
             Zone::new("test."),
             Zone::new("example.test."),
+        )
+    }
+
+    #[test]
+    fn every_key_set_a_resolver_may_hold_judges_a_server_s_reply() {
+        // A ZSK rollover with a stale secondary: the same KSK (the one the DS names) signs
+        // both DNSKEY sets, the current one and the stale one with the old ZSK.
+        let (root, tld, zone) = root_test_example();
+        let current = anchored(&root, &[tld.cut_below(&root), zone.cut_below(&tld)]);
+        let old_zsk = TestKey::zone_signing(&zone.name);
+        let stale_keys: Vec<Record> = [zone.ksk.dnskey(), old_zsk.dnskey()]
+            .into_iter()
+            .map(|key| {
+                Record::from_rdata(
+                    zone.name.clone(),
+                    3600,
+                    RData::DNSSEC(DNSSECRData::DNSKEY(key)),
+                )
+            })
+            .collect();
+        let stale_cut = Cut {
+            zone: zone.name.clone(),
+            ds: zone.ds_from(&tld),
+            dnskey: Some(Signed {
+                owner: zone.name.clone(),
+                rtype: RecordType::DNSKEY,
+                rrsigs: vec![zone.ksk.sign(&stale_keys, NOW - 3600, NOW + 3600)],
+                records: stale_keys,
+            }),
+        };
+        let stale = anchored(&root, &[tld.cut_below(&root), stale_cut]);
+        assert!(matches!(stale, Trust::Keys { .. }), "{stale:?}");
+        // Sets are told apart by their keys; what does not validate holds no set.
+        let unsigned = Trust::Insecure;
+        let held = key_sets_held([&current, &unsigned, &current, &stale]);
+        assert_eq!(held, [current.clone(), stale.clone()]);
+        // The current servers' answer, signed by the new ZSK, is bogus under the stale set
+        // a resolver may hold: the weakest judgement stands.
+        let www = name("www.example.test.");
+        let caa = zone.signed(
+            caa_rrset(&www, &["letsencrypt.org"]),
+            NOW - 3600,
+            NOW + 3600,
         );
-        let trust = anchored(&root, &[tld.cut_below(&root), zone.cut_below(&tld)]);
-        (zone, trust)
+        let answers = served(&caa);
+        let reply = ServerReply {
+            qname: &www,
+            qtype: RecordType::CAA,
+            outcome: Outcome::NoError,
+            answers: &answers,
+            authority: &[],
+        };
+        let judged = |held: &[Trust]| held_reply_security(held, &reply, NOW);
+        assert_eq!(
+            judged(std::slice::from_ref(&current)),
+            Some(Security::Secure)
+        );
+        assert!(matches!(judged(&held), Some(Security::Bogus(_))));
+        assert_eq!(judged(&[]), None);
     }
 
     #[test]
@@ -785,11 +888,7 @@ mod tests {
 
     #[test]
     fn a_ds_matching_no_key_of_the_zone_is_bogus_at_the_zone() {
-        let (root, tld, zone) = (
-            Zone::new("."),
-            Zone::new("test."),
-            Zone::new("example.test."),
-        );
+        let (root, tld, zone) = root_test_example();
         let rolled = Zone::new("example.test.");
         let mut cut = zone.cut_below(&tld);
         cut.dnskey = Some(rolled.dnskey());
@@ -976,15 +1075,14 @@ mod tests {
             NOW + 3600,
         );
         let security = |answers: &[Record], authority: &[Record], outcome| {
-            reply_security(
-                &trust,
-                &www,
-                RecordType::CAA,
+            let reply = ServerReply {
+                qname: &www,
+                qtype: RecordType::CAA,
                 outcome,
                 answers,
                 authority,
-                NOW,
-            )
+            };
+            reply_security(&trust, &reply, NOW)
         };
         assert_eq!(
             security(&served(&caa), &[], Outcome::NoError),
@@ -1090,16 +1188,15 @@ mod tests {
             Security::Bogus(_)
         ));
         // Under an insecure delegation, nothing is asked of the reply.
+        let unsigned = ServerReply {
+            qname: &www,
+            qtype: RecordType::CAA,
+            outcome: Outcome::NoError,
+            answers: &caa.records,
+            authority: &[],
+        };
         assert_eq!(
-            reply_security(
-                &Trust::Insecure,
-                &www,
-                RecordType::CAA,
-                Outcome::NoError,
-                &caa.records,
-                &[],
-                NOW
-            ),
+            reply_security(&Trust::Insecure, &unsigned, NOW),
             Security::Insecure
         );
     }
