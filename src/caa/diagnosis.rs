@@ -84,9 +84,9 @@ impl Diagnosis {
     }
 
     /// Whether the resolver's lookup failed in a way DNSSEC may explain: validation here found
-    /// it bogus or could not validate it, or the resolver answered SERVFAIL (what a
-    /// validating resolver answers for bogus data, with an Extended DNS Error saying so or
-    /// without).
+    /// it bogus or could not validate it, the resolver answered SERVFAIL (what a validating
+    /// resolver answers for bogus data, with an Extended DNS Error saying so or without), or
+    /// it did not answer in time (a validating resolver chasing keys that fail may not).
     fn failure_may_be_dnssec(&self) -> bool {
         let Basis::LookupFailed(index) = self.check.evaluation.basis else {
             return false;
@@ -96,7 +96,10 @@ impl Diagnosis {
             Answer::Failed(failure)
                 if matches!(
                     failure.kind,
-                    FailureKind::DnssecBogus | FailureKind::DnssecIndeterminate | FailureKind::ServFail
+                    FailureKind::DnssecBogus
+                        | FailureKind::DnssecIndeterminate
+                        | FailureKind::ServFail
+                        | FailureKind::Timeout
                 )
         )
     }
@@ -136,8 +139,9 @@ pub enum Advice {
     LookupFailed { lookup: usize, dnssec: bool },
     /// The CA's own lookup fails the same way: only the DNS operator can fix it.
     CaFailsTheSameWay { lookup: usize },
-    /// The lookup failed through the resolver alone: asked directly, the servers lead the CA
-    /// to allow, their answers validated (`--source`).
+    /// The lookup failed through the resolver alone (`--source`): asked directly, the servers
+    /// lead the CA to allow, and the failure is one DNSSEC cannot explain or their answers
+    /// were validated.
     ResolverAlone { lookup: usize },
     /// Asked directly, the servers lead the CA to allow, but their answers were not validated
     /// and the lookup's failure may be DNSSEC's: what the CA meets is not known here
@@ -365,20 +369,26 @@ mod tests {
     use crate::caa::answers::{ExtendedError, Failure, Lookup};
     use crate::name::CheckName;
 
-    fn servfail(extended: Option<ExtendedError>) -> Check {
+    /// www.example.com's lookup failed this way; its parents have no records.
+    fn failed_with(failure: Failure) -> Check {
         let lookups = vec![
-            Lookup::new(
-                "www.example.com",
-                Answer::Failed(Failure {
-                    extended_error: extended,
-                    ..Failure::new(FailureKind::ServFail, "")
-                }),
-            ),
+            Lookup::new("www.example.com", Answer::Failed(failure)),
             Lookup::new("example.com", Answer::NoData),
             Lookup::new("com", Answer::NoData),
         ];
         let name = CheckName::parse("www.example.com").unwrap();
         Check::judge(name, lookups, &[], &Requester::platform("letsencrypt.org"))
+    }
+
+    fn servfail(extended: Option<ExtendedError>) -> Check {
+        failed_with(Failure {
+            extended_error: extended,
+            ..Failure::new(FailureKind::ServFail, "")
+        })
+    }
+
+    fn failed(kind: FailureKind) -> Check {
+        failed_with(Failure::new(kind, ""))
     }
 
     fn extended(info_code: u16, text: &str) -> Option<ExtendedError> {
@@ -452,28 +462,17 @@ mod tests {
         }))
     }
 
-    fn dnssec_bogus() -> Check {
-        let lookups = vec![
-            Lookup::new(
-                "www.example.com",
-                Answer::Failed(Failure::new(FailureKind::DnssecBogus, "expired")),
-            ),
-            Lookup::new("example.com", Answer::NoData),
-            Lookup::new("com", Answer::NoData),
-        ];
-        let name = CheckName::parse("www.example.com").unwrap();
-        Check::judge(name, lookups, &[], &Requester::platform("letsencrypt.org"))
-    }
-
     #[test]
     fn a_failure_dnssec_may_explain_holds_over_unvalidated_servers_that_allow() {
         let requester = Requester::platform("letsencrypt.org");
-        // Bogus here, SERVFAIL saying DNSSEC failed, and a bare SERVFAIL (what a validating
-        // resolver answers for bogus data): the servers' dates vouch for no signature.
+        // Bogus here, SERVFAIL saying DNSSEC failed, a bare SERVFAIL (what a validating
+        // resolver answers for bogus data) and a timeout (a validating resolver chasing keys
+        // that fail): the servers' dates vouch for no signature.
         for check in [
-            dnssec_bogus(),
+            failed(FailureKind::DnssecBogus),
             servfail(extended(6, "DNSSEC Bogus")),
             servfail(None),
+            failed(FailureKind::Timeout),
         ] {
             let diagnosis = diagnose(check, &requester).with_sources(servers_allowing(false));
             assert_eq!(diagnosis.verdict(), Verdict::Error);
@@ -489,15 +488,12 @@ mod tests {
         let requester = Requester::platform("letsencrypt.org");
         // Servers validated under their zones' keys outweigh the resolver's validation; a
         // failure DNSSEC cannot explain leaves the servers' verdict, validated or not.
-        let timeout = || {
-            let mut check = servfail(None);
-            check.lookups[0].answer = Answer::Failed(Failure::new(FailureKind::Timeout, ""));
-            check
-        };
         for (check, validated) in [
-            (dnssec_bogus(), true),
+            (failed(FailureKind::DnssecBogus), true),
             (servfail(None), true),
-            (timeout(), false),
+            (failed(FailureKind::Timeout), true),
+            (failed(FailureKind::Refused), false),
+            (failed(FailureKind::Unreachable), false),
         ] {
             let diagnosis = diagnose(check, &requester).with_sources(servers_allowing(validated));
             assert_eq!(diagnosis.verdict(), Verdict::Allowed);
