@@ -290,6 +290,7 @@ mod tests {
             servers,
             asked_at: 1_800_000_000,
             broken_chain: None,
+            keys_unknown: Vec::new(),
         };
         vec![
             zone(

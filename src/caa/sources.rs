@@ -629,9 +629,28 @@ pub struct ZoneSeen {
     /// matching none of its keys, expired signatures over its keys): no server of it gives an
     /// answer the CA's resolver takes, whatever each serves.
     pub broken_chain: Option<Bogus>,
+    /// With `--dnssec`: per server, whether its DNSKEY set could not be had from here (none:
+    /// every set known).
+    pub keys_unknown: Vec<bool>,
 }
 
 impl ZoneSeen {
+    /// With `--dnssec`: whether the zone's answers can be judged under its keys: no server
+    /// whose keys are unknown gave a usable reply. A resolver may hold such a server's keys,
+    /// under which the other servers' answers may fail; then signatures are judged by their
+    /// dates alone.
+    fn keys_judge(&self) -> bool {
+        self.servers
+            .iter()
+            .zip(&self.keys_unknown)
+            .filter(|(_, unknown)| **unknown)
+            .all(|(said, _)| {
+                said.iter().map(used_answer).all(|asked| {
+                    !matches!(asked, Asked::Replied { .. }) || step_of(asked).is_none()
+                })
+            })
+    }
+
     /// What each server said, as the verdict rules take it: the UDP answer, else TCP's, else
     /// the answer without EDNS (a resolver retries over TCP, and without EDNS). A name server
     /// this machine has no route to at any of its addresses is unknown: a failure, so no
@@ -725,7 +744,12 @@ impl ZoneSeen {
         }
         // What validation could judge; an answer only another zone's keys can vouch for is
         // judged by its signatures' dates, as without `--dnssec`.
-        let validated: Vec<(&Security, bool)> = answered
+        let judged_by_keys = if self.keys_judge() {
+            answered.as_slice()
+        } else {
+            &[]
+        };
+        let validated: Vec<(&Security, bool)> = judged_by_keys
             .iter()
             .filter_map(|asked| match asked {
                 Asked::Replied {
@@ -760,8 +784,8 @@ impl ZoneSeen {
     }
 
     /// With `--dnssec`: whether its servers' replies were validated under the zone's keys:
-    /// at least one, and none judged by its signatures' dates alone (replies the draws pass
-    /// over as dnssec-lame count too).
+    /// at least one, none judged by its signatures' dates alone (replies the draws pass over
+    /// as dnssec-lame count too), and none from a server whose keys are unknown.
     pub fn is_validated(&self) -> bool {
         let replies: Vec<&Option<Security>> = self
             .servers
@@ -774,7 +798,8 @@ impl ZoneSeen {
                 _ => None,
             })
             .collect();
-        !replies.is_empty()
+        self.keys_judge()
+            && !replies.is_empty()
             && replies.iter().all(|security| {
                 security
                     .as_ref()
@@ -1604,6 +1629,7 @@ mod tests {
             ],
             asked_at: 1_800_000_000,
             broken_chain: None,
+            keys_unknown: Vec::new(),
         };
         // ns1's IPv6 address is the same server, asked over IPv4; ns2 is asked nowhere.
         assert!(!zone.unasked(0) && !zone.unasked(1) && zone.unasked(2));
@@ -1630,6 +1656,7 @@ mod tests {
             servers: vec![vec![ns1]],
             asked_at: 1_800_000_000,
             broken_chain: None,
+            keys_unknown: Vec::new(),
         };
         assert_eq!(zone.unaddressed(), ["ns2.elsewhere.test."]);
         let climb = ["www.example.test".to_owned()];
@@ -1660,6 +1687,7 @@ mod tests {
             ],
             asked_at: NOW,
             broken_chain: None,
+            keys_unknown: Vec::new(),
         };
         assert!(zone.is_signed());
         assert_eq!(zone.dnssec_lame(0), None);
@@ -1745,6 +1773,7 @@ mod tests {
             ],
             asked_at: NOW,
             broken_chain: None,
+            keys_unknown: Vec::new(),
         };
         assert_eq!(zone.dnssec_lame(0), None);
         assert_eq!(zone.dnssec_lame(1), Some(SourceFinding::DnssecStripped));
@@ -1771,6 +1800,16 @@ mod tests {
         let mut judged_by_keys = zone.clone();
         judged_by_keys.servers.pop();
         assert!(judged_by_keys.is_validated());
+        // A server that answers while its keys could not be had: a resolver may hold its
+        // keys, so no answer of the zone is judged under keys, only by dates.
+        let mut keys_unknown = judged_by_keys.clone();
+        keys_unknown.keys_unknown = vec![false, false, false, true, false];
+        assert_eq!(keys_unknown.dnssec_lame(3), None);
+        assert_eq!(
+            keys_unknown.dnssec_lame(1),
+            Some(SourceFinding::DnssecStripped)
+        );
+        assert!(!keys_unknown.is_validated());
         let mut without_dnssec = judged_by_keys;
         without_dnssec.servers = vec![vec![healthy("192.0.2.1", &["letsencrypt.org"], 7)]];
         assert!(!without_dnssec.is_validated());

@@ -79,8 +79,9 @@ pub struct Said {
 }
 
 /// `check --source --dnssec`: what a resolver may hold for the zone asked, walked to from the
-/// trust anchor (a proven unsigned delegation, or every DNSKEY set of it that validates:
-/// `key_sets_held`), and the time signatures are judged at (Unix seconds).
+/// trust anchor (a proven unsigned delegation, an ancestor's keys when the walk ends above
+/// the zone, or every DNSKEY set of the zone that validates: `key_sets_held`), and the time
+/// signatures are judged at (Unix seconds).
 #[derive(Clone, Debug)]
 pub struct ZoneTrust {
     pub held: Vec<Trust>,
@@ -186,10 +187,19 @@ pub async fn ask(
     read(&reply, id, &sent_name, question)
 }
 
+/// A server that gave no reply to a question, over UDP or over TCP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NoReply;
+
 /// A zone's DNSKEY RRset with its signatures as one server serves it, asked as a resolver
 /// asks: over UDP, then over TCP when the answer is truncated (key sets are large) or UDP
-/// fails; none when the server gave none with authority.
-pub async fn server_dnskey(server: SocketAddr, zone: &Name, patience: Duration) -> Option<Signed> {
+/// fails. None when it replied without one with authority (a resolver takes no keys from
+/// it); `NoReply` when it gave no complete reply (what it serves is unknown here).
+pub async fn server_dnskey(
+    server: SocketAddr,
+    zone: &Name,
+    patience: Duration,
+) -> Result<Option<Signed>, NoReply> {
     let mut question = Question {
         name: zone.clone(),
         rtype: RecordType::DNSKEY,
@@ -202,13 +212,15 @@ pub async fn server_dnskey(server: SocketAddr, zone: &Name, patience: Duration) 
         Ok(said) if !said.truncated => said,
         _ => {
             question.carrier = Carrier::Tcp;
-            ask(server, &question, patience).await.ok()?
+            ask(server, &question, patience)
+                .await
+                .map_err(|_| NoReply)?
         }
     };
     if said.rcode != ResponseCode::NoError || !said.authoritative {
-        return None;
+        return Ok(None);
     }
-    rrset_of(&said.answers, zone, RecordType::DNSKEY)
+    Ok(rrset_of(&said.answers, zone, RecordType::DNSKEY))
 }
 
 /// Why an exchange failed once sent: refused (a closed port, ICMP port unreachable), or

@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures::future::join_all;
 use hickory_resolver::proto::rr::Name;
 
-use super::authority::{ZoneTrust, probe, server_dnskey};
+use super::authority::{NoReply, ZoneTrust, probe, server_dnskey};
 use super::delegation::{WalkFailure, Walker, ZoneCut};
 use super::transport::Transport;
 use super::validation::Validator;
@@ -28,8 +28,9 @@ const MOST_ALIAS_TARGETS: usize = 16;
 /// out, and the lookups reaching it fail.
 ///
 /// With `validation` (`--dnssec`), each zone's trust is walked to from the trust anchor
-/// (through the run's resolver, once per run) and every server's answers are validated
-/// under it.
+/// (through the run's resolver, once per run), each server is asked for its own keys, and
+/// every server's answers are validated under every key set a resolver may hold
+/// (`zone_trust`).
 pub async fn gather(
     walker: &Walker,
     climb: &[String],
@@ -60,7 +61,7 @@ pub async fn gather(
             {
                 Some(at) => at,
                 None => {
-                    let (trust, broken_chain) =
+                    let (trust, keys_unknown, broken_chain) =
                         zone_trust(walker, validation, &cut, patience).await;
                     seen.push(ZoneSeen {
                         delegation: cut.delegation.clone(),
@@ -68,6 +69,7 @@ pub async fn gather(
                         servers: vec![Vec::new(); cut.servers.len()],
                         asked_at: unix_now(),
                         broken_chain,
+                        keys_unknown,
                     });
                     trusts.push(trust);
                     cuts.push(cut);
@@ -116,23 +118,25 @@ pub async fn gather(
 }
 
 /// With `--dnssec`: what a resolver may hold for `cut`'s zone, which every server's answers
-/// are judged under, or why the chain down to the zone is broken. A resolver holds the
-/// DNSKEY RRset of whichever server it asked, and asks another when a set does not validate:
-/// so every set that validates, the resolver's and each server's own, may be held, and an
-/// answer is as secure as under the weakest (`key_sets_held`). The chain is broken when keys
-/// were had and none validates. A walk that could not be had, or keys that no server gave,
-/// leave the servers' signatures judged by their dates, as without `--dnssec`.
+/// are judged under; the servers whose keys are not known (each `true`); or why the chain
+/// down to the zone is broken. A resolver holds the DNSKEY RRset of whichever server it
+/// asked, and asks another when a set does not validate: so every set a server serves that
+/// validates may be held, and an answer is as secure as under the weakest (`key_sets_held`).
+/// What the servers serve now decides, not a resolver's cached copy, which stands in only
+/// when no server gave keys. The chain is broken when no set validates. A walk that could
+/// not be had leaves the servers' signatures judged by their dates, as without `--dnssec`.
 async fn zone_trust(
     walker: &Walker,
     validation: Option<(&Validator, &Transport)>,
     cut: &ZoneCut,
     patience: Duration,
-) -> (Option<ZoneTrust>, Option<Bogus>) {
+) -> (Option<ZoneTrust>, Vec<bool>, Option<Bogus>) {
+    let all_known = vec![false; cut.servers.len()];
     let Some((validator, transport)) = validation else {
-        return (None, None);
+        return (None, all_known, None);
     };
     let Ok(apex) = Name::from_ascii(&cut.delegation.zone) else {
-        return (None, None);
+        return (None, all_known, None);
     };
     let held = |held: Vec<Trust>| {
         Some(ZoneTrust {
@@ -148,35 +152,46 @@ async fn zone_trust(
     };
     if !at_apex {
         return match resolvers {
-            Trust::Bogus(bogus) => (None, Some(bogus)),
-            Trust::Indeterminate => (None, None),
-            trust => (held(vec![trust]), None),
+            Trust::Bogus(bogus) => (None, all_known, Some(bogus)),
+            Trust::Indeterminate => (None, all_known, None),
+            trust => (held(vec![trust]), all_known, None),
         };
     }
-    let own: Vec<Trust> = join_all(cut.servers.iter().map(|(_, address)| async {
-        if !walker.may_ask(address.ip()) {
-            return Trust::Indeterminate;
-        }
-        let fetch = async {
-            // A server is asked about a bounded number of things at once.
-            let _permit = walker.permits(*address).acquire_owned().await;
-            server_dnskey(*address, &apex, patience).await
-        };
-        validator
-            .trust_with_server_keys(transport, &apex, *address, fetch)
-            .await
-    }))
-    .await;
-    let sets = key_sets_held(std::iter::once(&resolvers).chain(&own));
+    let own: Vec<Result<Option<Trust>, NoReply>> =
+        join_all(cut.servers.iter().map(|(_, address)| async {
+            if !walker.may_ask(address.ip()) {
+                return Err(NoReply);
+            }
+            let fetch = async {
+                // A server is asked about a bounded number of things at once.
+                let _permit = walker.permits(*address).acquire_owned().await;
+                server_dnskey(*address, &apex, patience).await
+            };
+            validator
+                .trust_with_server_keys(transport, &apex, *address, fetch)
+                .await
+        }))
+        .await;
+    let unknown: Vec<bool> = own.iter().map(Result::is_err).collect();
+    let replied: Vec<&Option<Trust>> = own.iter().flatten().collect();
+    let served: Vec<&Trust> = replied.iter().copied().flatten().collect();
+    // The resolver's copy stands in only when no server's reply is known.
+    let sets = if replied.is_empty() {
+        key_sets_held([&resolvers])
+    } else {
+        key_sets_held(served.iter().copied())
+    };
     if !sets.is_empty() {
-        return (held(sets), None);
+        return (held(sets), unknown, None);
     }
-    match resolvers {
-        Trust::Bogus(bogus) if own.iter().any(|trust| matches!(trust, Trust::Bogus(_))) => {
-            (None, Some(bogus))
-        }
-        _ => (None, None),
-    }
+    let why = served
+        .into_iter()
+        .chain([&resolvers])
+        .find_map(|trust| match trust {
+            Trust::Bogus(bogus) => Some(bogus.clone()),
+            _ => None,
+        });
+    (None, all_known, why)
 }
 
 /// The zone cut that answers for `name`, or none for a name that is not one.

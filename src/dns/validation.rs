@@ -22,6 +22,7 @@ use crate::dnssec::chain::{
     follow_aliases, rrset_of, rrsets,
 };
 
+use super::authority::NoReply;
 use super::transport::Transport;
 use super::wire::{Ask, Reply, read_caa, wire_name_of};
 
@@ -46,7 +47,7 @@ pub struct Validator {
     /// zones, and each walk checks signatures.
     trusted: Found<Name, Trust>,
     /// Each server's own DNSKEY RRset of its zone, by zone and server, asked once.
-    server_keys: Found<(Name, SocketAddr), Option<Signed>>,
+    server_keys: Found<(Name, SocketAddr), Result<Option<Signed>, NoReply>>,
 }
 
 impl Validator {
@@ -183,25 +184,24 @@ impl Validator {
     }
 
     /// The trust at `zone` under the DNSKEY RRset that its server `server` serves, which
-    /// `fetch` asks for once per run and server (a server that gave none is not asked again:
-    /// a silent server would otherwise cost every name of its zone a wait); none given is
-    /// indeterminate.
+    /// `fetch` asks for once per run and server, whatever it gives (a silent server would
+    /// otherwise cost every name of its zone a wait); none when it replied without a set.
     pub async fn trust_with_server_keys(
         &self,
         transport: &Transport,
         zone: &Name,
         server: SocketAddr,
-        fetch: impl Future<Output = Option<Signed>>,
-    ) -> Trust {
+        fetch: impl Future<Output = Result<Option<Signed>, NoReply>>,
+    ) -> Result<Option<Trust>, NoReply> {
         let cell = Arc::clone(
             bounded(&self.server_keys)
                 .entry((zone.clone(), server))
                 .or_default(),
         );
-        match cell.get_or_init(|| fetch).await {
-            Some(dnskey) => self.trust_with_keys(transport, zone, dnskey.clone()).await,
-            None => Trust::Indeterminate,
-        }
+        let Some(dnskey) = cell.get_or_init(|| fetch).await.clone()? else {
+            return Ok(None);
+        };
+        Ok(Some(self.trust_with_keys(transport, zone, dnskey).await))
     }
 
     /// The trust at `zone` were its DNSKEY RRset `dnskey`: the last step of the walk (RFC 4035

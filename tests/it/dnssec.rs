@@ -523,6 +523,18 @@ fn signed_sources(
     (universe, resolver)
 }
 
+/// `check --source --dnssec --json` through the signed universe of `signed_sources`: the run
+/// and its report.
+async fn dnssec_sources_report(
+    faults: &[Option<crate::support::authority::Fault>],
+    breakage: Breakage,
+) -> (std::process::Output, serde_json::Value) {
+    let (universe, resolver) = signed_sources(faults, breakage);
+    let output = check_source(&universe, resolver, &["--dnssec", "--json"]).await;
+    let report = crate::support::json_lines(&output).remove(0);
+    (output, report)
+}
+
 /// `certready check www.example.test --source` walking `universe` through `resolver`, with
 /// `extra` options; with `--dnssec` among them, the root's key is the trust anchor.
 async fn check_source(
@@ -661,14 +673,14 @@ async fn check_source_dnssec_fails_when_no_server_of_a_signed_zone_validates() {
 #[tokio::test(flavor = "multi_thread")]
 async fn check_source_dnssec_through_a_stripping_resolver_judges_signatures_by_their_dates() {
     use crate::support::authority::Fault;
-    use crate::support::{json_lines, stderr};
+    use crate::support::stderr;
 
-    let (universe, resolver) = signed_sources(
+    let (output, report) = dnssec_sources_report(
         &[None, Some(Fault::ServesUnsigned)],
         Breakage::StrippingResolver,
-    );
-    let output = check_source(&universe, resolver, &["--dnssec", "--json"]).await;
-    let report = &json_lines(&output)[0];
+    )
+    .await;
+    let report = &report;
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     assert_eq!(stderr(&output).matches("strips DNSSEC").count(), 1);
     assert_eq!(report["lookups"][0]["outcome"], "dnssec-indeterminate");
@@ -758,28 +770,55 @@ async fn check_source_dnssec_tries_each_server_s_own_keys_when_the_resolver_s_do
 #[tokio::test(flavor = "multi_thread")]
 async fn check_source_dnssec_judges_each_server_under_keys_that_validate_from_any_server() {
     use crate::support::authority::Fault;
-    use crate::support::{json_lines, stderr};
+    use crate::support::stderr;
 
-    // ns1 refuses TCP (its keys come over UDP), ns2 gives no keys at all, ns3 serves the keys
-    // from before a rollover; the resolver holds those stale keys.
-    let (universe, resolver) = signed_sources(
+    // ns1 refuses TCP (its keys come over UDP), ns3 serves the keys from before a rollover;
+    // the resolver holds those stale keys.
+    let (output, report) = dnssec_sources_report(
         &[
             Some(Fault::NoTcp),
-            Some(Fault::DropsDnskey),
+            None,
             Some(Fault::SignsWithAnotherKey("example.test")),
         ],
         Breakage::StaleKeysAtResolver,
-    );
-    let output = check_source(&universe, resolver, &["--dnssec", "--json"]).await;
-    let report = &json_lines(&output)[0];
-    // The CA's resolver, once ns1's keys validate, judges every server's answers under them:
-    // ns2's are secure, ns3's bogus.
+    )
+    .await;
+    let report = &report;
+    // The keys ns1 and ns2 serve validate: every answer is judged under them, ns3's bogus.
     assert_eq!(report["verdict"], "allowed", "{}", stderr(&output));
     assert_eq!(report["sources"][0]["findings"], serde_json::json!([]));
     assert_eq!(
         server_findings(report),
         [vec!["tcp-broken"], vec![], vec!["dnssec-bogus"]]
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_source_dnssec_judges_by_dates_when_a_server_that_answers_gives_no_keys() {
+    use crate::support::authority::Fault;
+    use crate::support::stderr;
+
+    let (output, report) = dnssec_sources_report(
+        &[
+            None,
+            Some(Fault::DropsDnskey),
+            Some(Fault::SignsWithAnotherKey("example.test")),
+        ],
+        Breakage::StaleKeysAtResolver,
+    )
+    .await;
+    let report = &report;
+    // ns2 answers CAA but its keys could not be had: a resolver may hold them, so no answer
+    // is judged under keys (ns3's other key goes unseen, its dates are in force), and the
+    // resolver's bogus lookups are not overruled: what the CA meets is not known.
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert_eq!(report["verdict"], "error");
+    assert_eq!(
+        server_findings(report),
+        [vec![], vec![], Vec::<&str>::new()]
+    );
+    let advice = report["advice"].to_string();
+    assert!(advice.contains("is not known from here"), "{advice}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
