@@ -635,11 +635,17 @@ pub struct ZoneSeen {
 }
 
 impl ZoneSeen {
-    /// With `--dnssec`: whether the zone's answers can be judged under its keys: no server
-    /// whose keys are unknown gave a usable reply. A resolver may hold such a server's keys,
-    /// under which the other servers' answers may fail; then signatures are judged by their
-    /// dates alone.
-    fn keys_judge(&self) -> bool {
+    /// With `--dnssec`: why the chain of trust down to the zone is broken, when every key set
+    /// is known (`keys_known`).
+    pub fn chain_broken(&self) -> Option<&Bogus> {
+        self.broken_chain.as_ref().filter(|_| self.keys_known())
+    }
+
+    /// With `--dnssec`: whether every key set a resolver may hold for the zone is known: no
+    /// server whose keys are unknown gave a usable reply. A resolver may hold such a server's
+    /// keys, under which answers that pass under the known sets may fail: a failure stands,
+    /// a pass is not validated, and a broken chain is not known.
+    fn keys_known(&self) -> bool {
         self.servers
             .iter()
             .zip(&self.keys_unknown)
@@ -662,7 +668,7 @@ impl ZoneSeen {
         let unknown = |detail: &str| {
             vec![Asked::Failed(Failure::new(FailureKind::Unreachable, detail)); self.names.len()]
         };
-        if let Some(bogus) = &self.broken_chain {
+        if let Some(bogus) = self.chain_broken() {
             let failed = Failure::new(FailureKind::DnssecBogus, bogus.to_string());
             return ZoneAnswers {
                 names: self.names.clone(),
@@ -744,12 +750,7 @@ impl ZoneSeen {
         }
         // What validation could judge; an answer only another zone's keys can vouch for is
         // judged by its signatures' dates, as without `--dnssec`.
-        let judged_by_keys = if self.keys_judge() {
-            answered.as_slice()
-        } else {
-            &[]
-        };
-        let validated: Vec<(&Security, bool)> = judged_by_keys
+        let validated: Vec<(&Security, bool)> = answered
             .iter()
             .filter_map(|asked| match asked {
                 Asked::Replied {
@@ -798,7 +799,7 @@ impl ZoneSeen {
                 _ => None,
             })
             .collect();
-        self.keys_judge()
+        self.keys_known()
             && !replies.is_empty()
             && replies.iter().all(|security| {
                 security
@@ -1171,7 +1172,7 @@ fn zone_view(
         .collect();
     let mut findings: Vec<SourceFinding> = ns_mismatch(&zone.delegation).into_iter().collect();
     findings.extend(glue_mismatches(&zone.delegation));
-    findings.extend(zone.broken_chain.clone().map(SourceFinding::DnssecBogus));
+    findings.extend(zone.chain_broken().cloned().map(SourceFinding::DnssecBogus));
     ZoneView {
         zone: zone.delegation.zone.clone(),
         names: zone.names.clone(),
@@ -1801,15 +1802,19 @@ mod tests {
         judged_by_keys.servers.pop();
         assert!(judged_by_keys.is_validated());
         // A server that answers while its keys could not be had: a resolver may hold its
-        // keys, so no answer of the zone is judged under keys, only by dates.
+        // keys, so the failures stand but the zone is not validated, nor its chain broken.
         let mut keys_unknown = judged_by_keys.clone();
         keys_unknown.keys_unknown = vec![false, false, false, true, false];
-        assert_eq!(keys_unknown.dnssec_lame(3), None);
-        assert_eq!(
-            keys_unknown.dnssec_lame(1),
-            Some(SourceFinding::DnssecStripped)
-        );
+        keys_unknown.broken_chain = Some(Bogus {
+            zone: "example.test.".into(),
+            kind: BogusKind::SignatureMissing { rrset: rrset() },
+        });
+        assert!(matches!(
+            keys_unknown.dnssec_lame(3),
+            Some(SourceFinding::DnssecBogus(_))
+        ));
         assert!(!keys_unknown.is_validated());
+        assert_eq!(keys_unknown.chain_broken(), None);
         let mut without_dnssec = judged_by_keys;
         without_dnssec.servers = vec![vec![healthy("192.0.2.1", &["letsencrypt.org"], 7)]];
         assert!(!without_dnssec.is_validated());

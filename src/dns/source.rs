@@ -118,13 +118,14 @@ pub async fn gather(
 }
 
 /// With `--dnssec`: what a resolver may hold for `cut`'s zone, which every server's answers
-/// are judged under; the servers whose keys are not known (each `true`); or why the chain
-/// down to the zone is broken. A resolver holds the DNSKEY RRset of whichever server it
-/// asked, and asks another when a set does not validate: so every set a server serves that
-/// validates may be held, and an answer is as secure as under the weakest (`key_sets_held`).
-/// What the servers serve now decides, not a resolver's cached copy, which stands in only
-/// when no server gave keys. The chain is broken when no set validates. A walk that could
-/// not be had leaves the servers' signatures judged by their dates, as without `--dnssec`.
+/// are judged under; the servers whose keys are not known (each `true`: no reply to the
+/// question); or why the chain down to the zone is broken. A resolver holds the DNSKEY RRset
+/// of whichever server it asked, and asks another when a set does not validate: so every set
+/// a server serves that validates may be held, and the resolver's own copy too, and an
+/// answer is as secure as under the weakest (`key_sets_held`). When no set the servers serve
+/// validates, the chain is broken, whatever a resolver still holds; the resolver's copy
+/// stands alone only when no server replied. A walk that could not be had leaves the
+/// servers' signatures judged by their dates, as without `--dnssec`.
 async fn zone_trust(
     walker: &Walker,
     validation: Option<(&Validator, &Transport)>,
@@ -175,11 +176,15 @@ async fn zone_trust(
     let unknown: Vec<bool> = own.iter().map(Result::is_err).collect();
     let replied: Vec<&Option<Trust>> = own.iter().flatten().collect();
     let served: Vec<&Trust> = replied.iter().copied().flatten().collect();
-    // The resolver's copy stands in only when no server's reply is known.
+    // The sets the servers serve that validate, with the resolver's copy among them (a
+    // resolver may still hold it); its copy alone when no server replied. When none the
+    // servers serve validates, the chain is broken whatever a resolver still holds.
     let sets = if replied.is_empty() {
         key_sets_held([&resolvers])
+    } else if key_sets_held(served.iter().copied()).is_empty() {
+        Vec::new()
     } else {
-        key_sets_held(served.iter().copied())
+        key_sets_held(served.iter().copied().chain([&resolvers]))
     };
     if !sets.is_empty() {
         return (held(sets), unknown, None);
@@ -191,7 +196,7 @@ async fn zone_trust(
             Trust::Bogus(bogus) => Some(bogus.clone()),
             _ => None,
         });
-    (None, all_known, why)
+    (None, unknown, why)
 }
 
 /// The zone cut that answers for `name`, or none for a name that is not one.

@@ -794,7 +794,7 @@ async fn check_source_dnssec_judges_each_server_under_keys_that_validate_from_an
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn check_source_dnssec_judges_by_dates_when_a_server_that_answers_gives_no_keys() {
+async fn check_source_dnssec_counts_a_zone_unvalidated_when_a_server_that_answers_gives_no_keys() {
     use crate::support::authority::Fault;
     use crate::support::stderr;
 
@@ -808,14 +808,14 @@ async fn check_source_dnssec_judges_by_dates_when_a_server_that_answers_gives_no
     )
     .await;
     let report = &report;
-    // ns2 answers CAA but its keys could not be had: a resolver may hold them, so no answer
-    // is judged under keys (ns3's other key goes unseen, its dates are in force), and the
-    // resolver's bogus lookups are not overruled: what the CA meets is not known.
+    // ns2 answers CAA but its keys could not be had: a resolver may hold them. ns3's failure
+    // under the keys known stands, but the zone is not validated, so the resolver's bogus
+    // lookups are not overruled: what the CA meets is not known.
     assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
     assert_eq!(report["verdict"], "error");
     assert_eq!(
         server_findings(report),
-        [vec![], vec![], Vec::<&str>::new()]
+        [vec![], vec![], vec!["dnssec-bogus"]]
     );
     let advice = report["advice"].to_string();
     assert!(advice.contains("is not known from here"), "{advice}");
