@@ -37,10 +37,10 @@ pub enum Asked {
         /// The validity of each RRSIG the reply carried (inception, expiration; Unix time):
         /// none from a server of an unsigned zone, or one that strips them.
         rrsigs: Vec<(u32, u32)>,
-        /// With `--dnssec`: the reply validated under the zone's keys, as the validator
-        /// walked to them from the trust anchor; none without, or for a reply no resolver
-        /// takes as an answer.
-        security: Option<Security>,
+        /// With `--dnssec`: the reply validated under each key set a resolver may hold for
+        /// the zone, walked to from the trust anchor (`key_sets_held`, in its order); empty
+        /// without, or for a reply no resolver takes as an answer.
+        securities: Vec<Security>,
         aliases: Vec<Alias>,
         onward: Option<String>,
     },
@@ -687,7 +687,7 @@ impl ZoneSeen {
                 }
                 // The CA's validating resolver passes over a server whose signatures are
                 // missing or expired (Unbound's dnssec-lame), as over one that fails.
-                if self.dnssec_lame(index).is_some() {
+                if self.passed_over(index) {
                     return vec![Asked::NotAsked; self.names.len()];
                 }
                 self.servers[index].iter().map(used_answer).cloned().collect()
@@ -734,37 +734,75 @@ impl ZoneSeen {
 
     /// RFC 4035 §5.3.1 at the source: the server at `index` serves a signed zone without its
     /// signatures (`dnssec-stripped`), or with none in force (`dnssec-expired`), or (validated,
-    /// with `--dnssec`) with answers that do not validate (`dnssec-bogus`); none for a server
-    /// that is fine, or gave no usable answer. Without `--dnssec` the signatures are read, not
-    /// verified: the zone is signed when any of its servers signs, and a signature is judged
-    /// by its dates.
+    /// with `--dnssec`) with answers that do not validate under a key set a resolver may hold
+    /// (`dnssec-bogus`); none for a server that is fine, or gave no usable answer. Without
+    /// `--dnssec` the signatures are read, not verified: the zone is signed when any of its
+    /// servers signs, and a signature is judged by its dates.
     pub fn dnssec_lame(&self, index: usize) -> Option<SourceFinding> {
-        let said = self.servers.get(index)?;
-        let answered: Vec<&Asked> = said
-            .iter()
-            .map(used_answer)
-            .filter(|asked| step_of(asked).is_some())
-            .collect();
-        if answered.is_empty() {
-            return None;
-        }
+        let answered = self.answered(index);
         // What validation could judge; an answer only another zone's keys can vouch for is
         // judged by its signatures' dates, as without `--dnssec`.
-        let validated: Vec<(&Security, bool)> = answered
+        let validated: Vec<(Security, bool)> = answered
             .iter()
             .filter_map(|asked| match asked {
                 Asked::Replied {
-                    security: Some(security),
-                    rrsigs,
-                    ..
-                } if *security != Security::Indeterminate => Some((security, !rrsigs.is_empty())),
+                    securities, rrsigs, ..
+                } => weakest_of(securities)
+                    .filter(|security| *security != Security::Indeterminate)
+                    .map(|security| (security, !rrsigs.is_empty())),
                 _ => None,
             })
             .collect();
         if !validated.is_empty() {
             return validated
-                .into_iter()
-                .find_map(|(security, signed)| source_finding_of(security, signed));
+                .iter()
+                .find_map(|(security, signed)| source_finding_of(security, *signed));
+        }
+        self.lame_by_dates(&answered)
+    }
+
+    /// Whether the CA's resolver passes over the server at `index`, as Unbound passes over a
+    /// dnssec-lame server: its signatures missing or out of date, or (validated) its answers
+    /// failing under every key set a resolver may hold, all of them known. A server whose
+    /// answers validate under some set may be the one a resolver holding it takes.
+    pub fn passed_over(&self, index: usize) -> bool {
+        let answered = self.answered(index);
+        let judged: Vec<&Vec<Security>> = answered
+            .iter()
+            .filter_map(|asked| match asked {
+                Asked::Replied { securities, .. }
+                    if weakest_of(securities)
+                        .is_some_and(|security| security != Security::Indeterminate) =>
+                {
+                    Some(securities)
+                }
+                _ => None,
+            })
+            .collect();
+        let Some(first) = judged.first().filter(|_| self.keys_known()) else {
+            return self.lame_by_dates(&answered).is_some();
+        };
+        (0..first.len()).all(|set| {
+            judged
+                .iter()
+                .any(|securities| matches!(securities.get(set), Some(Security::Bogus(_))))
+        })
+    }
+
+    /// The answers the server at `index` gave that a resolver takes as answers.
+    fn answered(&self, index: usize) -> Vec<&Asked> {
+        self.servers.get(index).map_or_else(Vec::new, |said| {
+            said.iter()
+                .map(used_answer)
+                .filter(|asked| step_of(asked).is_some())
+                .collect()
+        })
+    }
+
+    /// `dnssec-stripped` or `dnssec-expired` by the signatures' presence and dates alone.
+    fn lame_by_dates(&self, answered: &[&Asked]) -> Option<SourceFinding> {
+        if answered.is_empty() {
+            return None;
         }
         let rrsigs: Vec<(u32, u32)> = answered
             .iter()
@@ -788,14 +826,14 @@ impl ZoneSeen {
     /// at least one, none judged by its signatures' dates alone (replies the draws pass over
     /// as dnssec-lame count too), and none from a server whose keys are unknown.
     pub fn is_validated(&self) -> bool {
-        let replies: Vec<&Option<Security>> = self
+        let replies: Vec<Option<Security>> = self
             .servers
             .iter()
             .flatten()
             .map(used_answer)
             .filter(|asked| step_of(asked).is_some())
             .filter_map(|asked| match asked {
-                Asked::Replied { security, .. } => Some(security),
+                Asked::Replied { securities, .. } => Some(weakest_of(securities)),
                 _ => None,
             })
             .collect();
@@ -824,6 +862,11 @@ impl ZoneSeen {
             .filter(|other| other.first().map(|server| &server.ns) == ns)
             .all(no_route)
     }
+}
+
+/// The weakest of a reply's securities under the key sets held: what a finding names.
+fn weakest_of(securities: &[Security]) -> Option<Security> {
+    securities.iter().cloned().reduce(Security::weakest)
 }
 
 /// A server's validated answer as a finding: bogus without any signature is stripped, bogus
@@ -1189,6 +1232,33 @@ mod tests {
         cname, healthy, lets_encrypt, replied, server, test_tld, www_climb,
     };
 
+    /// A healthy server's answers as validated: signed with signatures in force at `now`
+    /// (or unsigned), judged under each key set held as `securities` says.
+    fn judged_server(
+        address: &str,
+        now: u32,
+        signed: bool,
+        securities: Vec<Security>,
+    ) -> Vec<ServerAnswers> {
+        let mut server = healthy(address, &["letsencrypt.org"], 7);
+        for asked in [&mut server.caa_udp, &mut server.caa_tcp] {
+            if let Asked::Replied {
+                rrsigs,
+                securities: judged,
+                ..
+            } = asked
+            {
+                *rrsigs = if signed {
+                    vec![(now - 60, now + 60)]
+                } else {
+                    vec![]
+                };
+                *judged = securities.clone();
+            }
+        }
+        vec![server]
+    }
+
     fn codes(server: &ServerAnswers) -> Vec<&'static str> {
         server_findings(server, false)
             .iter()
@@ -1244,7 +1314,7 @@ mod tests {
             serial: None,
             ttl: None,
             rrsigs: vec![],
-            security: None,
+            securities: vec![],
             aliases: vec![],
             onward: None,
         };
@@ -1722,25 +1792,9 @@ mod tests {
             })
         };
         let rrset = || "www.example.test. CAA".to_owned();
+        // Dates in force: the verdict is validation's, not the dates'.
         let validated = |address: &str, signed: bool, security: Security| {
-            let mut server = healthy(address, &["letsencrypt.org"], 7);
-            for asked in [&mut server.caa_udp, &mut server.caa_tcp] {
-                if let Asked::Replied {
-                    rrsigs,
-                    security: validated,
-                    ..
-                } = asked
-                {
-                    // Dates in force: the verdict is validation's, not the dates'.
-                    *rrsigs = if signed {
-                        vec![(NOW - 60, NOW + 60)]
-                    } else {
-                        vec![]
-                    };
-                    *validated = Some(security.clone());
-                }
-            }
-            vec![server]
+            judged_server(address, NOW, signed, vec![security])
         };
         let zone = ZoneSeen {
             delegation: Delegation::default(),
@@ -1818,5 +1872,49 @@ mod tests {
         let mut without_dnssec = judged_by_keys;
         without_dnssec.servers = vec![vec![healthy("192.0.2.1", &["letsencrypt.org"], 7)]];
         assert!(!without_dnssec.is_validated());
+    }
+
+    #[test]
+    fn a_server_is_passed_over_only_when_it_fails_under_every_key_set_a_resolver_may_hold() {
+        const NOW: u32 = 1_800_000_000;
+        let bogus = || {
+            Security::Bogus(Bogus {
+                zone: "example.test.".into(),
+                kind: BogusKind::NoMatchingKey {
+                    rrset: "www.example.test. CAA".into(),
+                    key_tags: vec![4242],
+                },
+            })
+        };
+        // Judged under two key sets (a stale secondary's that still validates, and the
+        // current one), signatures in force.
+        let judged = |address: &str, securities| judged_server(address, NOW, true, securities);
+        let mut zone = ZoneSeen {
+            delegation: Delegation::default(),
+            names: vec!["www.example.test".into()],
+            servers: vec![
+                judged("192.0.2.1", vec![Security::Secure, bogus()]),
+                judged("192.0.2.2", vec![bogus(), Security::Secure]),
+                judged("192.0.2.3", vec![bogus(), bogus()]),
+            ],
+            asked_at: NOW,
+            broken_chain: None,
+            keys_unknown: Vec::new(),
+        };
+        // A failure under any set is named; only failing under all is passed over: a
+        // resolver holding a set a server's answers validate under takes them.
+        for index in 0..3 {
+            assert!(matches!(
+                zone.dnssec_lame(index),
+                Some(SourceFinding::DnssecBogus(_))
+            ));
+        }
+        let passed: Vec<bool> = (0..3).map(|index| zone.passed_over(index)).collect();
+        assert_eq!(passed, [false, false, true]);
+        // With a set unknown (a server that answers gave no keys), no server is passed over
+        // for what validation found: its dates are in force.
+        zone.keys_unknown = vec![true, false, false];
+        let passed: Vec<bool> = (0..3).map(|index| zone.passed_over(index)).collect();
+        assert_eq!(passed, [false, false, false]);
     }
 }

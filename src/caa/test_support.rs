@@ -22,7 +22,7 @@ pub fn replied(rcode: ResponseCode, records: &[&str], serial: u32) -> Asked {
         serial: Some(serial),
         ttl: Some(300),
         rrsigs: vec![],
-        security: None,
+        securities: vec![],
         aliases: vec![],
         onward: None,
     }

@@ -22,7 +22,7 @@ use super::transport::tcp_roundtrip;
 use super::wire::{AnswerRecord, Ask, Sections, UDP_PAYLOAD, decode_reply, wire_name_of};
 use crate::caa::answers::{Alias, CaaRecord, Failure};
 use crate::caa::sources::{Asked, ServerAnswers};
-use crate::dnssec::chain::{Outcome, ServerReply, Signed, Trust, held_reply_security, rrset_of};
+use crate::dnssec::chain::{Outcome, ServerReply, Signed, Trust, reply_security, rrset_of};
 
 /// How a question is carried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,7 +100,7 @@ impl Said {
             (_, ResponseCode::NXDomain) => Outcome::NxDomain,
             _ => return asked,
         };
-        if let (Some(zone_trust), Asked::Replied { security, .. }) = (zone_trust, &mut asked)
+        if let (Some(zone_trust), Asked::Replied { securities, .. }) = (zone_trust, &mut asked)
             && self.authoritative
             && !self.truncated
         {
@@ -111,7 +111,11 @@ impl Said {
                 answers: &self.signed.answers,
                 authority: &self.signed.authority,
             };
-            *security = held_reply_security(&zone_trust.held, &reply, zone_trust.now);
+            *securities = zone_trust
+                .held
+                .iter()
+                .map(|trust| reply_security(trust, &reply, zone_trust.now))
+                .collect();
         }
         asked
     }
@@ -132,7 +136,7 @@ impl Said {
             serial: self.serial,
             ttl: self.ttl,
             rrsigs: self.rrsigs.clone(),
-            security: None,
+            securities: Vec::new(),
             aliases: aliases.clone(),
             onward: onward.as_ref().map(name_text),
         }
