@@ -197,9 +197,8 @@ pub struct NoReply;
 
 /// A zone's DNSKEY RRset with its signatures as one server serves it, asked as a resolver
 /// asks: over UDP, then over TCP when the answer is truncated (key sets are large) or UDP
-/// fails. None when it replied without one with authority, or with one truncated that TCP
-/// could not complete (a resolver takes no keys from it); `NoReply` when it gave no reply
-/// (what it serves is unknown here).
+/// fails. None when it replied without one with authority (a resolver takes no keys from
+/// it); `NoReply` when it gave no complete reply (what it serves is unknown here).
 pub async fn server_dnskey(
     server: SocketAddr,
     zone: &Name,
@@ -215,14 +214,12 @@ pub async fn server_dnskey(
     };
     let said = match ask(server, &question, patience).await {
         Ok(said) if !said.truncated => said,
-        over_udp => {
+        // A truncated set that TCP does not complete from here may complete for the CA.
+        _ => {
             question.carrier = Carrier::Tcp;
-            match ask(server, &question, patience).await {
-                Ok(said) => said,
-                // A truncated set that TCP cannot complete: no resolver takes keys from it.
-                Err(_) if over_udp.is_ok() => return Ok(None),
-                Err(_) => return Err(NoReply),
-            }
+            ask(server, &question, patience)
+                .await
+                .map_err(|_| NoReply)?
         }
     };
     if said.rcode != ResponseCode::NoError || !said.authoritative {
