@@ -635,16 +635,10 @@ pub struct ZoneSeen {
 }
 
 impl ZoneSeen {
-    /// With `--dnssec`: why the chain of trust down to the zone is broken, when every key set
-    /// is known (`keys_known`).
-    pub fn chain_broken(&self) -> Option<&Bogus> {
-        self.broken_chain.as_ref().filter(|_| self.keys_known())
-    }
-
     /// With `--dnssec`: whether every key set a resolver may hold for the zone is known: no
     /// server whose keys are unknown gave a usable reply. A resolver may hold such a server's
     /// keys, under which answers that pass under the known sets may fail: a failure stands,
-    /// a pass is not validated, and a broken chain is not known.
+    /// a pass is not validated, and a broken chain may not be all a resolver meets.
     fn keys_known(&self) -> bool {
         self.servers
             .iter()
@@ -668,14 +662,18 @@ impl ZoneSeen {
         let unknown = |detail: &str| {
             vec![Asked::Failed(Failure::new(FailureKind::Unreachable, detail)); self.names.len()]
         };
-        if let Some(bogus) = self.chain_broken() {
-            let failed = Failure::new(FailureKind::DnssecBogus, bogus.to_string());
+        let broken = |bogus: &Bogus| {
+            vec![
+                Asked::Failed(Failure::new(FailureKind::DnssecBogus, bogus.to_string()));
+                self.names.len()
+            ]
+        };
+        if let Some(bogus) = &self.broken_chain
+            && self.keys_known()
+        {
             return ZoneAnswers {
                 names: self.names.clone(),
-                servers: vec![
-                    vec![Asked::Failed(failed); self.names.len()];
-                    self.servers.len().max(1)
-                ],
+                servers: vec![broken(bogus); self.servers.len().max(1)],
             };
         }
         let mut servers: Vec<Vec<Asked>> = (0..self.servers.len())
@@ -685,17 +683,16 @@ impl ZoneSeen {
                         "no route from this machine to any address of this name server: what it serves is unknown here",
                     );
                 }
-                // The CA's validating resolver passes over a server whose signatures are
-                // missing or expired (Unbound's dnssec-lame), as over one that fails.
-                if self.passed_over(index) {
-                    return vec![Asked::NotAsked; self.names.len()];
-                }
-                self.servers[index].iter().map(used_answer).cloned().collect()
+                self.drawn(index)
             })
             .collect();
         servers.extend(self.unaddressed().iter().map(|_| {
             unknown("no address found from here for this name server: what it serves is unknown")
         }));
+        // No key set seen validates, but a server's keys are unknown: a resolver that takes
+        // keys from the servers seen fails; one that takes the unknown keys is judged by
+        // dates.
+        servers.extend(self.broken_chain.as_ref().map(broken));
         ZoneAnswers {
             names: self.names.clone(),
             servers,
@@ -761,32 +758,39 @@ impl ZoneSeen {
         self.lame_by_dates(&answered)
     }
 
-    /// Whether the CA's resolver passes over the server at `index`, as Unbound passes over a
-    /// dnssec-lame server: its signatures missing or out of date, or (validated) its answers
-    /// failing under every key set a resolver may hold, all of them known. A server whose
-    /// answers validate under some set may be the one a resolver holding it takes.
-    pub fn passed_over(&self, index: usize) -> bool {
+    /// What the draws take of the server at `index`: each reply, or none for one the CA's
+    /// resolver passes over, as Unbound passes over a dnssec-lame server for the question.
+    /// With every key set known and the server's replies validated, a reply is passed over
+    /// when it fails under every set (a resolver holding a set it validates under takes
+    /// it); otherwise, by the signatures' dates, every reply of a server whose signatures
+    /// are missing or out of date.
+    fn drawn(&self, index: usize) -> Vec<Asked> {
+        let said: Vec<&Asked> = self.servers[index].iter().map(used_answer).collect();
         let answered = self.answered(index);
-        let judged: Vec<&Vec<Security>> = answered
-            .iter()
-            .filter_map(|asked| match asked {
-                Asked::Replied { securities, .. }
-                    if weakest_of(securities)
-                        .is_some_and(|security| security != Security::Indeterminate) =>
-                {
-                    Some(securities)
-                }
-                _ => None,
-            })
-            .collect();
-        let Some(first) = judged.first().filter(|_| self.keys_known()) else {
-            return self.lame_by_dates(&answered).is_some();
-        };
-        (0..first.len()).all(|set| {
-            judged
-                .iter()
-                .any(|securities| matches!(securities.get(set), Some(Security::Bogus(_))))
-        })
+        let validated = answered.iter().any(|asked| {
+            matches!(asked, Asked::Replied { securities, .. }
+                if weakest_of(securities).is_some_and(|security| security != Security::Indeterminate))
+        });
+        if validated && self.keys_known() {
+            let fails_under_every_set = |asked: &Asked| {
+                matches!(asked, Asked::Replied { securities, .. }
+                    if securities.iter().all(|security| matches!(security, Security::Bogus(_))))
+            };
+            return said
+                .into_iter()
+                .map(|asked| {
+                    if fails_under_every_set(asked) {
+                        Asked::NotAsked
+                    } else {
+                        asked.clone()
+                    }
+                })
+                .collect();
+        }
+        if self.lame_by_dates(&answered).is_some() {
+            return vec![Asked::NotAsked; said.len()];
+        }
+        said.into_iter().cloned().collect()
     }
 
     /// The answers the server at `index` gave that a resolver takes as answers.
@@ -1215,7 +1219,7 @@ fn zone_view(
         .collect();
     let mut findings: Vec<SourceFinding> = ns_mismatch(&zone.delegation).into_iter().collect();
     findings.extend(glue_mismatches(&zone.delegation));
-    findings.extend(zone.chain_broken().cloned().map(SourceFinding::DnssecBogus));
+    findings.extend(zone.broken_chain.clone().map(SourceFinding::DnssecBogus));
     ZoneView {
         zone: zone.delegation.zone.clone(),
         names: zone.names.clone(),
@@ -1856,26 +1860,32 @@ mod tests {
         judged_by_keys.servers.pop();
         assert!(judged_by_keys.is_validated());
         // A server that answers while its keys could not be had: a resolver may hold its
-        // keys, so the failures stand but the zone is not validated, nor its chain broken.
+        // keys, so the failures stand but the zone is not validated. With no set seen
+        // validating, the servers' answers are drawn with one failing draw beside them.
         let mut keys_unknown = judged_by_keys.clone();
         keys_unknown.keys_unknown = vec![false, false, false, true, false];
-        keys_unknown.broken_chain = Some(Bogus {
-            zone: "example.test.".into(),
-            kind: BogusKind::SignatureMissing { rrset: rrset() },
-        });
         assert!(matches!(
             keys_unknown.dnssec_lame(3),
             Some(SourceFinding::DnssecBogus(_))
         ));
         assert!(!keys_unknown.is_validated());
-        assert_eq!(keys_unknown.chain_broken(), None);
+        keys_unknown.broken_chain = Some(Bogus {
+            zone: "example.test.".into(),
+            kind: BogusKind::SignatureMissing { rrset: rrset() },
+        });
+        let drawn = keys_unknown.answers().servers;
+        assert_eq!(drawn.len(), 6);
+        assert!(
+            matches!(&drawn[5][0], Asked::Failed(failure) if failure.kind == FailureKind::DnssecBogus)
+        );
+        assert!(step_of(&drawn[0][0]).is_some());
         let mut without_dnssec = judged_by_keys;
         without_dnssec.servers = vec![vec![healthy("192.0.2.1", &["letsencrypt.org"], 7)]];
         assert!(!without_dnssec.is_validated());
     }
 
     #[test]
-    fn a_server_is_passed_over_only_when_it_fails_under_every_key_set_a_resolver_may_hold() {
+    fn a_reply_is_passed_over_only_when_it_fails_under_every_key_set_a_resolver_may_hold() {
         const NOW: u32 = 1_800_000_000;
         let bogus = || {
             Security::Bogus(Bogus {
@@ -1909,12 +1919,27 @@ mod tests {
                 Some(SourceFinding::DnssecBogus(_))
             ));
         }
-        let passed: Vec<bool> = (0..3).map(|index| zone.passed_over(index)).collect();
-        assert_eq!(passed, [false, false, true]);
+        let passed = |zone: &ZoneSeen| -> Vec<bool> {
+            zone.answers()
+                .servers
+                .iter()
+                .map(|said| said.iter().all(|asked| *asked == Asked::NotAsked))
+                .collect()
+        };
+        assert_eq!(passed(&zone), [false, false, true]);
+        // Each reply is taken or passed over on its own: a resolver holding set 2 takes the
+        // first server's second answer, though its first fails under that set.
+        zone.names.push("example.test".into());
+        zone.servers[0].push(judged("192.0.2.1", vec![bogus(), Security::Secure]).remove(0));
+        let drawn = zone.answers().servers;
+        assert!(step_of(&drawn[0][0]).is_some() && step_of(&drawn[0][1]).is_some());
+        zone.servers[0][1] = judged("192.0.2.1", vec![bogus(), bogus()]).remove(0);
+        let drawn = zone.answers().servers;
+        assert!(step_of(&drawn[0][0]).is_some());
+        assert_eq!(drawn[0][1], Asked::NotAsked);
         // With a set unknown (a server that answers gave no keys), no server is passed over
         // for what validation found: its dates are in force.
         zone.keys_unknown = vec![true, false, false];
-        let passed: Vec<bool> = (0..3).map(|index| zone.passed_over(index)).collect();
-        assert_eq!(passed, [false, false, false]);
+        assert_eq!(passed(&zone), [false, false, false]);
     }
 }
