@@ -689,10 +689,22 @@ impl ZoneSeen {
         servers.extend(self.unaddressed().iter().map(|_| {
             unknown("no address found from here for this name server: what it serves is unknown")
         }));
-        // No key set seen validates, but a server's keys are unknown: a resolver that takes
-        // keys from the servers seen fails; one that takes the unknown keys is judged by
-        // dates.
-        servers.extend(self.broken_chain.as_ref().map(broken));
+        // A server's keys are unknown, so the replies are drawn by their dates; but a
+        // resolver holding keys seen fails where no set seen validates (a broken chain), or
+        // where every reply for a name fails under a set seen: one failing draw for those.
+        if !self.keys_known() {
+            servers.push(match &self.broken_chain {
+                Some(bogus) => broken(bogus),
+                None => (0..self.names.len())
+                    .map(|at| match self.failing_set(at) {
+                        Some(bogus) => {
+                            Asked::Failed(Failure::new(FailureKind::DnssecBogus, bogus.to_string()))
+                        }
+                        None => Asked::NotAsked,
+                    })
+                    .collect(),
+            });
+        }
         ZoneAnswers {
             names: self.names.clone(),
             servers,
@@ -791,6 +803,33 @@ impl ZoneSeen {
             return vec![Asked::NotAsked; said.len()];
         }
         said.into_iter().cloned().collect()
+    }
+
+    /// For the name at `at`: why every server's reply fails under one key set seen, when
+    /// they all do (a resolver holding that set gets no answer it takes).
+    fn failing_set(&self, at: usize) -> Option<Bogus> {
+        let judged: Vec<&Vec<Security>> = self
+            .servers
+            .iter()
+            .filter_map(|said| said.get(at))
+            .map(used_answer)
+            .filter(|asked| step_of(asked).is_some())
+            .filter_map(|asked| match asked {
+                Asked::Replied { securities, .. } if !securities.is_empty() => Some(securities),
+                _ => None,
+            })
+            .collect();
+        let sets = judged.first()?.len();
+        (0..sets).find_map(|set| {
+            let reasons: Vec<&Bogus> = judged
+                .iter()
+                .filter_map(|securities| match securities.get(set) {
+                    Some(Security::Bogus(bogus)) => Some(bogus),
+                    _ => None,
+                })
+                .collect();
+            (reasons.len() == judged.len()).then(|| reasons[0].clone())
+        })
     }
 
     /// The answers the server at `index` gave that a resolver takes as answers.
@@ -1869,6 +1908,17 @@ mod tests {
             Some(SourceFinding::DnssecBogus(_))
         ));
         assert!(!keys_unknown.is_validated());
+        assert_eq!(keys_unknown.answers().servers[5], [Asked::NotAsked]);
+        // Every reply failing under the set seen: a resolver holding it fails, so one draw
+        // fails beside the replies taken by their dates.
+        let mut all_failing = keys_unknown.clone();
+        all_failing.servers = vec![zone.servers[3].clone(), zone.servers[3].clone()];
+        all_failing.keys_unknown = vec![true, false];
+        let drawn = all_failing.answers().servers;
+        assert!(step_of(&drawn[0][0]).is_some() && step_of(&drawn[1][0]).is_some());
+        assert!(
+            matches!(&drawn[2][0], Asked::Failed(failure) if failure.kind == FailureKind::DnssecBogus)
+        );
         keys_unknown.broken_chain = Some(Bogus {
             zone: "example.test.".into(),
             kind: BogusKind::SignatureMissing { rrset: rrset() },
@@ -1940,6 +1990,6 @@ mod tests {
         // With a set unknown (a server that answers gave no keys), no server is passed over
         // for what validation found: its dates are in force.
         zone.keys_unknown = vec![true, false, false];
-        assert_eq!(passed(&zone), [false, false, false]);
+        assert_eq!(passed(&zone)[..3], [false, false, false]);
     }
 }
