@@ -689,10 +689,14 @@ impl ZoneSeen {
         servers.extend(self.unaddressed().iter().map(|_| {
             unknown("no address found from here for this name server: what it serves is unknown")
         }));
-        // A server's keys are unknown, so the replies are drawn by their dates; but a
-        // resolver holding keys seen fails where no set seen validates (a broken chain), or
-        // where every reply for a name fails under a set seen: one failing draw for those.
-        if !self.keys_known() {
+        // A resolver holding one of several key sets, or keys seen while a server's are
+        // unknown (the replies then drawn by their dates), fails where no set seen validates
+        // (a broken chain), or where every reply for a name fails under its set: one failing
+        // draw for those.
+        let several_sets = self.servers.iter().flatten().any(|server| {
+            matches!(used_answer(server), Asked::Replied { securities, .. } if securities.len() > 1)
+        });
+        if !self.keys_known() || several_sets {
             servers.push(match &self.broken_chain {
                 Some(bogus) => broken(bogus),
                 None => (0..self.names.len())
@@ -1976,13 +1980,20 @@ mod tests {
                 .map(|said| said.iter().all(|asked| *asked == Asked::NotAsked))
                 .collect()
         };
-        assert_eq!(passed(&zone), [false, false, true]);
+        assert_eq!(passed(&zone)[..3], [false, false, true]);
+        // No set leaves every reply failing: no failing draw beside them.
+        assert_eq!(zone.answers().servers[3], [Asked::NotAsked]);
         // Each reply is taken or passed over on its own: a resolver holding set 2 takes the
         // first server's second answer, though its first fails under that set.
         zone.names.push("example.test".into());
         zone.servers[0].push(judged("192.0.2.1", vec![bogus(), Security::Secure]).remove(0));
         let drawn = zone.answers().servers;
         assert!(step_of(&drawn[0][0]).is_some() && step_of(&drawn[0][1]).is_some());
+        // The second name has that one answer, failing under set 1: a resolver holding set
+        // 1 fails, one failing draw beside it.
+        assert!(
+            matches!(&drawn[3][1], Asked::Failed(failure) if failure.kind == FailureKind::DnssecBogus)
+        );
         zone.servers[0][1] = judged("192.0.2.1", vec![bogus(), bogus()]).remove(0);
         let drawn = zone.answers().servers;
         assert!(step_of(&drawn[0][0]).is_some());
