@@ -179,12 +179,13 @@ async fn zone_trust(
     // The sets the servers serve that validate, with the resolver's copy among them (a
     // resolver may still hold it); its copy alone when no server replied. When none the
     // servers serve validates, the chain is broken whatever a resolver still holds.
+    let served_sets = key_sets_held(served.iter().copied());
     let sets = if replied.is_empty() {
         key_sets_held([&resolvers])
-    } else if key_sets_held(served.iter().copied()).is_empty() {
-        Vec::new()
+    } else if served_sets.is_empty() {
+        served_sets
     } else {
-        key_sets_held(served.iter().copied().chain([&resolvers]))
+        key_sets_held(served_sets.iter().chain([&resolvers]))
     };
     if !sets.is_empty() {
         return (held(sets), unknown, None);

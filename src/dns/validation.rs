@@ -5,6 +5,7 @@
 //! `crate::dnssec` judge.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -48,6 +49,8 @@ pub struct Validator {
     trusted: Found<Name, Trust>,
     /// Each server's own DNSKEY RRset of its zone, by zone and server, asked once.
     server_keys: Found<(Name, SocketAddr), Result<Option<Signed>, NoReply>>,
+    /// The trust each server's own DNSKEY RRset gives its zone, found once.
+    server_trusted: Found<(Name, SocketAddr), Trust>,
 }
 
 impl Validator {
@@ -58,6 +61,7 @@ impl Validator {
             asked: Mutex::default(),
             trusted: Mutex::default(),
             server_keys: Mutex::default(),
+            server_trusted: Mutex::default(),
         }
     }
 
@@ -169,18 +173,7 @@ impl Validator {
     /// The trust at `name`, walked once per run: `check --source --dnssec` validates each
     /// authoritative server's answers under it.
     pub async fn trust_for(&self, transport: &Transport, name: &Name) -> Trust {
-        let cell = Arc::clone(bounded(&self.trusted).entry(name.clone()).or_default());
-        // A walk that could not be had (a fetch failed) is not kept: the next lookup walks
-        // again.
-        let walked = cell
-            .get_or_try_init(|| async {
-                match self.walk_to(transport, name).await {
-                    Trust::Indeterminate => Err(()),
-                    trust => Ok(trust),
-                }
-            })
-            .await;
-        walked.map_or(Trust::Indeterminate, Trust::clone)
+        kept(&self.trusted, name.clone(), self.walk_to(transport, name)).await
     }
 
     /// The trust at `zone` under the DNSKEY RRset that its server `server` serves, which
@@ -201,7 +194,11 @@ impl Validator {
         let Some(dnskey) = cell.get_or_init(|| fetch).await.clone()? else {
             return Ok(None);
         };
-        Ok(Some(self.trust_with_keys(transport, zone, dnskey).await))
+        // Kept too: every name of a bulk run asks of its zones' servers again.
+        let trust = self.trust_with_keys(transport, zone, dnskey);
+        Ok(Some(
+            kept(&self.server_trusted, (zone.clone(), server), trust).await,
+        ))
     }
 
     /// The trust at `zone` were its DNSKEY RRset `dnskey`: the last step of the walk (RFC 4035
@@ -214,10 +211,7 @@ impl Validator {
             return Trust::Insecure;
         }
         let above = self.trust_for(transport, &zone.base_name()).await;
-        let ds = match self.fetched(transport, zone, RecordType::DS).await {
-            Some(reply) => ds_answer(&reply, zone),
-            None => DsAnswer::Unanswered,
-        };
+        let ds = self.ds(transport, zone).await;
         let cut = Cut {
             zone: zone.clone(),
             ds,
@@ -254,10 +248,7 @@ impl Validator {
                 break;
             }
             let candidate = name.trim_to(usize::from(labels));
-            let ds = match self.fetched(transport, &candidate, RecordType::DS).await {
-                Some(reply) => ds_answer(&reply, &candidate),
-                None => DsAnswer::Unanswered,
-            };
+            let ds = self.ds(transport, &candidate).await;
             let dnskey = match &ds {
                 DsAnswer::Present(_) => self.dnskey(transport, &candidate).await,
                 _ => None,
@@ -270,6 +261,14 @@ impl Validator {
             trust = descend(trust, &cut, self.now);
         }
         trust
+    }
+
+    /// What the parent says of `candidate`'s DS, asked once per run.
+    async fn ds(&self, transport: &Transport, candidate: &Name) -> DsAnswer {
+        match self.fetched(transport, candidate, RecordType::DS).await {
+            Some(reply) => ds_answer(&reply, candidate),
+            None => DsAnswer::Unanswered,
+        }
     }
 
     /// A zone's DNSKEY RRset with its signatures, if it came back.
@@ -291,6 +290,25 @@ impl Validator {
             .ok()
             .cloned()
     }
+}
+
+/// The trust `find` finds, found once per `key` and run; one that could not be had
+/// (indeterminate: a fetch failed) is not kept, and the next lookup finds it again.
+async fn kept<K: Eq + Hash>(
+    cache: &Found<K, Trust>,
+    key: K,
+    find: impl Future<Output = Trust>,
+) -> Trust {
+    let cell = Arc::clone(bounded(cache).entry(key).or_default());
+    let found = cell
+        .get_or_try_init(|| async {
+            match find.await {
+                Trust::Indeterminate => Err(()),
+                trust => Ok(trust),
+            }
+        })
+        .await;
+    found.map_or(Trust::Indeterminate, Trust::clone)
 }
 
 /// Entries a run's caches hold at most: past it a cache starts afresh, so that memory does not
