@@ -21,7 +21,7 @@ use super::lookup::{alias_chain, name_text};
 use super::transport::tcp_roundtrip;
 use super::wire::{AnswerRecord, Ask, Sections, UDP_PAYLOAD, decode_reply, wire_name_of};
 use crate::caa::answers::{Alias, CaaRecord, Failure};
-use crate::caa::sources::{Asked, ServerAnswers};
+use crate::caa::sources::{Asked, ServerAnswers, step_of};
 use crate::dnssec::chain::{Outcome, ServerReply, Signed, Trust, reply_security, rrset_of};
 
 /// How a question is carried.
@@ -518,8 +518,13 @@ pub async fn probe(
         ns: ns.to_owned(),
         address: server.ip(),
         soa,
+        // The TCP answer is validated only when it is the one taken (`used_answer`).
+        caa_tcp: if step_of(&caa_udp).is_some() {
+            asked(caa_tcp)
+        } else {
+            asked_caa(caa_tcp)
+        },
         caa_udp,
-        caa_tcp: asked_caa(caa_tcp),
         caa_without_edns,
     }
 }
