@@ -18,7 +18,8 @@ use crate::escape::zone_escape;
 ///
 /// Tags and values are bytes, not strings: real zones hold hyphenated tags, tags longer than
 /// 15 octets and non-UTF-8 values, and the CA still reads the records beside them.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// Records order by flags, tag, then value (field order), to compare sets of them.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CaaRecord {
     pub flags: u8,
     pub tag: Vec<u8>,

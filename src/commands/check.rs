@@ -217,8 +217,7 @@ fn same_answer(a: &Answer, b: &Answer) -> bool {
         (Answer::Records(a), Answer::Records(b)) => {
             let sorted = |records: &[CaaRecord]| {
                 let mut sorted = records.to_vec();
-                sorted
-                    .sort_by(|x, y| (x.flags, &x.tag, &x.value).cmp(&(y.flags, &y.tag, &y.value)));
+                sorted.sort();
                 sorted
             };
             sorted(a) == sorted(b)
