@@ -15,11 +15,12 @@
 //! - `render`: reports for people and scripts, formatting a finished diagnosis.
 //! - shared: `name` (what the user typed, as the name the CA checks), `endpoint` (a TLS
 //!   server as typed, and `--connect-to`), `escape` (untrusted bytes made printable), `exit`
-//!   (exit statuses), `diagnostics` (stderr).
+//!   (exit statuses), `diagnostics` (stderr), `clock` (now).
 
 pub mod caa;
 pub mod cert;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod diagnostics;
 pub mod dns;

@@ -14,13 +14,13 @@ use std::time::Duration;
 use crate::caa::Requester;
 use crate::caa::requester::LETS_ENCRYPT;
 use crate::cert::Thresholds;
+use crate::clock::signature_now;
 use crate::commands::bundle::{BundleCheck, read_input};
 use crate::commands::check::{CheckJob, Checker, SourceMode};
 use crate::commands::expiry::{Expirer, ExpiryJob, ExpiryOutput, ExpiryTarget, presenting};
 use crate::commands::twilio::actions::Waiting;
 use crate::commands::twilio::status::StatusTarget;
 use crate::commands::twilio::{StatusJob, run_alarm, run_alerts, run_request, run_upload};
-use crate::commands::unix_now;
 use crate::commands::wait::{MOST_NAMES_AT_ONCE, WaitJob, Waiter};
 use crate::diagnostics::warn;
 use crate::dns::addresses::AddressResolver;
@@ -414,7 +414,7 @@ fn validator(trust_anchor: &Option<std::path::PathBuf>) -> Result<Validator, Usa
         None => vec![iana_root()],
         Some(path) => read_text_file("--trust-anchor", path, read_trust_anchors)?,
     };
-    let now = u32::try_from(unix_now()).unwrap_or(u32::MAX);
+    let now = signature_now();
     Ok(Validator::new(anchors, now))
 }
 

@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use crate::cert::{BundleDiagnosis, Status, Thresholds, diagnose_bundle};
-use crate::commands::unix_now;
+use crate::clock::unix_now;
 use crate::exit::ExitStatus;
 use crate::render::Format;
 use crate::render::certificate::bundle::{BundleFiles, render};

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::time::{Instant, timeout_at};
 
 use crate::cert::{ServedDiagnosis, Thresholds, diagnose_served};
-use crate::commands::unix_now;
+use crate::clock::unix_now;
 use crate::dns::addresses::{AddressFailure, AddressResolver};
 use crate::endpoint::{ConnectTo, Endpoint, Host};
 use crate::exit::{Class, ExitStatus, PluginState};

@@ -5,8 +5,8 @@
 //!   `expiry`: is the certificate a server serves sound; `twilio`: a Link Shortening domain,
 //!   Twilio's view beside the world's; `wait`: after a DNS change, until every authoritative
 //!   server leads to the verdict awaited.
-//! - here: the clock every command judges certificates by, and stdout for the commands that
-//!   write a finished report rather than stream one through the runner.
+//! - here: stdout for the commands that write a finished report rather than stream one
+//!   through the runner.
 
 pub mod bundle;
 pub mod check;
@@ -15,19 +15,9 @@ pub mod twilio;
 pub mod wait;
 
 use std::io::Write;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::diagnostics::warn;
 use crate::exit::ExitStatus;
-
-/// Now, in seconds since the Unix epoch: the time every certificate is judged at.
-pub fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| {
-            i64::try_from(since.as_secs()).unwrap_or(i64::MAX)
-        })
-}
 
 /// Writes a finished report and a newline to stdout.
 pub fn print_report(text: &[u8]) -> Result<(), ExitStatus> {

@@ -15,6 +15,7 @@ use super::transport::Transport;
 use super::validation::Validator;
 use crate::caa::answers::MOST_ALIAS_QUERIES;
 use crate::caa::sources::{Asked, ServerAnswers, Step, StepEnd, ZoneSeen, step_of, used_answer};
+use crate::clock::signature_now;
 use crate::dnssec::Bogus;
 use crate::dnssec::chain::{Trust, key_sets_held};
 
@@ -61,13 +62,15 @@ pub async fn gather(
             {
                 Some(at) => at,
                 None => {
+                    // One clock for the zone: its replies are validated and dated at it.
+                    let asked_at = signature_now();
                     let (trust, keys_unknown, broken_chain) =
-                        zone_trust(walker, validation, &cut, patience).await;
+                        zone_trust(walker, validation, &cut, patience, asked_at).await;
                     seen.push(ZoneSeen {
                         delegation: cut.delegation.clone(),
                         names: Vec::new(),
                         servers: vec![Vec::new(); cut.servers.len()],
-                        asked_at: unix_now(),
+                        asked_at,
                         broken_chain,
                         keys_unknown,
                     });
@@ -131,6 +134,7 @@ async fn zone_trust(
     validation: Option<(&Validator, &Transport)>,
     cut: &ZoneCut,
     patience: Duration,
+    now: u32,
 ) -> (Option<ZoneTrust>, Vec<bool>, Option<Bogus>) {
     let all_known = vec![false; cut.servers.len()];
     let Some((validator, transport)) = validation else {
@@ -139,12 +143,7 @@ async fn zone_trust(
     let Ok(apex) = Name::from_ascii(&cut.delegation.zone) else {
         return (None, all_known, None);
     };
-    let held = |held: Vec<Trust>| {
-        Some(ZoneTrust {
-            held,
-            now: validator.now(),
-        })
-    };
+    let held = |held: Vec<Trust>| Some(ZoneTrust { held, now });
     let resolvers = validator.trust_for(transport, &apex).await;
     let at_apex = match &resolvers {
         Trust::Keys { zone, .. } => *zone == apex,
@@ -259,13 +258,4 @@ async fn ask_server(
         }
     }))
     .await
-}
-
-/// Now, in seconds since the Unix epoch (as DNSSEC signatures count time).
-fn unix_now() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()
-        .and_then(|since| u32::try_from(since.as_secs()).ok())
-        .unwrap_or(u32::MAX)
 }

@@ -165,11 +165,6 @@ impl Validator {
         )
     }
 
-    /// The time signatures are judged at (Unix seconds).
-    pub fn now(&self) -> u32 {
-        self.now
-    }
-
     /// The trust at `name`, walked once per run: `check --source --dnssec` validates each
     /// authoritative server's answers under it.
     pub async fn trust_for(&self, transport: &Transport, name: &Name) -> Trust {

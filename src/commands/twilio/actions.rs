@@ -9,8 +9,8 @@ use tokio::time::Instant;
 
 use crate::caa::{Diagnosis, Verdict, diagnose};
 use crate::cert::{BundleDiagnosis, Status, Thresholds, diagnose_bundle, parse_rfc3339};
+use crate::clock::unix_now;
 use crate::commands::check::Checker;
-use crate::commands::unix_now;
 use crate::diagnostics::warn;
 use crate::exit::{ExitStatus, StopSignal};
 use crate::linkshortening::diagnosis::domain_host;

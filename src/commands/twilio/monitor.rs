@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::cert::rfc3339;
-use crate::commands::unix_now;
+use crate::clock::unix_now;
 use crate::twilio::client::{ApiFailure, TwilioApi};
 use crate::twilio::hosts::Product;
 use crate::twilio::resources::{AlarmCreated, Alert, AlertPage};
