@@ -295,7 +295,7 @@ pub fn server_findings(server: &ServerAnswers, roots_on_loopback: bool) -> Vec<S
 pub fn fingerprint(asked: &Asked) -> Option<Step> {
     let mut step = step_of(asked)?;
     if let StepEnd::Answer(Answer::Records(records)) = &mut step.end {
-        records.sort_by(|a, b| (a.flags, &a.tag, &a.value).cmp(&(b.flags, &b.tag, &b.value)));
+        records.sort();
     }
     Some(step)
 }
@@ -668,8 +668,9 @@ impl ZoneSeen {
                 self.names.len()
             ]
         };
+        let keys_known = self.keys_known();
         if let Some(bogus) = &self.broken_chain
-            && self.keys_known()
+            && keys_known
         {
             return ZoneAnswers {
                 names: self.names.clone(),
@@ -683,7 +684,7 @@ impl ZoneSeen {
                         "no route from this machine to any address of this name server: what it serves is unknown here",
                     );
                 }
-                self.drawn(index)
+                self.drawn(index, keys_known)
             })
             .collect();
         servers.extend(self.unaddressed().iter().map(|_| {
@@ -696,7 +697,7 @@ impl ZoneSeen {
         let several_sets = self.servers.iter().flatten().any(|server| {
             matches!(used_answer(server), Asked::Replied { securities, .. } if securities.len() > 1)
         });
-        if !self.keys_known() || several_sets {
+        if !keys_known || several_sets {
             servers.push(match &self.broken_chain {
                 Some(bogus) => broken(bogus),
                 None => (0..self.names.len())
@@ -757,13 +758,8 @@ impl ZoneSeen {
         // judged by its signatures' dates, as without `--dnssec`.
         let validated: Vec<(Security, bool)> = answered
             .iter()
-            .filter_map(|asked| match asked {
-                Asked::Replied {
-                    securities, rrsigs, ..
-                } => weakest_of(securities)
-                    .filter(|security| *security != Security::Indeterminate)
-                    .map(|security| (security, !rrsigs.is_empty())),
-                _ => None,
+            .filter_map(|asked| {
+                judged(asked).map(|security| (security, !rrsigs_of(asked).is_empty()))
             })
             .collect();
         if !validated.is_empty() {
@@ -780,14 +776,10 @@ impl ZoneSeen {
     /// when it fails under every set (a resolver holding a set it validates under takes
     /// it); otherwise, by the signatures' dates, every reply of a server whose signatures
     /// are missing or out of date.
-    fn drawn(&self, index: usize) -> Vec<Asked> {
+    fn drawn(&self, index: usize, keys_known: bool) -> Vec<Asked> {
         let said: Vec<&Asked> = self.servers[index].iter().map(used_answer).collect();
         let answered = self.answered(index);
-        let validated = answered.iter().any(|asked| {
-            matches!(asked, Asked::Replied { securities, .. }
-                if weakest_of(securities).is_some_and(|security| security != Security::Indeterminate))
-        });
-        if validated && self.keys_known() {
+        if keys_known && answered.iter().any(|asked| judged(asked).is_some()) {
             let fails_under_every_set = |asked: &Asked| {
                 matches!(asked, Asked::Replied { securities, .. }
                     if securities.iter().all(|security| matches!(security, Security::Bogus(_))))
@@ -873,24 +865,16 @@ impl ZoneSeen {
     /// at least one, none judged by its signatures' dates alone (replies the draws pass over
     /// as dnssec-lame count too), and none from a server whose keys are unknown.
     pub fn is_validated(&self) -> bool {
-        let replies: Vec<Option<Security>> = self
+        let replies: Vec<&Asked> = self
             .servers
             .iter()
             .flatten()
             .map(used_answer)
-            .filter(|asked| step_of(asked).is_some())
-            .filter_map(|asked| match asked {
-                Asked::Replied { securities, .. } => Some(weakest_of(securities)),
-                _ => None,
-            })
+            .filter(|asked| matches!(asked, Asked::Replied { .. }) && step_of(asked).is_some())
             .collect();
         self.keys_known()
             && !replies.is_empty()
-            && replies.iter().all(|security| {
-                security
-                    .as_ref()
-                    .is_some_and(|security| *security != Security::Indeterminate)
-            })
+            && replies.iter().all(|asked| judged(asked).is_some())
     }
 
     /// Whether the server at `index` could not be asked from here (no route), and neither
@@ -911,9 +895,18 @@ impl ZoneSeen {
     }
 }
 
-/// The weakest of a reply's securities under the key sets held: what a finding names.
-fn weakest_of(securities: &[Security]) -> Option<Security> {
-    securities.iter().cloned().reduce(Security::weakest)
+/// A reply's security as validation judged it: the weakest under the key sets held (what a
+/// finding names); none for a reply not validated, or one only another zone's keys can vouch
+/// for (indeterminate), which is judged by its signatures' dates.
+fn judged(asked: &Asked) -> Option<Security> {
+    let Asked::Replied { securities, .. } = asked else {
+        return None;
+    };
+    securities
+        .iter()
+        .cloned()
+        .reduce(Security::weakest)
+        .filter(|security| *security != Security::Indeterminate)
 }
 
 /// A server's validated answer as a finding: bogus without any signature is stripped, bogus
