@@ -205,12 +205,33 @@ impl Validator {
         if zone.is_root() {
             return Trust::Insecure;
         }
-        let above = self.trust_for(transport, &zone.base_name()).await;
+        self.step_down(transport, zone, async { Some(dnskey) })
+            .await
+    }
+
+    /// One step of the walk (RFC 4035 §5.2): the trust at `zone` (below a trust anchor's
+    /// zone) from the trust above it, which is kept, the DS its parent serves and its DNSKEY
+    /// RRset, which `dnskey` gives when a DS is present.
+    async fn step_down(
+        &self,
+        transport: &Transport,
+        zone: &Name,
+        dnskey: impl Future<Output = Option<Signed>>,
+    ) -> Trust {
+        let parent = zone.base_name();
+        let above = Box::pin(self.trust_for(transport, &parent)).await;
+        if !matches!(above, Trust::Keys { .. }) {
+            return above;
+        }
         let ds = self.ds(transport, zone).await;
+        let dnskey = match &ds {
+            DsAnswer::Present(_) => dnskey.await,
+            _ => None,
+        };
         let cut = Cut {
             zone: zone.clone(),
             ds,
-            dnskey: Some(dnskey),
+            dnskey,
         };
         descend(above, &cut, self.now)
     }
@@ -227,34 +248,21 @@ impl Validator {
         else {
             return Trust::Insecure;
         };
-        // The anchor's keys and every DS on the way down asked at once: one round trip, not
-        // one per label (a DS asked below where the walk stops costs a query, not time).
+        if *name == anchor.zone {
+            let dnskey = self.dnskey(transport, name).await;
+            return anchored(name, anchor.vouchers(), dnskey.as_ref(), self.now);
+        }
+        // Every DS on the way down asked at once: one round trip, not one per label (a DS
+        // asked below where the walk stops costs a query, not time). The step down starts
+        // from the trust above, which is kept: a run's names share their ancestors' walks.
         let below = anchor.zone.num_labels() + 1..=name.num_labels();
-        let (dnskey, _) = tokio::join!(
-            self.dnskey(transport, &anchor.zone),
-            join_all(below.clone().map(|labels| {
+        let (trust, _) = tokio::join!(
+            self.step_down(transport, name, self.dnskey(transport, name)),
+            join_all(below.map(|labels| {
                 let candidate = name.trim_to(usize::from(labels));
                 async move { self.fetched(transport, &candidate, RecordType::DS).await }
             })),
         );
-        let mut trust = anchored(&anchor.zone, anchor.vouchers(), dnskey.as_ref(), self.now);
-        for labels in below {
-            if !matches!(trust, Trust::Keys { .. }) {
-                break;
-            }
-            let candidate = name.trim_to(usize::from(labels));
-            let ds = self.ds(transport, &candidate).await;
-            let dnskey = match &ds {
-                DsAnswer::Present(_) => self.dnskey(transport, &candidate).await,
-                _ => None,
-            };
-            let cut = Cut {
-                zone: candidate,
-                ds,
-                dnskey,
-            };
-            trust = descend(trust, &cut, self.now);
-        }
         trust
     }
 
