@@ -168,7 +168,10 @@ impl Validator {
     /// The trust at `name`, walked once per run: `check --source --dnssec` validates each
     /// authoritative server's answers under it.
     pub async fn trust_for(&self, transport: &Transport, name: &Name) -> Trust {
-        kept(&self.trusted, name.clone(), self.walk_to(transport, name)).await
+        kept(&self.trusted, name.clone(), || {
+            self.walk_to(transport, name)
+        })
+        .await
     }
 
     /// The trust at `zone` under the DNSKEY RRset that its server `server` serves, which
@@ -190,7 +193,7 @@ impl Validator {
             return Ok(None);
         };
         // Kept too: every name of a bulk run asks of its zones' servers again.
-        let trust = self.trust_with_keys(transport, zone, dnskey);
+        let trust = || self.trust_with_keys(transport, zone, dnskey);
         Ok(Some(
             kept(&self.server_trusted, (zone.clone(), server), trust).await,
         ))
@@ -218,8 +221,7 @@ impl Validator {
         zone: &Name,
         dnskey: impl Future<Output = Option<Signed>>,
     ) -> Trust {
-        let parent = zone.base_name();
-        let above = Box::pin(self.trust_for(transport, &parent)).await;
+        let above = self.trust_for(transport, &zone.base_name()).await;
         if !matches!(above, Trust::Keys { .. }) {
             return above;
         }
@@ -297,15 +299,17 @@ impl Validator {
 
 /// The trust `find` finds, found once per `key` and run; one that could not be had
 /// (indeterminate: a fetch failed) is not kept, and the next lookup finds it again.
-async fn kept<K: Eq + Hash>(
+async fn kept<K: Eq + Hash, F: Future<Output = Trust>>(
     cache: &Found<K, Trust>,
     key: K,
-    find: impl Future<Output = Trust>,
+    find: impl FnOnce() -> F,
 ) -> Trust {
     let cell = Arc::clone(bounded(cache).entry(key).or_default());
+    // `find` makes its future only when the trust is not kept yet, on the heap: a walk's
+    // future is large, and most lookups find the trust kept.
     let found = cell
         .get_or_try_init(|| async {
-            match find.await {
+            match Box::pin(find()).await {
                 Trust::Indeterminate => Err(()),
                 trust => Ok(trust),
             }
